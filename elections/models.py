@@ -1,0 +1,190 @@
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from django.db import models
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from polling_stations.models import PollingStation
+
+# Assignment states that hold a seat. Kept here (not in volunteers) because the
+# fill counts below are a Shift question; volunteers.models re-exports it.
+SEAT_HOLDING_STATUSES = ("invited", "accepted", "checked_in")
+FILLED_STATUSES = ("accepted", "checked_in")
+
+
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    """Midnight to midnight of ``day`` in the configured time zone (DST-safe)."""
+    tz = timezone.get_current_timezone()
+    start = datetime.combine(day, time.min, tzinfo=tz)
+    end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=tz)
+    return start, end
+
+
+class Election(models.Model):
+    class Kind(models.TextChoices):
+        PARLIAMENTARY = "parliamentary", _("Parliamentary election")
+        MUNICIPAL_REGIONAL = "municipal_regional", _("Municipal and regional election")
+        EU_PARLIAMENT = "eu_parliament", _("European Parliament election")
+        REFERENDUM = "referendum", _("Referendum")
+        OTHER = "other", _("Other")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        ACTIVE = "active", _("Active")
+        CLOSED = "closed", _("Closed")
+        ARCHIVED = "archived", _("Archived")
+
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices, default=Kind.OTHER)
+    election_date = models.DateField(_("election date"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.DRAFT
+    )
+    lock_days = models.PositiveSmallIntegerField(
+        _("lock days"),
+        default=3,
+        help_text=_("Volunteers cannot change their answer this many days before a shift."),
+    )
+    response_days = models.PositiveSmallIntegerField(
+        _("response days"),
+        default=7,
+        help_text=_("An invitation not answered within this many days expires."),
+    )
+    copied_from = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="copies",
+        verbose_name=_("copied from"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("election")
+        verbose_name_plural = _("elections")
+        ordering = ["-election_date", "name"]
+        permissions = [("coordinate_election", _("Can coordinate elections and invite staff"))]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(response_days__gte=1), name="election_response_days_positive"
+            ),
+        ]
+        indexes = [
+            # Election list, newest first, filtered by status.
+            models.Index(fields=["status", "-election_date"], name="election_status_date_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.election_date.isoformat()})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.ACTIVE
+
+
+class Role(models.Model):
+    """A task type: chair, poll clerk, counter, postal-vote receiver…"""
+
+    name = models.CharField(_("name"), max_length=100)
+    short_name = models.CharField(_("short name"), max_length=20)
+    description = models.TextField(_("description"), blank=True)
+    default_start = models.TimeField(_("default start"))
+    default_end = models.TimeField(
+        _("default end"), help_text=_("Earlier than the start means the next day.")
+    )
+    pay = models.DecimalField(_("pay"), max_digits=8, decimal_places=2, default=0)
+    min_age = models.PositiveSmallIntegerField(_("minimum age"), default=18)
+    invite_only = models.BooleanField(
+        _("invite only"),
+        default=False,
+        help_text=_("Never listed publicly; volunteers can only be invited."),
+    )
+    reminders_enabled = models.BooleanField(_("reminders enabled"), default=True)
+    sort_order = models.PositiveSmallIntegerField(_("sort order"), default=100)
+
+    class Meta:
+        verbose_name = _("role")
+        verbose_name_plural = _("roles")
+        ordering = ["sort_order", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["name"], name="role_unique_name"),
+            models.CheckConstraint(condition=Q(min_age__lte=120), name="role_min_age_sane"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ShiftQuerySet(models.QuerySet["Shift"]):
+    def with_fill_counts(self) -> ShiftQuerySet:
+        """Annotate invited_count, accepted_count and held_count (seats taken)."""
+        return self.annotate(
+            invited_count=Count("assignments", filter=Q(assignments__status="invited")),
+            accepted_count=Count("assignments", filter=Q(assignments__status__in=FILLED_STATUSES)),
+            held_count=Count(
+                "assignments", filter=Q(assignments__status__in=SEAT_HOLDING_STATUSES)
+            ),
+        )
+
+    def for_board(self) -> ShiftQuerySet:
+        return self.select_related("station", "station__area", "role", "team")
+
+    def on_day(self, day: date) -> ShiftQuerySet:
+        """Shifts starting on ``day`` in the configured time zone."""
+        start, end = day_bounds(day)
+        return self.filter(starts_at__gte=start, starts_at__lt=end)
+
+
+class Shift(models.Model):
+    election = models.ForeignKey(
+        Election, on_delete=models.CASCADE, related_name="shifts", verbose_name=_("election")
+    )
+    station = models.ForeignKey(
+        PollingStation,
+        on_delete=models.PROTECT,
+        related_name="shifts",
+        verbose_name=_("polling station"),
+    )
+    role = models.ForeignKey(
+        Role, on_delete=models.PROTECT, related_name="shifts", verbose_name=_("role")
+    )
+    # Lazy reference: teams live in volunteers, which depends on this app.
+    team = models.ForeignKey(
+        "volunteers.Team",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reserved_shifts",
+        verbose_name=_("reserved for team"),
+        help_text=_("Seats on this shift are reserved for the team's members."),
+    )
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"))
+    capacity = models.PositiveIntegerField(_("seats"))
+
+    objects = ShiftQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("shift")
+        verbose_name_plural = _("shifts")
+        ordering = ["starts_at", "role__sort_order"]
+        constraints = [
+            models.CheckConstraint(condition=Q(capacity__gt=0), name="shift_capacity_positive"),
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")), name="shift_ends_after_start"
+            ),
+        ]
+        indexes = [
+            # Staffing board and station page: an election's shifts per station.
+            models.Index(
+                fields=["election", "station", "starts_at"], name="shift_election_station_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        local = timezone.localtime(self.starts_at)
+        return f"{self.role} · {self.station} · {local:%Y-%m-%d %H:%M}"

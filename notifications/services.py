@@ -1,0 +1,111 @@
+"""Writes to the outbox. Domain code decides what to send and calls these."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from kombu.exceptions import OperationalError
+
+from notifications.models import Message
+from notifications.rendering import render_message
+
+log = logging.getLogger(__name__)
+
+
+def queue_message(
+    *,
+    channel: str,
+    to: str,
+    kind: str,
+    language: str,
+    context: dict[str, Any],
+    idempotency_key: str,
+    volunteer_id: int | None = None,
+    scheduled_for: datetime | None = None,
+    dispatch: bool = True,
+) -> Message:
+    """Render and store one message; unless it is scheduled for later, hand it to
+    a worker after the surrounding transaction commits.
+
+    The same ``idempotency_key`` twice returns the first message: nothing is
+    queued (or sent) twice. Pass ``dispatch=False`` when queueing many messages
+    and call ``dispatch_on_commit`` once with all their ids.
+    """
+    existing = Message.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is not None:
+        return existing
+    rendered = render_message(kind, channel, language, context)
+    now = timezone.now()
+    due = scheduled_for is None or scheduled_for <= now
+    message = Message.objects.create(
+        channel=channel,
+        to=to,
+        kind=kind,
+        language=language,
+        subject=rendered.subject,
+        body=rendered.body,
+        body_html=rendered.body_html,
+        idempotency_key=idempotency_key,
+        volunteer_id=volunteer_id,
+        scheduled_for=scheduled_for,
+        dispatched_at=now if due else None,
+    )
+    if due and dispatch:
+        dispatch_on_commit([message.pk])
+    return message
+
+
+def dispatch_on_commit(message_ids: Sequence[int]) -> None:
+    ids = list(message_ids)
+    if ids:
+        transaction.on_commit(lambda: dispatch_messages(ids))
+
+
+def dispatch_messages(message_ids: Sequence[int]) -> int:
+    """Publish a delivery task per message. If the broker is down, the rest are
+    left for the sweeper (dispatched_at cleared) and nothing is lost."""
+    from notifications.tasks import deliver_message
+
+    ids = list(message_ids)
+    for position, message_id in enumerate(ids):
+        try:
+            deliver_message.delay(message_id)
+        except OperationalError:
+            log.exception(
+                "broker unavailable; %d messages left for the sweeper", len(ids) - position
+            )
+            Message.objects.filter(pk__in=ids[position:], status=Message.Status.QUEUED).update(
+                dispatched_at=None
+            )
+            return position
+    return len(ids)
+
+
+def cancel_queued(message_ids: Sequence[int]) -> int:
+    """Cancel messages that have not started sending. Returns how many."""
+    return Message.objects.filter(pk__in=list(message_ids), status=Message.Status.QUEUED).update(
+        status=Message.Status.CANCELLED
+    )
+
+
+def record_delivery_status(provider_id: str, provider_status: str, error_code: str = "") -> bool:
+    """Apply a provider's status callback. Returns False for unknown messages."""
+    with transaction.atomic():
+        message = Message.objects.select_for_update().filter(provider_id=provider_id).first()
+        if message is None:
+            return False
+        if provider_status == "delivered":
+            message.status = Message.Status.DELIVERED
+            message.delivered_at = timezone.now()
+        elif provider_status in ("failed", "undelivered"):
+            message.status = Message.Status.FAILED
+            message.last_error = f"Provider reported {provider_status} (code {error_code or '-'})"
+        else:
+            return True  # queued, sending, sent: nothing new to record
+        message.save(update_fields=["status", "delivered_at", "last_error"])
+    return True

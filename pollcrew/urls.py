@@ -1,0 +1,18 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="elections:list", permanent=False)),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("elections/", include("elections.urls")),
+    path("documents/", include("documents.urls")),
+    path("v/", include("volunteers.urls")),
+    path("notifications/", include("notifications.urls")),
+]
+
+admin.site.site_header = settings.MUNICIPALITY_NAME + " · Pollcrew"
+admin.site.site_title = "Pollcrew"

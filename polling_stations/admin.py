@@ -1,0 +1,27 @@
+from django.contrib import admin
+from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
+
+from polling_stations.models import Area, PollingStation
+
+
+@admin.register(Area)
+class AreaAdmin(admin.ModelAdmin):
+    list_display = ["name", "station_count"]
+    search_fields = ["name"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(n_stations=Count("stations"))
+
+    @admin.display(description=_("stations"), ordering="n_stations")
+    def station_count(self, obj: Area) -> int:
+        return obj.n_stations  # type: ignore[attr-defined]
+
+
+@admin.register(PollingStation)
+class PollingStationAdmin(admin.ModelAdmin):
+    list_display = ["name", "area", "address", "postal_code", "city", "manager_contact"]
+    list_filter = ["area"]
+    list_select_related = ["area"]
+    search_fields = ["name", "address", "postal_code", "city"]
+    autocomplete_fields = ["area"]

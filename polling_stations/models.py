@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Area(models.Model):
+    """A district of the municipality (opstillingskreds / afstemningsområde group)."""
+
+    name = models.CharField(_("name"), max_length=200)
+
+    class Meta:
+        verbose_name = _("area")
+        verbose_name_plural = _("areas")
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["name"], name="area_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PollingStation(models.Model):
+    area = models.ForeignKey(
+        Area, on_delete=models.PROTECT, related_name="stations", verbose_name=_("area")
+    )
+    name = models.CharField(_("name"), max_length=200)
+    address = models.CharField(_("address"), max_length=300)
+    postal_code = models.CharField(_("postal code"), max_length=10)
+    city = models.CharField(_("city"), max_length=100)
+    capacity_note = models.TextField(
+        _("capacity note"), blank=True, help_text=_("Rooms, voting booths, access, parking…")
+    )
+    manager_contact = models.CharField(_("station manager contact"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("polling station")
+        verbose_name_plural = _("polling stations")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["area", "name"], name="station_unique_name_per_area"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def full_address(self) -> str:
+        return f"{self.address}, {self.postal_code} {self.city}"

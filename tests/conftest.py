@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from notifications import sms
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings):
+    """Tests read in English unless they switch language; SMS go to memory;
+    Celery runs eagerly unless a test starts a real worker."""
+    settings.LANGUAGE_CODE = "en"
+    settings.SMS_BACKEND = "notifications.sms.LocmemBackend"
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.SITE_URL = "http://testserver"
+    settings.MUNICIPALITY_NAME = "Testrup Kommune"
+    from pollcrew.celery import app
+
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+    sms.outbox.clear()
+    yield
+    sms.outbox.clear()
+
+
+@pytest.fixture
+def sms_outbox() -> list[sms.SmsRecord]:
+    return sms.outbox
+
+
+@pytest.fixture
+def coordinator(db):
+    from tests import factories
+
+    return factories.user("koordinator@kommune.dk", coordinator=True)
+
+
+@pytest.fixture
+def outsider(db):
+    from tests import factories
+
+    return factories.user("udenforstaaende@kommune.dk")

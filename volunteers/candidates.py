@@ -1,0 +1,64 @@
+"""Finding volunteers to invite to a shift, with the reason any of them cannot be."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import reduce
+from operator import and_
+
+from django.db.models import Q
+from django.utils import timezone
+
+from elections.models import Shift
+from volunteers import rules
+from volunteers.models import Volunteer
+from volunteers.rules import RuleViolation
+
+MAX_RESULTS = 50
+
+
+@dataclass(frozen=True)
+class Candidate:
+    volunteer: Volunteer
+    age: int
+    refusal: RuleViolation | None
+
+    @property
+    def eligible(self) -> bool:
+        return self.refusal is None
+
+
+def _matches(term: str) -> Q:
+    return (
+        Q(first_name__icontains=term)
+        | Q(last_name__icontains=term)
+        | Q(email__icontains=term)
+        | Q(phone__contains=term)
+        | Q(postal_code__startswith=term)
+    )
+
+
+def search(shift: Shift, query: str) -> list[Candidate]:
+    """Up to MAX_RESULTS volunteers matching every word of ``query`` (4 queries)."""
+    terms = query.split()[:5]
+    if not terms:
+        return []
+    found = list(
+        Volunteer.objects.filter(reduce(and_, (_matches(t) for t in terms))).order_by(
+            "last_name", "first_name", "pk"
+        )[:MAX_RESULTS]
+    )
+    ids = [v.pk for v in found]
+    on_shift, declined = rules.shift_history(shift, ids)
+    clashes = rules.clashing_shifts(shift, ids)
+    members = rules.team_member_ids(shift, ids)
+    day = timezone.localtime(shift.starts_at).date()
+    candidates = []
+    for v in found:
+        try:
+            rules.check_invitable(shift, v, v.pk in on_shift, v.pk in declined, clashes, members)
+        except RuleViolation as refusal:
+            candidates.append(Candidate(v, v.age_on(day), refusal))
+        else:
+            candidates.append(Candidate(v, v.age_on(day), None))
+    return candidates

@@ -1,0 +1,74 @@
+"""Personal links: a volunteer's key to their shifts in one election.
+
+The token (256 random bits, URL-safe) is returned once, to be put in a message,
+and only its SHA-256 is stored. Anything that does not resolve to a usable link
+is treated the same way by the views: one uniform 404.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, time, timedelta
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+
+from elections.models import Election
+from volunteers.models import PersonalLink, Volunteer, hash_token
+
+TOKEN_BYTES = 32
+_MAX_TOKEN_LENGTH = 64
+
+
+def link_expiry(election: Election) -> datetime:
+    last_day = election.election_date + timedelta(days=settings.PERSONAL_LINK_DAYS_AFTER_ELECTION)
+    return datetime.combine(last_day, time.max, tzinfo=timezone.get_current_timezone())
+
+
+def issue_link(volunteer: Volunteer, election: Election) -> str:
+    """Create a link and return its token. The token is not stored anywhere."""
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    PersonalLink.objects.create(
+        volunteer=volunteer,
+        election=election,
+        token_hash=hash_token(token),
+        expires_at=link_expiry(election),
+    )
+    return token
+
+
+def issue_links(pairs: list[tuple[Volunteer, Election]]) -> list[str]:
+    """Bulk version of issue_link, one INSERT for all."""
+    tokens = [secrets.token_urlsafe(TOKEN_BYTES) for _ in pairs]
+    PersonalLink.objects.bulk_create(
+        PersonalLink(
+            volunteer=volunteer,
+            election=election,
+            token_hash=hash_token(token),
+            expires_at=link_expiry(election),
+        )
+        for (volunteer, election), token in zip(pairs, tokens, strict=True)
+    )
+    return tokens
+
+
+def resolve_link(token: str) -> PersonalLink | None:
+    if not token or len(token) > _MAX_TOKEN_LENGTH:
+        return None
+    return (
+        PersonalLink.objects.usable()
+        .select_related("volunteer", "election")
+        .filter(token_hash=hash_token(token))
+        .first()
+    )
+
+
+def link_url(token: str) -> str:
+    return settings.SITE_URL + reverse("volunteers:portal", args=[token])
+
+
+def revoke_links(volunteer: Volunteer, election: Election) -> int:
+    return PersonalLink.objects.filter(
+        volunteer=volunteer, election=election, revoked_at__isnull=True
+    ).update(revoked_at=timezone.now())
