@@ -6,6 +6,7 @@ hosts and a database URL, and turns on the secure-cookie/HSTS settings that
 ``manage.py check --deploy`` asks for.
 """
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -111,7 +112,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
     # Tests use a file, not shared-cache memory, so that threads and live
     # servers see one database and take turns on its write lock.
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / "test-db.sqlite3")}
+    # One file per test process, so that parallel runs don't share a database.
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(BASE_DIR / "var" / f"test-db-{os.getpid()}.sqlite3")
+    }
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True

@@ -44,3 +44,9 @@ def outsider(db):
     from tests import factories
 
     return factories.user("udenforstaaende@kommune.dk")
+
+
+def pytest_configure(config) -> None:
+    from django.conf import settings
+
+    (settings.BASE_DIR / "var").mkdir(exist_ok=True)
