@@ -121,7 +121,7 @@ def shift_invite(request: HttpRequest, election_id: int, shift_id: int) -> HttpR
     shift = get_shift_for_user(request.user, election, shift_id)
     search = VolunteerSearchForm(request.GET)
     query = search.cleaned_data["q"] if search.is_valid() else ""
-    form = InviteForm(request.POST or None)
+    form = InviteForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             result = services.invite(shift, form.cleaned_data["volunteers"], by=request.user)

@@ -200,8 +200,8 @@ SMS_DEFAULT_REGION = env.str("SMS_DEFAULT_REGION", default="DK")
 
 # --- Celery ---------------------------------------------------------------------
 # Unset CELERY_BROKER_URL: tasks run eagerly in the web process (demo, plain tests).
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
-CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_ALWAYS_EAGER = not env.str("CELERY_BROKER_URL", default="")
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or "memory://"
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

@@ -50,3 +50,15 @@ def pytest_configure(config) -> None:
     from django.conf import settings
 
     (settings.BASE_DIR / "var").mkdir(exist_ok=True)
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    """``committed(fn, *args)`` calls fn and then runs its on-commit callbacks
+    (message dispatch) as a real commit would, inside the test's transaction."""
+
+    def run(fn, *args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return fn(*args, **kwargs)
+
+    return run
