@@ -1,44 +1,120 @@
 """HTML to PDF with WeasyPrint, through a URL fetcher that serves only local
-static files: a template can never make the server fetch from the network."""
+static files: a template can never make the server fetch from the network or
+read a file outside the static files.
+
+Documents are parsed with a base URL on a reserved, never-resolvable origin
+(``.invalid``, RFC 2606), so ``{% static %}`` paths and relative references
+inside stylesheets (``url(../fonts/x.woff2)``) resolve like they do in a
+browser. The fetcher maps URLs under that origin's ``STATIC_URL`` to files the
+static-files finders know; everything else (http, https, file, data, ftp…) is
+refused without being opened.
+
+WeasyPrint 70 API: ``url_fetcher`` is a :class:`weasyprint.urls.URLFetcher`
+instance whose ``fetch(url, headers=None)`` returns a ``URLFetcherResponse``.
+"""
 
 from __future__ import annotations
 
-from functools import cache
+import mimetypes
+import threading
 from pathlib import Path
+from urllib import request
+from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
+from django.contrib.staticfiles.storage import staticfiles_storage
+from django.core.exceptions import SuspiciousFileOperation
 from weasyprint import HTML
 from weasyprint.text.fonts import FontConfiguration
-from weasyprint.urls import URLFetchingError
+from weasyprint.urls import URLFetcher, URLFetcherResponse, URLFetchingError
+
+# The origin documents are "served" from. Nothing listens there and nothing is
+# ever requested from it: the fetcher below answers from the local disk.
+DOCUMENT_ORIGIN = "http://documents.pollcrew.invalid"
+DOCUMENT_BASE_URL = DOCUMENT_ORIGIN + "/"
 
 
 class BlockedURL(URLFetchingError):
-    pass
+    """A document asked for something that is not a local static file."""
 
 
-def _static_path(url: str) -> Path | None:
-    prefix = "/" + settings.STATIC_URL.lstrip("/")
-    for lead in ("static:", prefix):
-        if url.startswith(lead):
-            relative = url[len(lead) :].lstrip("/")
-            found = finders.find(relative)
-            return Path(found) if found else None
+def _static_prefixes() -> list[str]:
+    """URL prefixes that mean "a static file", as the templates write them."""
+    static_url = settings.STATIC_URL
+    if urlsplit(static_url).scheme:
+        # A CDN-style absolute STATIC_URL: map it to the local copy, never fetch it.
+        return [static_url]
+    return [DOCUMENT_ORIGIN + "/" + static_url.lstrip("/")]
+
+
+def _find_static_file(relative: str) -> Path | None:
+    """The local file for a static path, or None. Never leaves the static roots."""
+    if not relative or relative.endswith("/"):
+        return None
+    try:
+        found = finders.find(relative)
+        if not found and settings.STATIC_ROOT:
+            # Hashed names ({% static %} with a manifest storage) exist only
+            # in STATIC_ROOT after collectstatic.
+            candidate = Path(staticfiles_storage.path(relative))
+            root = Path(settings.STATIC_ROOT).resolve()
+            if candidate.resolve().is_relative_to(root):
+                found = str(candidate)
+    except (SuspiciousFileOperation, ValueError, NotImplementedError):
+        return None  # "../" traversal, NUL bytes, or a storage without local paths
+    if not found:
+        return None
+    path = Path(found[0] if isinstance(found, list) else found)
+    return path if path.is_file() else None
+
+
+def static_path_for_url(url: str) -> Path | None:
+    """The local static file ``url`` stands for, or None if it is anything else."""
+    if "?" in url or "#" in url:
+        url = url.split("#", 1)[0].split("?", 1)[0]
+    for prefix in _static_prefixes():
+        if url.startswith(prefix):
+            return _find_static_file(unquote(url[len(prefix) :]))
     return None
 
 
-def local_only_fetcher(url: str, timeout: int = 10, ssl_context=None) -> dict:
-    path = _static_path(url)
-    if path is None or not path.is_file():
-        raise BlockedURL(f"Only local static files may be used in documents: {url!r}")
-    return {"string": path.read_bytes(), "filename": path.name}
+class LocalStaticFetcher(URLFetcher):
+    """Serves static files from the local disk; refuses every other URL.
+
+    ``fetch`` is the only way WeasyPrint asks for a resource, and it never calls
+    the network-capable ``urllib`` machinery of the base class.
+    """
+
+    def __init__(self) -> None:
+        # No handlers: even a stray call to the base class's open() could not
+        # reach the network or the file system.
+        super().__init__(allowed_protocols=(), allow_redirects=False, fail_on_errors=False)
+        request.OpenerDirector.__init__(self)
+
+    def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:
+        path = static_path_for_url(url)
+        if path is None:
+            raise BlockedURL(f"Only local static files may be used in documents: {url!r}")
+        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return URLFetcherResponse(
+            url, body=path.read_bytes(), headers={"Content-Type": content_type}
+        )
 
 
-@cache
-def _fonts() -> FontConfiguration:
-    return FontConfiguration()
+_local = threading.local()
+
+
+def _font_config() -> FontConfiguration:
+    """One font configuration per thread: each @font-face file is fetched and
+    decompressed once, then reused by every later document."""
+    config = getattr(_local, "font_config", None)
+    if config is None:
+        config = _local.font_config = FontConfiguration()
+    return config
 
 
 def render_pdf(html: str) -> bytes:
-    document = HTML(string=html, base_url="static:/", url_fetcher=local_only_fetcher)
-    return document.write_pdf(font_config=_fonts())
+    fetcher = LocalStaticFetcher()
+    document = HTML(string=html, base_url=DOCUMENT_BASE_URL, url_fetcher=fetcher)
+    return document.write_pdf(font_config=_font_config())

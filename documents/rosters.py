@@ -1,51 +1,142 @@
-"""Station rosters: per station and day, every role's seats with names, phone
-numbers, times and a signature column; vacant seats as empty rows."""
+"""Station rosters: per station and day, every shift's seats with names, phone
+numbers, times and a signature column; vacant seats as empty numbered rows.
+
+A shift belongs to the day it starts in the configured time zone, so an
+overnight count (20:00 to 01:00) is on the roster of the evening it begins.
+"""
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 
+import phonenumbers
+from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from documents.rendering import render_pdf
-from elections.models import Election, Shift, day_bounds
+from elections.models import Election, Shift
+from pollcrew.collation import danish_key
 from polling_stations.models import PollingStation
-from volunteers.models import Assignment
+from volunteers.models import Assignment, Volunteer
+
+
+@dataclass(frozen=True)
+class RosterRow:
+    number: int
+    name: str = ""
+    contact: str = ""
+
+    @property
+    def vacant(self) -> bool:
+        return not self.name
+
+
+@dataclass(frozen=True)
+class RosterSection:
+    shift: Shift
+    starts_at: datetime  # local time
+    ends_at: datetime  # local time
+    rows: list[RosterRow]
+    filled: int
+
+    @property
+    def ends_next_day(self) -> bool:
+        return self.ends_at.date() > self.starts_at.date()
+
+    @property
+    def vacant(self) -> int:
+        return len(self.rows) - self.filled
+
+
+def display_phone(phone: str) -> str:
+    """+4520123456 → "+45 20 12 34 56"; anything unparsable is shown as stored."""
+    try:
+        number = phonenumbers.parse(phone, None)
+    except phonenumbers.NumberParseException:
+        return phone
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def contact_line(volunteer: Volunteer) -> str:
+    """What the station manager calls: the phone number, else the email address."""
+    return display_phone(volunteer.phone) if volunteer.phone else volunteer.email
+
+
+def _name_key(assignment: Assignment) -> tuple[str, str, int]:
+    v = assignment.volunteer
+    return (danish_key(v.last_name), danish_key(v.first_name), v.pk)
 
 
 def roster_context(election: Election, station: PollingStation, on: date) -> dict:
-    start, end = day_bounds(on)
+    """Everything the roster template needs, in two queries whatever the size:
+    1. the station's shifts starting on ``on`` with their roles and teams;
+    2. the seat-filling (accepted, checked-in) assignments with their volunteers.
+    """
     shifts = list(
-        Shift.objects.filter(
-            election=election, station=station, starts_at__gte=start, starts_at__lt=end
-        )
+        Shift.objects.filter(election=election, station=station)
+        .on_day(on)
         .select_related("role", "team")
-        .order_by("role__sort_order", "starts_at")
+        .order_by("role__sort_order", "role__name", "starts_at", "pk")
     )
     booked: dict[int, list[Assignment]] = {s.pk: [] for s in shifts}
-    for a in (
-        Assignment.objects.filled()
-        .filter(shift__in=shifts)
-        .select_related("volunteer")
-        .order_by("volunteer__last_name", "volunteer__first_name")
-    ):
-        booked[a.shift_id].append(a)
-    sections = []
-    for s in shifts:
-        people = booked[s.pk]
-        sections.append(
-            {"shift": s, "people": people, "vacant": range(max(s.capacity - len(people), 0))}
+    if shifts:
+        filled = (
+            Assignment.objects.filled()
+            .filter(shift__in=shifts)
+            .select_related("volunteer")
+            # Only what the roster prints: the least personal data we can load.
+            .only(
+                "shift_id",
+                "volunteer__id",
+                "volunteer__first_name",
+                "volunteer__last_name",
+                "volunteer__phone",
+                "volunteer__email",
+            )
         )
+        for assignment in filled:
+            booked[assignment.shift_id].append(assignment)
+
+    sections = []
+    for shift in shifts:
+        people = sorted(booked[shift.pk], key=_name_key)
+        rows = [
+            RosterRow(i, a.volunteer.full_name, contact_line(a.volunteer))
+            for i, a in enumerate(people, start=1)
+        ]
+        # Over capacity cannot happen through the services, but if it ever
+        # does, everybody is still printed: the list is the truth on the day.
+        rows += [RosterRow(i) for i in range(len(rows) + 1, shift.capacity + 1)]
+        sections.append(
+            RosterSection(
+                shift=shift,
+                starts_at=timezone.localtime(shift.starts_at),
+                ends_at=timezone.localtime(shift.ends_at),
+                rows=rows,
+                filled=len(people),
+            )
+        )
+    seats = sum(len(s.rows) for s in sections)
+    filled_total = sum(s.filled for s in sections)
     return {
+        "municipality_name": settings.MUNICIPALITY_NAME,
         "election": election,
         "station": station,
+        "area": station.area,
         "day": on,
         "sections": sections,
+        "seats": seats,
+        "filled": filled_total,
+        "vacant": seats - filled_total,
         "printed_at": timezone.localtime(),
     }
 
 
+def render_station_roster_html(election: Election, station: PollingStation, on: date) -> str:
+    return render_to_string("documents/roster.html", roster_context(election, station, on))
+
+
 def render_station_roster(election: Election, station: PollingStation, on: date) -> bytes:
-    html = render_to_string("documents/roster.html", roster_context(election, station, on))
-    return render_pdf(html)
+    return render_pdf(render_station_roster_html(election, station, on))
