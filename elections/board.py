@@ -10,6 +10,7 @@ from django.db.models.functions import Coalesce
 
 from elections.models import FILLED_STATUSES, Election, Shift
 from pollcrew.collation import danish_key
+from pollcrew.db import Casefold
 from polling_stations.models import PollingStation
 
 
@@ -74,9 +75,10 @@ def station_rows(
     if area_id:
         stations = stations.filter(area_id=area_id)
     if search:
-        stations = stations.filter(
-            Q(name__icontains=search)
-            | Q(address__icontains=search)
+        folded = search.casefold()
+        stations = stations.alias(name_cf=Casefold("name"), address_cf=Casefold("address")).filter(
+            Q(name_cf__contains=folded)
+            | Q(address_cf__contains=folded)
             | Q(postal_code__startswith=search)
         )
     rows = [StationRow(s, Fill(s.needed, s.invited, s.accepted)) for s in stations]

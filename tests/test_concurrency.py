@@ -19,7 +19,8 @@ from django.utils import timezone
 from tests import factories as f
 from volunteers import services
 from volunteers.links import issue_link
-from volunteers.models import Assignment
+from volunteers.models import Assignment, PersonalLink, hash_token
+from volunteers.portal import answer_token
 
 THREADS = 20
 SEATS = 3
@@ -52,7 +53,10 @@ def test_twenty_volunteers_race_for_three_seats():
         try:
             start.wait()
             url = reverse("volunteers:accept", args=[token, assignment_id])
-            response = client.post(url, follow=True)
+            link = PersonalLink.objects.get(token_hash=hash_token(token))
+            response = client.post(
+                url, {"answer_token": answer_token(link, assignment_id)}, follow=True
+            )
             results[assignment_id] = (response.status_code, response.content.decode())
         finally:
             connections.close_all()

@@ -13,6 +13,7 @@ from tests import factories as f
 from volunteers import services
 from volunteers.links import issue_link
 from volunteers.models import Assignment, PersonalLink, hash_token
+from volunteers.portal import answer_token
 
 pytestmark = pytest.mark.django_db
 Status = Assignment.Status
@@ -33,6 +34,12 @@ def portal(token: str) -> str:
 
 def action(token: str, assignment: Assignment, what: str) -> str:
     return reverse(f"volunteers:{what}", args=[token, assignment.pk])
+
+
+def form(token: str, assignment: Assignment, **data: str) -> dict[str, str]:
+    """What the page's answer form sends: its fields and the link-bound form token."""
+    link = PersonalLink.objects.get(token_hash=hash_token(token))
+    return {"answer_token": answer_token(link, assignment.pk), **data}
 
 
 def assert_private(response) -> None:
@@ -57,7 +64,7 @@ def test_link_shows_the_shift_with_answers(client, invited):
 
 def test_accept_by_link(client, invited, mailoutbox, committed):
     assignment, token = invited
-    response = committed(client.post, action(token, assignment, "accept"))
+    response = committed(client.post, action(token, assignment, "accept"), form(token, assignment))
     assert response.status_code == 302 and response["Location"] == portal(token)
     assert_private(response)
     assignment.refresh_from_db()
@@ -70,7 +77,9 @@ def test_accept_by_link(client, invited, mailoutbox, committed):
 
 def test_decline_by_link_with_reason(client, invited):
     assignment, token = invited
-    client.post(action(token, assignment, "decline"), {"reason": "Jeg er på ferie"})
+    client.post(
+        action(token, assignment, "decline"), form(token, assignment, reason="Jeg er på ferie")
+    )
     assignment.refresh_from_db()
     assert (assignment.status, assignment.reason) == (Status.DECLINED, "Jeg er på ferie")
     page = client.get(portal(token)).content.decode()
@@ -82,7 +91,9 @@ def test_full_shift_gets_a_clear_answer_not_an_error(client, invited):
     assignment, token = invited
     services.decline(assignment)
     services.invite(assignment.shift, [f.volunteer(), f.volunteer()], by=None)
-    response = client.post(action(token, assignment, "accept"), follow=True)
+    response = client.post(
+        action(token, assignment, "accept"), form(token, assignment), follow=True
+    )
     assert response.status_code == 200
     assert "All seats on this shift are taken." in response.content.decode()
     assignment.refresh_from_db()
@@ -97,7 +108,7 @@ def test_locked_shift_shows_no_buttons(client):
     page = client.get(portal(token)).content.decode()
     assert "can no longer be changed online" in page
     assert action(token, a, "accept") not in page
-    response = client.post(action(token, a, "accept"), follow=True)
+    response = client.post(action(token, a, "accept"), form(token, a), follow=True)
     assert "can no longer be changed online" in response.content.decode()
     a.refresh_from_db()
     assert a.status == Status.INVITED
@@ -135,7 +146,7 @@ def test_someone_elses_assignment_is_404(client, invited):
     assignment, _token = invited
     other = f.volunteer()
     other_token = issue_link(other, assignment.shift.election)
-    response = client.post(action(other_token, assignment, "accept"))
+    response = client.post(action(other_token, assignment, "accept"), form(other_token, assignment))
     assert response.status_code == 404
     assert response.content == _not_found_body(client)
     assignment.refresh_from_db()
@@ -145,16 +156,30 @@ def test_someone_elses_assignment_is_404(client, invited):
 def test_link_for_another_election_does_not_reach_this_one(client, invited):
     assignment, _token = invited
     token_elsewhere = issue_link(assignment.volunteer, f.election())
-    assert client.post(action(token_elsewhere, assignment, "accept")).status_code == 404
+    response = client.post(
+        action(token_elsewhere, assignment, "accept"), form(token_elsewhere, assignment)
+    )
+    assert response.status_code == 404
 
 
-def test_answers_are_posts_with_csrf(invited):
+def test_answers_are_posts_with_a_form_token(invited):
     assignment, token = invited
     strict = Client(enforce_csrf_checks=True)
-    assert strict.get(action(token, assignment, "accept")).status_code == 405
-    assert strict.post(action(token, assignment, "accept")).status_code == 403
+    url = action(token, assignment, "accept")
+    assert strict.get(url).status_code == 405
+    [elsewhere] = services.invite(assignment.shift, [f.volunteer()], by=None).invited
+    for forged in ({}, {"answer_token": "0" * 64}, form(token, elsewhere)):
+        response = strict.post(url, forged)
+        assert response.status_code == 403
+        assert "Please try again" in response.content.decode()
+        assert_private(response)
     assignment.refresh_from_db()
     assert assignment.status == Status.INVITED
+    # The real form works even as browsers send it under no-referrer: Origin null.
+    response = strict.post(url, form(token, assignment), HTTP_ORIGIN="null")
+    assert response.status_code == 302
+    assignment.refresh_from_db()
+    assert assignment.status == Status.ACCEPTED
 
 
 def test_token_is_stored_only_as_a_hash(invited):

@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from elections.models import Shift
+from pollcrew.db import Casefold
 from volunteers import rules
 from volunteers.models import Volunteer
 from volunteers.rules import RuleViolation
@@ -29,10 +30,11 @@ class Candidate:
 
 
 def _matches(term: str) -> Q:
+    folded = term.casefold()
     return (
-        Q(first_name__icontains=term)
-        | Q(last_name__icontains=term)
-        | Q(email__icontains=term)
+        Q(first_name_cf__contains=folded)
+        | Q(last_name_cf__contains=folded)
+        | Q(email_cf__contains=folded)
         | Q(phone__contains=term)
         | Q(postal_code__startswith=term)
     )
@@ -43,8 +45,13 @@ def search(shift: Shift, query: str) -> list[Candidate]:
     terms = query.split()[:5]
     if not terms:
         return []
+    searchable = Volunteer.objects.alias(
+        first_name_cf=Casefold("first_name"),
+        last_name_cf=Casefold("last_name"),
+        email_cf=Casefold("email"),
+    )
     found = list(
-        Volunteer.objects.filter(reduce(and_, (_matches(t) for t in terms))).order_by(
+        searchable.filter(reduce(and_, (_matches(t) for t in terms))).order_by(
             "last_name", "first_name", "pk"
         )[:MAX_RESULTS]
     )

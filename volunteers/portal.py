@@ -3,6 +3,11 @@
 Every response carries Referrer-Policy: no-referrer (the token must not leak to
 other sites), Cache-Control: no-store and X-Robots-Tag: noindex. Any token or
 assignment that does not resolve gets the same 404 page.
+
+Forgery protection: with no-referrer, browsers send "Origin: null" and no Referer
+on the page's form POSTs, which Django's CSRF middleware must reject (and over
+HTTPS it insists on one of them). So the answer forms carry their own token
+instead: an HMAC (SECRET_KEY) of the link and the assignment, checked on POST.
 """
 
 from __future__ import annotations
@@ -11,12 +16,14 @@ from collections.abc import Callable
 from functools import wraps
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 from django.utils.cache import add_never_cache_headers
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET
 
 from volunteers import rules, services
 from volunteers.links import resolve_link
@@ -24,6 +31,7 @@ from volunteers.models import Assignment, PersonalLink
 from volunteers.rules import RuleViolation
 
 Status = Assignment.Status
+_ANSWER_SALT = "volunteers.portal.answer"
 
 
 def _private(response: HttpResponse) -> HttpResponse:
@@ -86,7 +94,7 @@ def _actions(assignment: Assignment, now) -> dict[str, bool]:
 def portal(request: HttpRequest, link: PersonalLink, token: str) -> HttpResponse:
     now = timezone.now()
     PersonalLink.objects.filter(pk=link.pk).update(last_used_at=now)
-    rows = [(a, _actions(a, now)) for a in _latest_per_shift(link)]
+    rows = [(a, _actions(a, now), answer_token(link, a.pk)) for a in _latest_per_shift(link)]
     return render(
         request,
         "volunteers/portal.html",
@@ -97,6 +105,26 @@ def portal(request: HttpRequest, link: PersonalLink, token: str) -> HttpResponse
             "token": token,
         },
     )
+
+
+def answer_token(link: PersonalLink, assignment_id: int) -> str:
+    return salted_hmac(_ANSWER_SALT, f"{link.token_hash}:{assignment_id}").hexdigest()
+
+
+def answer_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """An accept/decline POST: link resolved, method checked, form token verified."""
+
+    @wraps(view)
+    def checked(request: HttpRequest, link: PersonalLink, token: str, assignment_id: int):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        sent = request.POST.get("answer_token", "")
+        if not constant_time_compare(sent, answer_token(link, assignment_id)):
+            return render(request, "volunteers/form_expired.html", status=403)
+        return view(request, link, token, assignment_id)
+
+    # Django's cookie-and-Origin check is replaced by the form token above.
+    return csrf_exempt(token_page(checked))
 
 
 def _assignment_in_scope(link: PersonalLink, assignment_id: int) -> Assignment:
@@ -112,8 +140,7 @@ def _assignment_in_scope(link: PersonalLink, assignment_id: int) -> Assignment:
     return assignment
 
 
-@token_page
-@require_POST
+@answer_view
 def accept(
     request: HttpRequest, link: PersonalLink, token: str, assignment_id: int
 ) -> HttpResponse:
@@ -131,8 +158,7 @@ def accept(
     return redirect("volunteers:portal", token=token)
 
 
-@token_page
-@require_POST
+@answer_view
 def decline(
     request: HttpRequest, link: PersonalLink, token: str, assignment_id: int
 ) -> HttpResponse:

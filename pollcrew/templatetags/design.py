@@ -1,0 +1,34 @@
+"""Render form widgets with the design system's (DKFDS) classes."""
+
+from __future__ import annotations
+
+from django import forms, template
+from django.utils.safestring import SafeString
+
+register = template.Library()
+
+
+def _css_class(widget: forms.Widget) -> str:
+    if isinstance(widget, forms.CheckboxInput):
+        return "form-checkbox"
+    if isinstance(widget, forms.RadioSelect):
+        return "form-radio"
+    if isinstance(widget, forms.Select | forms.SelectMultiple):
+        return "form-select"
+    return "form-input"
+
+
+@register.filter
+def ds_widget(field: forms.BoundField) -> SafeString:
+    """``{{ field|ds_widget }}``: the widget with its DKFDS class and ARIA links
+    to the field's hint and error."""
+    attrs = {"class": _css_class(field.field.widget)}
+    described = []
+    if field.help_text:
+        described.append(f"{field.auto_id}_hint")
+    if field.errors:
+        described.append(f"{field.auto_id}_error")
+        attrs["aria-invalid"] = "true"
+    if described:
+        attrs["aria-describedby"] = " ".join(described)
+    return field.as_widget(attrs=attrs)

@@ -1,0 +1,42 @@
+"""A coordinator logs in, finds a volunteer with the live search and invites them."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from notifications.models import Message
+from tests import factories as f
+from volunteers.models import Assignment
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def test_coordinator_invites_from_the_board(desktop, screenshot):
+    e = f.election(name="Folketingsvalg 2027")
+    station = f.station(f.area("Nord"), name="Nordskolen")
+    f.shift(e, station_=station, capacity=2, role_=f.role("Fintæller"))
+    karen = f.volunteer(first_name="Karen", last_name="Østergaard")
+    f.user("koordinator@kommune.dk", coordinator=True, password="et-langt-kodeord")
+
+    desktop.goto("/accounts/login/")
+    desktop.get_by_label("Email").fill("koordinator@kommune.dk")
+    desktop.get_by_label("Password").fill("et-langt-kodeord")
+    desktop.get_by_role("button", name="Log in").click()
+    expect(desktop.get_by_role("heading", name="Elections")).to_be_visible()
+
+    desktop.get_by_role("link", name="Folketingsvalg 2027").click()
+    expect(desktop.get_by_text("Nordskolen")).to_be_visible()
+    screenshot(desktop, "coordinator-board")
+    desktop.get_by_role("link", name="Nordskolen").click()
+    desktop.get_by_role("link", name="Invite volunteers").click()
+
+    desktop.get_by_label("Find volunteers").fill("øster")  # htmx search as you type
+    expect(desktop.get_by_text("Karen Østergaard")).to_be_visible()
+    desktop.get_by_label("Karen Østergaard").check()
+    screenshot(desktop, "coordinator-invite")
+    desktop.get_by_role("button", name="Invite the chosen volunteers").click()
+
+    expect(desktop.get_by_text("1 volunteer invited.")).to_be_visible()
+    assert Assignment.objects.get(volunteer=karen).status == "invited"
+    assert Message.objects.get(volunteer=karen, kind="invitation").status == "sent"
