@@ -4,14 +4,6 @@ from django.utils.translation import gettext_lazy as _
 from elections.models import Election, Role, Shift
 
 
-class ShiftInline(admin.TabularInline):
-    model = Shift
-    extra = 0
-    autocomplete_fields = ["station", "role", "team"]
-    fields = ["station", "role", "team", "starts_at", "ends_at", "capacity"]
-    show_change_link = True
-
-
 @admin.register(Election)
 class ElectionAdmin(admin.ModelAdmin):
     list_display = ["name", "kind", "election_date", "status", "lock_days", "response_days"]
