@@ -5,36 +5,60 @@ from __future__ import annotations
 import smtplib
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.urls import reverse
 
 from notifications.models import Channel, Message
 from notifications.sms import SmsError, get_backend
 
+# Seconds to wait for the SMTP server when EMAIL_TIMEOUT is not set: a worker
+# must not hang for ever on a server that accepts the connection and goes quiet.
+DEFAULT_SMTP_TIMEOUT = 30
+
 
 class DeliveryError(Exception):
+    """A send failed. ``transient`` failures are retried with backoff; others are final."""
+
     def __init__(self, message: str, *, transient: bool) -> None:
         super().__init__(message)
         self.transient = transient
 
 
+def _refusal_is_permanent(refused: dict[str, tuple[int, bytes]]) -> bool:
+    """A recipient refused with 5xx is final; 4xx (greylisting, a full mailbox,
+    a busy server) is "try again later"."""
+    return bool(refused) and all(code >= 500 for code, _reply in refused.values())
+
+
 def send_email(message: Message) -> str:
+    connection = get_connection(timeout=settings.EMAIL_TIMEOUT or DEFAULT_SMTP_TIMEOUT)
     email = EmailMultiAlternatives(
         subject=message.subject,
         body=message.body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[message.to],
         headers={"Auto-Submitted": "auto-generated", "X-Pollcrew-Message": message.idempotency_key},
+        connection=connection,
     )
     if message.body_html:
         email.attach_alternative(message.body_html, "text/html")
     try:
         email.send()
     except smtplib.SMTPRecipientsRefused as exc:
-        raise DeliveryError(f"Recipient refused: {exc.recipients}", transient=False) from exc
+        raise DeliveryError(
+            f"Recipient refused: {exc.recipients}",
+            transient=not _refusal_is_permanent(exc.recipients),
+        ) from exc
+    except smtplib.SMTPDataError as exc:
+        # 5xx after DATA: this message was rejected (content, size); 4xx: later.
+        raise DeliveryError(f"SMTP: {exc}", transient=exc.smtp_code < 500) from exc
     except (OSError, smtplib.SMTPException) as exc:
-        # A 4xx answer, a dropped connection or an unreachable server: retry later.
+        # A dropped connection, an unreachable server, a refused login or sender
+        # (our configuration, to be fixed while the message waits): retry later.
         raise DeliveryError(f"SMTP: {exc}", transient=True) from exc
+    except ValueError as exc:
+        # An address Django cannot encode, or a header with a newline in it.
+        raise DeliveryError(f"Invalid message: {exc}", transient=False) from exc
     return ""
 
 

@@ -49,6 +49,9 @@ class Message(models.Model):
     # When a delivery task was last handed to the broker; NULL when none is in
     # flight (publishing failed, or the message waits for its scheduled time).
     dispatched_at = models.DateTimeField(_("dispatched"), null=True, blank=True)
+    # When a worker last claimed it for sending. A message left in 'sending' long
+    # after this (the worker died mid-send) is put back in the queue by the sweeper.
+    claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)

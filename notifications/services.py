@@ -7,9 +7,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
-from kombu.exceptions import OperationalError
 
 from notifications.models import Message
 from notifications.rendering import render_message
@@ -42,42 +41,59 @@ def queue_message(
     rendered = render_message(kind, channel, language, context)
     now = timezone.now()
     due = scheduled_for is None or scheduled_for <= now
-    message = Message.objects.create(
-        channel=channel,
-        to=to,
-        kind=kind,
-        language=language,
-        subject=rendered.subject,
-        body=rendered.body,
-        body_html=rendered.body_html,
-        idempotency_key=idempotency_key,
-        volunteer_id=volunteer_id,
-        scheduled_for=scheduled_for,
-        dispatched_at=now if due else None,
-    )
+    try:
+        # A savepoint: losing a race for the key must not break the caller's transaction.
+        with transaction.atomic():
+            message = Message.objects.create(
+                channel=channel,
+                to=to,
+                kind=kind,
+                language=language,
+                subject=rendered.subject,
+                body=rendered.body,
+                body_html=rendered.body_html,
+                idempotency_key=idempotency_key,
+                volunteer_id=volunteer_id,
+                scheduled_for=scheduled_for,
+                dispatched_at=now if due else None,
+            )
+    except IntegrityError:
+        # Someone else stored this key between our look-up and our insert.
+        existing = Message.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is None:
+            raise  # another constraint: a real error
+        return existing
     if due and dispatch:
         dispatch_on_commit([message.pk])
     return message
 
 
 def dispatch_on_commit(message_ids: Sequence[int]) -> None:
+    """Hand the messages to workers once the surrounding transaction commits
+    (never, if it rolls back)."""
     ids = list(message_ids)
     if ids:
         transaction.on_commit(lambda: dispatch_messages(ids))
 
 
 def dispatch_messages(message_ids: Sequence[int]) -> int:
-    """Publish a delivery task per message. If the broker is down, the rest are
-    left for the sweeper (dispatched_at cleared) and nothing is lost."""
+    """Publish a delivery task per message; return how many were published.
+
+    If publishing fails (the broker is down, or anything else goes wrong), the
+    rest are left for the sweeper (dispatched_at cleared) and nothing is lost.
+    No exception reaches the caller: this runs after a commit, when the
+    caller's work is already done and the messages are safe in the outbox.
+    """
     from notifications.tasks import deliver_message
 
     ids = list(message_ids)
     for position, message_id in enumerate(ids):
         try:
             deliver_message.delay(message_id)
-        except OperationalError:
+        except Exception:
             log.exception(
-                "broker unavailable; %d messages left for the sweeper", len(ids) - position
+                "could not publish delivery tasks; %d messages left for the sweeper",
+                len(ids) - position,
             )
             Message.objects.filter(pk__in=ids[position:], status=Message.Status.QUEUED).update(
                 dispatched_at=None
@@ -93,12 +109,23 @@ def cancel_queued(message_ids: Sequence[int]) -> int:
     )
 
 
+_FINAL_STATUSES = (Message.Status.DELIVERED, Message.Status.FAILED, Message.Status.CANCELLED)
+
+
 def record_delivery_status(provider_id: str, provider_status: str, error_code: str = "") -> bool:
-    """Apply a provider's status callback. Returns False for unknown messages."""
+    """Apply a provider's status callback. Returns False for unknown messages.
+
+    Callbacks may arrive more than once and out of order: a final state
+    (delivered, failed) is kept, and the first delivery time stands.
+    """
+    if not provider_id:
+        return False
     with transaction.atomic():
         message = Message.objects.select_for_update().filter(provider_id=provider_id).first()
         if message is None:
             return False
+        if message.status in _FINAL_STATUSES:
+            return True
         if provider_status == "delivered":
             message.status = Message.Status.DELIVERED
             message.delivered_at = timezone.now()

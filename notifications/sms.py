@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import sys
+import threading
 import uuid
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
@@ -39,6 +40,9 @@ class BaseSmsBackend(ABC):
     @abstractmethod
     def send(self, to: str, body: str, *, status_callback: str = "") -> str:
         """Send one SMS and return the provider's message ID."""
+
+    def close(self) -> None:  # noqa: B027 (optional: most backends hold nothing)
+        """Release connections held between sends."""
 
 
 class ConsoleBackend(BaseSmsBackend):
@@ -80,19 +84,42 @@ def _rebased_http_client(base_url: str):
 _PERMANENT_TWILIO_CODES = {21211, 21214, 21408, 21610, 21612, 21614, 21606, 21659, 21660}
 
 
+def _is_transient(status: int, code: int | None) -> bool:
+    """Worth another try? Rate limits, server errors and our own credentials
+    (401: a configuration mistake, to be fixed while the message waits) are;
+    other client errors, and the codes above, are not."""
+    if code in _PERMANENT_TWILIO_CODES:
+        return False
+    return status in (401, 408, 429) or status >= 500
+
+
 class TwilioBackend(BaseSmsBackend):
+    """Twilio's Messages API through the official client. One instance keeps its
+    HTTP connection open between sends (see ``get_backend``)."""
+
     def __init__(self) -> None:
+        from twilio.http.http_client import TwilioHttpClient
         from twilio.rest import Client
 
-        http_client = (
-            _rebased_http_client(settings.TWILIO_BASE_URL) if settings.TWILIO_BASE_URL else None
+        self.http_client = (
+            _rebased_http_client(settings.TWILIO_BASE_URL)
+            if settings.TWILIO_BASE_URL
+            else TwilioHttpClient(timeout=10)
         )
         self.client = Client(
-            settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN, http_client=http_client
+            settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN, http_client=self.http_client
         )
 
+    def close(self) -> None:
+        if self.http_client.session is not None:
+            self.http_client.session.close()
+
     def send(self, to: str, body: str, *, status_callback: str = "") -> str:
-        from twilio.base.exceptions import TwilioException, TwilioRestException
+        from twilio.base.exceptions import (
+            TwilioException,
+            TwilioRestException,
+            TwilioServiceException,
+        )
 
         params: dict[str, str] = {"to": to, "body": body}
         if settings.TWILIO_MESSAGING_SERVICE_SID:
@@ -104,12 +131,16 @@ class TwilioBackend(BaseSmsBackend):
         try:
             message = self.client.messages.create(**params)
         except TwilioRestException as exc:
-            transient = exc.status == 429 or exc.status >= 500
-            if exc.code in _PERMANENT_TWILIO_CODES:
-                transient = False
             raise SmsError(
                 f"Twilio {exc.status} (code {exc.code}): {exc.msg}",
-                transient=transient,
+                transient=_is_transient(exc.status, exc.code),
+                code=str(exc.code or ""),
+            ) from exc
+        except TwilioServiceException as exc:
+            # The RFC 9457 "problem details" error shape; not a TwilioRestException.
+            raise SmsError(
+                f"Twilio {exc.status} (code {exc.code}): {exc.title}",
+                transient=_is_transient(exc.status, exc.code),
                 code=str(exc.code or ""),
             ) from exc
         except (TwilioException, OSError) as exc:
@@ -123,5 +154,35 @@ def _backend_class(path: str) -> type[BaseSmsBackend]:
     return import_string(path)
 
 
+_local = threading.local()
+
+
+def _backend_key() -> tuple[str, ...]:
+    return (
+        settings.SMS_BACKEND,
+        settings.TWILIO_ACCOUNT_SID,
+        settings.TWILIO_AUTH_TOKEN,
+        settings.TWILIO_BASE_URL,
+    )
+
+
 def get_backend() -> BaseSmsBackend:
-    return _backend_class(settings.SMS_BACKEND)()
+    """The configured backend; one per thread and configuration, so that a worker
+    reuses its HTTPS connection to the provider instead of opening one per SMS."""
+    key = _backend_key()
+    cached: tuple[tuple[str, ...], BaseSmsBackend] | None = getattr(_local, "backend", None)
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    if cached is not None:
+        cached[1].close()
+    backend = _backend_class(settings.SMS_BACKEND)()
+    _local.backend = (key, backend)
+    return backend
+
+
+def close_backend() -> None:
+    """Close this thread's backend (tests, worker shutdown)."""
+    cached = getattr(_local, "backend", None)
+    if cached is not None:
+        cached[1].close()
+        _local.backend = None

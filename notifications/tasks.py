@@ -6,7 +6,8 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from celery import shared_task
+from celery import Task, shared_task
+from celery.exceptions import Reject
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
@@ -19,67 +20,120 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 6
 SWEEP_BATCH = 2000
+RETRY_BASE = timedelta(seconds=30)
+RETRY_CAP = timedelta(hours=1)
+# A task may run a moment before the time it was scheduled for: ETA rounding, or
+# the clocks of two hosts. Within this margin a message counts as due.
+EARLY_MARGIN = timedelta(seconds=2)
+
+Status = Message.Status
 
 
 def _claim(message_id: int) -> Message | None:
     """Move a due, queued message to 'sending' and return it; None if not ours to send."""
     with transaction.atomic():
         message = Message.objects.select_for_update().filter(pk=message_id).first()
-        if message is None or message.status != Message.Status.QUEUED:
+        if message is None or message.status != Status.QUEUED:
             return None
-        if message.scheduled_for and message.scheduled_for > timezone.now():
+        now = timezone.now()
+        if message.scheduled_for and message.scheduled_for > now + EARLY_MARGIN:
+            # Not due yet. Whoever dispatched it early, no task is in flight for
+            # it any more: the sweeper sends it when it is due.
+            if message.dispatched_at is not None:
+                message.dispatched_at = None
+                message.save(update_fields=["dispatched_at"])
             return None
-        message.status = Message.Status.SENDING
+        message.status = Status.SENDING
         message.attempts += 1
-        message.save(update_fields=["status", "attempts"])
+        message.claimed_at = now
+        message.save(update_fields=["status", "attempts", "claimed_at"])
         return message
 
 
 def backoff(attempts: int) -> timedelta:
     """30 s, 1 min, 2 min, 4 min… capped at an hour."""
-    return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
+    return min(RETRY_BASE * 2 ** max(attempts - 1, 0), RETRY_CAP)
+
+
+def _after_failure(task: Task, message: Message, exc: Exception, *, transient: bool) -> str:
+    """Fail for good, or put the message back in the queue with a backoff."""
+    error = str(exc)[:2000] or type(exc).__name__
+    if not transient or message.attempts >= MAX_ATTEMPTS:
+        Message.objects.filter(pk=message.pk).update(status=Status.FAILED, last_error=error)
+        log.warning("message %s failed for good: %s", message.pk, error)
+        return "failed"
+    delay = backoff(message.attempts)
+    # Run in-process (eagerly, or called as a function) there is no broker to
+    # retry through: the sweeper picks the message up when it is due.
+    inline = bool(task.request.is_eager or task.request.called_directly)
+    now = timezone.now()
+    Message.objects.filter(pk=message.pk).update(
+        status=Status.QUEUED,
+        last_error=error,
+        scheduled_for=now + delay,
+        dispatched_at=None if inline else now,
+    )
+    if inline:
+        return "retry-scheduled"
+    try:
+        raise task.retry(countdown=delay.total_seconds(), exc=exc)
+    except Reject:
+        # Publishing the retry failed (broker gone): leave it to the sweeper.
+        Message.objects.filter(pk=message.pk, status=Status.QUEUED).update(dispatched_at=None)
+        raise
 
 
 @shared_task(bind=True, acks_late=True, max_retries=None)
-def deliver_message(self, message_id: int) -> str:
+def deliver_message(self: Task, message_id: int) -> str:
     message = _claim(message_id)
     if message is None:
         return "skipped"
     try:
         provider_id = deliver(message)
     except DeliveryError as exc:
-        if not exc.transient or message.attempts >= MAX_ATTEMPTS:
-            Message.objects.filter(pk=message.pk).update(
-                status=Message.Status.FAILED, last_error=str(exc)[:2000]
-            )
-            log.warning("message %s failed for good: %s", message.pk, exc)
-            return "failed"
-        delay = backoff(message.attempts)
-        eager = bool(self.request.is_eager)
-        Message.objects.filter(pk=message.pk).update(
-            status=Message.Status.QUEUED,
-            last_error=str(exc)[:2000],
-            scheduled_for=timezone.now() + delay,
-            # Eagerly (no broker) the sweeper picks the retry up when it is due.
-            dispatched_at=None if eager else timezone.now(),
-        )
-        if eager:
-            return "retry-scheduled"
-        raise self.retry(countdown=delay.total_seconds(), exc=exc) from exc
+        return _after_failure(self, message, exc, transient=exc.transient)
+    except Exception as exc:
+        # A bug or an error nobody classified. The message must not stay in
+        # 'sending' for ever: retry with backoff, and log the traceback.
+        log.exception("message %s: unexpected error while sending", message.pk)
+        return _after_failure(self, message, exc, transient=True)
     Message.objects.filter(pk=message.pk).update(
-        status=Message.Status.SENT, sent_at=timezone.now(), provider_id=provider_id, last_error=""
+        status=Status.SENT, sent_at=timezone.now(), provider_id=provider_id, last_error=""
     )
     return "sent"
+
+
+def requeue_interrupted() -> int:
+    """Put back messages left in 'sending' by a worker that died mid-send.
+
+    Whether such a message went out is unknown; sending it again risks a
+    duplicate, where leaving it risks losing it. Nothing is lost: it is retried
+    (up to MAX_ATTEMPTS claims in all).
+    """
+    cutoff = timezone.now() - settings.OUTBOX_REDISPATCH_AFTER
+    stale = Message.objects.filter(status=Status.SENDING, claimed_at__lt=cutoff)
+    note = "Interrupted while sending; "
+    failed = stale.filter(attempts__gte=MAX_ATTEMPTS).update(
+        status=Status.FAILED, last_error=note + "no attempts left"
+    )
+    requeued = stale.update(
+        status=Status.QUEUED, dispatched_at=None, last_error=note + "sending again"
+    )
+    if failed or requeued:
+        log.warning("outbox: %d interrupted messages re-queued, %d failed", requeued, failed)
+    return requeued
 
 
 @shared_task(acks_late=True)
 def sweep_outbox() -> int:
     """Dispatch queued messages with no delivery task in flight: publishing
-    failed (broker down), a scheduled time came, or a task was lost long ago."""
+    failed (broker down), a scheduled time came, a task was lost long ago, or a
+    worker died while sending."""
+    requeue_interrupted()
     now = timezone.now()
     lost = now - settings.OUTBOX_REDISPATCH_AFTER
     ids = list(
-        Message.objects.filter(status=Message.Status.QUEUED)
+        Message.objects.filter(status=Status.QUEUED)
         .filter(Q(scheduled_for__isnull=True) | Q(scheduled_for__lte=now))
         .filter(Q(dispatched_at__isnull=True) | Q(dispatched_at__lt=lost))
         .order_by("pk")
