@@ -251,6 +251,7 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "weasyprint": {"level": "WARNING"},
+        "twilio.http_client": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
     },
 }
