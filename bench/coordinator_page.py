@@ -1,0 +1,229 @@
+"""Benchmark the coordinator's pages at town, city and national scale.
+
+    .venv/bin/python -m bench.coordinator_page --scale town
+    .venv/bin/python -m bench.coordinator_page --scale all --requests 20
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/pollcrew_bench \\
+        .venv/bin/python -m bench.coordinator_page --scale all
+
+Without DATABASE_URL each scale gets its own SQLite file, var/bench-<scale>.sqlite3
+(never the development database). The script migrates the database, generates
+the scale's data (timed; --reuse keeps data from an earlier run), logs a
+coordinator in with Django's test client and requests each page: once to warm
+up, once counting queries, then N times for the median and 95th percentile of
+the time spent in Django (middleware, view, template; no network).
+
+DEBUG is off (unless set in the environment), as in production, so that query
+logging does not distort the times. Results are also written as JSON to
+bench/results/ (not committed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+RESULTS_DIR = BASE_DIR / "bench" / "results"
+SCALES = ("town", "city", "national")
+COORDINATOR = "bench-koordinator@pollcrew.bench"
+PASSWORD = "bench-password-1"  # noqa: S105 - a throwaway benchmark login
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.coordinator_page",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--scale", choices=(*SCALES, "all"), default="town")
+    parser.add_argument("--requests", type=int, default=20, help="timed requests per page")
+    parser.add_argument(
+        "--reuse", action="store_true", help="keep the data of an earlier run if it is there"
+    )
+    return parser.parse_args(argv)
+
+
+def configure_django(scale: str, *, fresh: bool) -> None:
+    if not os.environ.get("DATABASE_URL"):
+        path = BASE_DIR / "var" / f"bench-{scale}.sqlite3"
+        path.parent.mkdir(exist_ok=True)
+        if fresh:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+        os.environ["DATABASE_URL"] = f"sqlite:///{path}"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pollcrew.settings")
+    os.environ.setdefault("DEBUG", "false")
+    import django
+
+    django.setup()
+
+
+def percentile(values: list[float], pct: float) -> float:
+    """Nearest-rank percentile."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(pct / 100 * len(ordered)) - 1)]
+
+
+def prepare(scale_name: str, *, reuse: bool) -> tuple[Any, dict[str, Any]]:
+    from django.core.management import call_command
+
+    from bench import datagen
+    from elections.models import Election
+
+    call_command("migrate", verbosity=0, interactive=False)
+    scale = datagen.SCALES[scale_name]
+    info: dict[str, Any] = {}
+    election = (
+        Election.objects.filter(shifts__station__area__name=scale.areas[0][0]).distinct().first()
+        if reuse
+        else None
+    )
+    if election is None:
+        started = time.perf_counter()
+        datagen.flush_domain()
+        info["flush_s"] = round(time.perf_counter() - started, 2)
+        result = datagen.generate(scale, progress=lambda line: print(f"  generate {line}"))
+        election = result.election
+        info["generate_s"] = round(result.seconds, 1)
+        info["counts"] = result.counts
+        for line in result.lines():
+            print(line)
+    else:
+        print(f"Reusing {election}")
+    return election, info
+
+
+def coordinator_client():
+    from django.contrib.auth.models import Group
+    from django.test import Client
+
+    from accounts.groups import COORDINATORS, ensure_staff_groups
+    from accounts.models import User
+
+    ensure_staff_groups()
+    user = User.objects.filter(email=COORDINATOR).first() or User(email=COORDINATOR)
+    user.set_password(PASSWORD)
+    user.save()
+    user.groups.add(Group.objects.get(name=COORDINATORS))
+    client = Client(HTTP_HOST="127.0.0.1")  # an allowed host with DEBUG off
+    if not client.login(email=COORDINATOR, password=PASSWORD):
+        raise SystemExit("The benchmark coordinator could not log in.")
+    return client
+
+
+def measure(client, url: str, requests: int) -> dict[str, Any]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def get() -> Any:
+        response = client.get(url)
+        if response.status_code != 200:
+            raise SystemExit(f"GET {url} answered {response.status_code}")
+        return response
+
+    get()  # warm up: connection, templates, translations
+    with CaptureQueriesContext(connection) as queries:
+        response = get()
+    # Read now: captured_queries is a view of the connection's log, which the
+    # next request resets.
+    sql = [q["sql"] for q in queries.captured_queries]
+    times = []
+    for _ in range(requests):
+        started = time.perf_counter()
+        get()
+        times.append((time.perf_counter() - started) * 1000)
+    return {
+        "url": url,
+        "queries": len(sql),
+        "median_ms": round(statistics.median(times), 1),
+        "p95_ms": round(percentile(times, 95), 1),
+        "kb": round(len(response.content) / 1024, 1),
+        "sql": sql,
+    }
+
+
+def run_one(scale: str, requests: int, reuse: bool) -> dict[str, Any]:
+    configure_django(scale, fresh=not reuse)
+    from django.db import connection
+    from django.db.models import Sum
+    from django.urls import reverse
+
+    from elections.models import Shift
+
+    election, info = prepare(scale, reuse=reuse)
+    client = coordinator_client()
+    biggest = (
+        Shift.objects.filter(election=election)
+        .values("station_id")
+        .annotate(seats=Sum("capacity"))
+        .order_by("-seats", "station_id")
+        .first()
+    )
+    board = reverse("elections:board", args=[election.pk])
+    pages = {
+        "board": board,
+        "board, filtered": f"{board}?understaffed=on&q=skolen",
+        # The station with the most seats: the biggest roster there is.
+        "station": reverse("elections:station", args=[election.pk, biggest["station_id"]]),
+    }
+    pages_measured = {name: measure(client, url, requests) for name, url in pages.items()}
+    pages_measured["station"]["seats"] = biggest["seats"]
+    result = {
+        "scale": scale,
+        "database": connection.vendor,
+        "requests": requests,
+        **info,
+        "pages": pages_measured,
+    }
+    RESULTS_DIR.mkdir(exist_ok=True)
+    (RESULTS_DIR / f"{connection.vendor}-{scale}.json").write_text(json.dumps(result, indent=2))
+    return result
+
+
+def print_table(results: list[dict[str, Any]]) -> None:
+    print()
+    print("| scale | database | generate | page | queries | median ms | p95 ms |")
+    print("|---|---|---:|---|---:|---:|---:|")
+    for r in results:
+        generate = f"{r['generate_s']:.1f} s" if "generate_s" in r else "reused"
+        for name, page in r["pages"].items():
+            print(
+                f"| {r['scale']} | {r['database']} | {generate} | {name} | {page['queries']} "
+                f"| {page['median_ms']} | {page['p95_ms']} |"
+            )
+    for name in results[0]["pages"] if results else ():
+        counts = {r["scale"]: r["pages"][name]["queries"] for r in results}
+        if len(set(counts.values())) > 1:
+            print(f"\nWARNING: the {name} page's query count grows with the data: {counts}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.scale != "all":
+        print_table([run_one(args.scale, args.requests, args.reuse)])
+        return 0
+    results = []
+    for scale in SCALES:  # one process per scale: Django is set up once per process
+        print(f"=== {scale} ===", flush=True)
+        command = [sys.executable, "-m", "bench.coordinator_page", "--scale", scale]
+        command += ["--requests", str(args.requests)] + (["--reuse"] if args.reuse else [])
+        subprocess.run(command, check=True, cwd=BASE_DIR)  # noqa: S603 - our own module
+        vendor = (
+            "postgresql" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "sqlite"
+        )
+        results.append(json.loads((RESULTS_DIR / f"{vendor}-{scale}.json").read_text()))
+    print("\n=== all scales ===")
+    print_table(results)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,115 @@
+"""`manage.py seed_demo`, the data behind `make demo`."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.apps import apps
+from django.conf import settings
+from django.core.management import call_command
+from django.db.models import Sum
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import User
+from bench.management.commands.seed_demo import ADMIN_EMAIL, COORDINATOR_EMAIL, DEMO_PASSWORD
+from elections.models import Election
+from notifications.models import Message
+from polling_stations.models import Area, PollingStation
+from volunteers.links import resolve_link
+from volunteers.models import Assignment, PersonalLink, Volunteer
+
+pytestmark = pytest.mark.django_db
+
+
+def seed() -> str:
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    return out.getvalue()
+
+
+def printed_token(output: str) -> str:
+    match = re.search(re.escape(settings.SITE_URL) + r"/v/([A-Za-z0-9_-]+)/", output)
+    assert match, output
+    return match.group(1)
+
+
+def row_counts() -> dict[str, int]:
+    return {
+        model._meta.label: model.objects.count()
+        for app in ("polling_stations", "elections", "volunteers", "notifications", "accounts")
+        for model in apps.get_app_config(app).get_models()
+    }
+
+
+def test_seed_creates_the_demo_municipality():
+    output = seed()
+    election = Election.objects.get()
+    assert election.status == Election.Status.ACTIVE
+    assert election.election_date == timezone.localdate() + timedelta(days=21)
+    assert election.name == f"Folketingsvalg {election.election_date.year}"
+    assert Area.objects.count() == 3
+    assert PollingStation.objects.count() == 12
+    assert Volunteer.objects.count() == 400
+    assert election.shifts.aggregate(n=Sum("capacity"))["n"] == 250
+    statuses = set(Assignment.objects.values_list("status", flat=True))
+    assert {"invited", "accepted", "declined"} <= statuses
+    # Some invitations and answers went through the real services: messages and links.
+    kinds = set(Message.objects.values_list("kind", flat=True))
+    assert {"invitation", "accepted", "declined"} <= kinds
+    assert Message.objects.filter(kind="invitation").count() >= 24
+    assert PersonalLink.objects.count() > Message.objects.filter(kind="invitation").count() / 2
+    assert "Sønderå Kommune" in output
+    assert f"{settings.SITE_URL}/" in output
+    assert COORDINATOR_EMAIL in output
+    assert ADMIN_EMAIL in output
+    assert DEMO_PASSWORD in output
+
+
+def test_coordinator_and_admin_can_log_in(client):
+    seed()
+    election = Election.objects.get()
+    assert client.login(email=COORDINATOR_EMAIL, password=DEMO_PASSWORD)
+    assert client.get(reverse("elections:board", args=[election.pk])).status_code == 200
+    station = PollingStation.objects.first()
+    response = client.get(reverse("elections:station", args=[election.pk, station.pk]))
+    assert response.status_code == 200
+    client.logout()
+    assert client.login(email=ADMIN_EMAIL, password=DEMO_PASSWORD)
+    assert User.objects.get(email=ADMIN_EMAIL).is_superuser
+    assert client.get(reverse("admin:index")).status_code == 200
+
+
+def test_printed_link_opens_an_open_invitation(client):
+    token = printed_token(seed())
+    link = resolve_link(token)
+    assert link is not None
+    assert link.election == Election.objects.get()
+    assert Assignment.objects.filter(
+        volunteer=link.volunteer, shift__election=link.election, status="invited"
+    ).exists()
+    response = client.get(reverse("volunteers:portal", args=[token]))
+    assert response.status_code == 200
+    assert b"/accept/" in response.content
+    assert b"/decline/" in response.content
+
+
+def test_running_twice_adds_nothing_but_a_fresh_link(client):
+    first = seed()
+    before = row_counts()
+    coordinator = User.objects.get(email=COORDINATOR_EMAIL)
+    coordinator.set_password("someone-changed-it")
+    coordinator.save()
+
+    second = seed()
+
+    after = row_counts()
+    assert after.pop("volunteers.PersonalLink") == before.pop("volunteers.PersonalLink") + 1
+    assert after == before
+    assert "already in place" in second
+    assert printed_token(second) != printed_token(first)
+    assert resolve_link(printed_token(second)) is not None
+    assert client.login(email=COORDINATOR_EMAIL, password=DEMO_PASSWORD)
