@@ -137,7 +137,7 @@ def test_danish_volunteer_gets_danish_dates(invite, mailoutbox):
     [email] = mailoutbox
     day = election.election_date
     for part in (email.body, _html(email)):
-        assert f"{DANISH_WEEKDAYS[day.weekday()]} 10 december {day.year}" in part
+        assert f"{DANISH_WEEKDAYS[day.weekday()]} den 10. december {day.year}" in part
         assert "December" not in part
         assert ENGLISH_WEEKDAYS[day.weekday()] not in part
     assert '<html lang="da">' in _html(email)
