@@ -55,7 +55,7 @@ lock: $(VENV)/.dev
 
 # Extract new strings and compile the catalogues (needs gettext).
 messages: $(VENV)/.dev
-	$(MANAGE) makemessages -l da -l en --no-location --ignore=.venv --ignore=staticfiles
+	$(MANAGE) makemessages -l da --no-location --ignore=.venv --ignore=staticfiles --ignore=var
 	$(MANAGE) compilemessages --ignore=.venv
 
 clean:

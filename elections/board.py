@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Q, Sum
 
-from elections.models import FILLED_STATUSES, Election, Shift
+from elections.models import FILLED_STATUSES, SEAT_HOLDING_STATUSES, Election, Shift
 from pollcrew.collation import danish_key
 from pollcrew.db import Casefold
 from polling_stations.models import PollingStation
@@ -39,38 +39,43 @@ class StationRow:
     fill: Fill
 
 
-def _sum_subquery(qs, field: str) -> Coalesce:
-    return Coalesce(
-        Subquery(
-            qs.values("station_id").annotate(total=field).values("total")[:1],
-            output_field=IntegerField(),
-        ),
-        Value(0),
+@dataclass(frozen=True)
+class Board:
+    page: Page  # of StationRow, only the stations on this page are loaded
+    totals: Fill  # over every station that matches the filters
+
+
+def _fills(election: Election) -> dict[int, Fill]:
+    """Two grouped aggregates: seats per station, and who holds them."""
+    shifts = Shift.objects.filter(election=election).order_by()
+    needed = dict(shifts.values_list("station_id").annotate(Sum("capacity")))
+    held = (
+        shifts.filter(assignments__status__in=SEAT_HOLDING_STATUSES)
+        .values("station_id")
+        .annotate(
+            invited=Count("assignments", filter=Q(assignments__status="invited")),
+            accepted=Count("assignments", filter=Q(assignments__status__in=FILLED_STATUSES)),
+        )
     )
+    counts = {row["station_id"]: (row["invited"], row["accepted"]) for row in held}
+    return {pk: Fill(n, *counts.get(pk, (0, 0))) for pk, n in needed.items()}
 
 
-def station_rows(
+def station_board(
     election: Election,
     *,
     area_id: int | None = None,
     understaffed_only: bool = False,
     search: str = "",
-) -> list[StationRow]:
-    """One query: every station with shifts in the election, with its fill counts,
-    in Danish order of area and station name."""
-    shifts = Shift.objects.filter(election=election, station_id=OuterRef("pk"))
-    stations = (
-        PollingStation.objects.select_related("area")
-        .filter(Exists(shifts))
-        .annotate(
-            needed=_sum_subquery(shifts, Sum("capacity")),
-            invited=_sum_subquery(
-                shifts, Count("assignments", filter=Q(assignments__status="invited"))
-            ),
-            accepted=_sum_subquery(
-                shifts, Count("assignments", filter=Q(assignments__status__in=FILLED_STATUSES))
-            ),
-        )
+    page_number: str | int | None = None,
+    per_page: int = 50,
+) -> Board:
+    """The staffing board in four queries, however many stations and seats:
+    fills (2), the matching stations' names (1), the page's stations (1).
+    Stations are in Danish order of area and name."""
+    fills = _fills(election)
+    stations = PollingStation.objects.filter(
+        pk__in=Shift.objects.filter(election=election).values("station_id")
     )
     if area_id:
         stations = stations.filter(area_id=area_id)
@@ -81,16 +86,18 @@ def station_rows(
             | Q(address_cf__contains=folded)
             | Q(postal_code__startswith=search)
         )
-    rows = [StationRow(s, Fill(s.needed, s.invited, s.accepted)) for s in stations]
-    if understaffed_only:
-        rows = [r for r in rows if r.fill.accepted < r.fill.needed]
-    rows.sort(key=lambda r: (danish_key(r.station.area.name), danish_key(r.station.name)))
-    return rows
-
-
-def totals(rows: list[StationRow]) -> Fill:
-    return Fill(
-        sum(r.fill.needed for r in rows),
-        sum(r.fill.invited for r in rows),
-        sum(r.fill.accepted for r in rows),
+    keys = [
+        (pk, danish_key(area), danish_key(name))
+        for pk, area, name in stations.order_by().values_list("pk", "area__name", "name")
+        if not understaffed_only or fills[pk].accepted < fills[pk].needed
+    ]
+    keys.sort(key=lambda k: (k[1], k[2]))
+    totals = Fill(
+        sum(fills[k[0]].needed for k in keys),
+        sum(fills[k[0]].invited for k in keys),
+        sum(fills[k[0]].accepted for k in keys),
     )
+    page = Paginator([k[0] for k in keys], per_page).get_page(page_number)
+    loaded = PollingStation.objects.select_related("area").in_bulk(list(page.object_list))
+    page.object_list = [StationRow(loaded[pk], fills[pk]) for pk in page.object_list]
+    return Board(page=page, totals=totals)

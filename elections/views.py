@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
@@ -61,13 +60,14 @@ def election_board(request: HttpRequest, election_id: int) -> HttpResponse:
     form = BoardFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     area = filters.get("area")
-    rows = board.station_rows(
+    result = board.station_board(
         election,
         area_id=area.pk if area else None,
         understaffed_only=bool(filters.get("understaffed")),
         search=filters.get("q", ""),
+        page_number=request.GET.get("page"),
+        per_page=STATIONS_PER_PAGE,
     )
-    page = Paginator(rows, STATIONS_PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -76,8 +76,8 @@ def election_board(request: HttpRequest, election_id: int) -> HttpResponse:
         {
             "election": election,
             "form": form,
-            "page": page,
-            "totals": board.totals(rows),
+            "page": result.page,
+            "totals": result.totals,
             "query": query.urlencode(),
         },
     )
