@@ -18,12 +18,22 @@ GOOD = {
 
 
 def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items()
-             if k not in GOOD and k != "DJANGO_ALLOW_ASYNC_UNSAFE"
-             and not k.startswith(("CELERY_", "TWILIO_", "EMAIL_"))}
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=settings.BASE_DIR,
-                          env={**clean, **env}, capture_output=True, text=True, timeout=120,
-                          check=False)
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in GOOD
+        and k != "DJANGO_ALLOW_ASYNC_UNSAFE"
+        and not k.startswith(("CELERY_", "TWILIO_", "EMAIL_"))
+    }
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=settings.BASE_DIR,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 @pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL"])
@@ -62,9 +72,18 @@ def test_sqlite_runs_in_wal_mode_with_immediate_transactions(db):
 
 def test_unset_broker_means_eager_celery():
     result = subprocess.run(
-        [sys.executable, "-c", "import django, os; os.environ['DJANGO_SETTINGS_MODULE']="
-         "'pollcrew.settings'; django.setup(); from django.conf import settings as s; "
-         "print(s.CELERY_TASK_ALWAYS_EAGER, s.CELERY_BROKER_URL)"],
-        cwd=settings.BASE_DIR, capture_output=True, text=True, timeout=60, check=True,
-        env={k: v for k, v in os.environ.items() if k != "CELERY_BROKER_URL"})
+        [
+            sys.executable,
+            "-c",
+            "import django, os; os.environ['DJANGO_SETTINGS_MODULE']="
+            "'pollcrew.settings'; django.setup(); from django.conf import settings as s; "
+            "print(s.CELERY_TASK_ALWAYS_EAGER, s.CELERY_BROKER_URL)",
+        ],
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+        env={k: v for k, v in os.environ.items() if k != "CELERY_BROKER_URL"},
+    )
     assert result.stdout.split() == ["True", "memory://"]

@@ -16,24 +16,38 @@ SCREENSHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     if not Path(CHROMIUM).exists():
-        pytest.fail("Chromium is needed for the browser tests: apt-get install chromium "
-                    "(`make test` checks system packages first).")
+        pytest.fail(
+            "Chromium is needed for the browser tests: apt-get install chromium "
+            "(`make test` checks system packages first)."
+        )
     return {
         **browser_type_launch_args,
         "executable_path": CHROMIUM,
         "headless": True,
-        "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run",
-                 "--disable-quic", "--disable-dev-shm-usage"],
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-quic",
+            "--disable-dev-shm-usage",
+        ],
     }
 
 
 @pytest.fixture
 def phone(browser, live_server):
     """A phone-sized, touch browser context against the live server."""
-    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2,
-                                  is_mobile=True, has_touch=True, locale="en-GB",
-                                  base_url=live_server.url)
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        locale="en-GB",
+        base_url=live_server.url,
+    )
     page = context.new_page()
     yield page
     context.close()
@@ -41,8 +55,9 @@ def phone(browser, live_server):
 
 @pytest.fixture
 def desktop(browser, live_server):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB",
-                                  base_url=live_server.url)
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900}, locale="en-GB", base_url=live_server.url
+    )
     page = context.new_page()
     yield page
     context.close()

@@ -16,10 +16,19 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def invitation():
     e = f.election(name="Folketingsvalg 2027")
-    station = f.station(f.area("Midt"), name="Rådhushallen", address="Rådhuspladsen 1",
-                        postal_code="8000", city="Aarhus C")
-    shift = f.shift(e, station_=station, capacity=4, role_=f.role(
-        "Tilforordnet", description="Hjælper vælgerne og tæller stemmer."))
+    station = f.station(
+        f.area("Midt"),
+        name="Rådhushallen",
+        address="Rådhuspladsen 1",
+        postal_code="8000",
+        city="Aarhus C",
+    )
+    shift = f.shift(
+        e,
+        station_=station,
+        capacity=4,
+        role_=f.role("Tilforordnet", description="Hjælper vælgerne og tæller stemmer."),
+    )
     volunteer = f.volunteer(channel="sms", first_name="Mette", last_name="Frandsen")
     [assignment] = services.invite(shift, [volunteer], by=None).invited
     return assignment, issue_link(volunteer, e)
