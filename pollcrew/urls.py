@@ -9,6 +9,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("elections/", include("elections.urls")),
+    path("elections/", include("volunteers.staff_urls")),
     path("documents/", include("documents.urls")),
     path("v/", include("volunteers.urls")),
     path("notifications/", include("notifications.urls")),

@@ -28,8 +28,8 @@ def urls(world) -> list[str]:
     return [
         reverse("elections:list"),
         reverse("elections:board", args=[e.pk]),
-        reverse("elections:station", args=[e.pk, station.pk]),
-        reverse("elections:invite", args=[e.pk, shift.pk]),
+        reverse("staffing:station", args=[e.pk, station.pk]),
+        reverse("staffing:invite", args=[e.pk, shift.pk]),
         reverse("documents:roster", args=[e.pk, station.pk, e.election_date.isoformat()]),
     ]
 
@@ -67,8 +67,8 @@ def test_objects_of_another_election_are_404(world, coordinator):
     _e, station, shift = world
     other = f.election()
     client = login(coordinator)
-    assert client.get(reverse("elections:station", args=[other.pk, station.pk])).status_code == 404
-    assert client.get(reverse("elections:invite", args=[other.pk, shift.pk])).status_code == 404
+    assert client.get(reverse("staffing:station", args=[other.pk, station.pk])).status_code == 404
+    assert client.get(reverse("staffing:invite", args=[other.pk, shift.pk])).status_code == 404
     assert client.get(reverse("elections:board", args=[999999])).status_code == 404
 
 
@@ -134,7 +134,7 @@ def test_board_query_count_does_not_grow(coordinator, django_assert_num_queries)
 def test_station_page_query_count_does_not_grow(world, coordinator, django_assert_max_num_queries):
     e, station, _shift = world
     client = login(coordinator)
-    url = reverse("elections:station", args=[e.pk, station.pk])
+    url = reverse("staffing:station", args=[e.pk, station.pk])
     client.get(url)
     with django_assert_max_num_queries(10) as small:
         client.get(url)
@@ -155,7 +155,7 @@ def test_invite_flow(world, coordinator, mailoutbox, committed):
         born=e.election_date.replace(year=e.election_date.year - 16),
     )
     client = login(coordinator)
-    url = reverse("elections:invite", args=[e.pk, shift.pk])
+    url = reverse("staffing:invite", args=[e.pk, shift.pk])
     page = client.get(url, {"q": "karen"}).content.decode()
     assert "Karen Blixen" in page and "Karen Ung" in page
     assert "is under 18 on the day of the shift" in page
@@ -174,7 +174,7 @@ def test_invite_flow(world, coordinator, mailoutbox, committed):
 
 def test_invite_needs_a_choice(world, coordinator):
     e, _station, shift = world
-    response = login(coordinator).post(reverse("elections:invite", args=[e.pk, shift.pk]), {})
+    response = login(coordinator).post(reverse("staffing:invite", args=[e.pk, shift.pk]), {})
     assert response.status_code == 200
     assert "Choose at least one volunteer to invite." in response.content.decode()
 
@@ -182,7 +182,7 @@ def test_invite_needs_a_choice(world, coordinator):
 def test_invite_with_unknown_volunteer_id_is_a_form_error(world, coordinator):
     e, _station, shift = world
     response = login(coordinator).post(
-        reverse("elections:invite", args=[e.pk, shift.pk]), {"volunteers": ["999999", "abc"]}
+        reverse("staffing:invite", args=[e.pk, shift.pk]), {"volunteers": ["999999", "abc"]}
     )
     assert response.status_code == 200
     assert not Assignment.objects.exists()
@@ -192,7 +192,7 @@ def test_htmx_search_returns_only_the_results(world, coordinator):
     e, _station, shift = world
     f.volunteer(first_name="Søren", last_name="Østergaard")
     response = login(coordinator).get(
-        reverse("elections:invite", args=[e.pk, shift.pk]), {"q": "søren"}, HTTP_HX_REQUEST="true"
+        reverse("staffing:invite", args=[e.pk, shift.pk]), {"q": "søren"}, HTTP_HX_REQUEST="true"
     )
     page = response.content.decode()
     assert "Søren Østergaard" in page
@@ -204,7 +204,7 @@ def test_invite_is_csrf_protected(world, coordinator):
     client = Client(enforce_csrf_checks=True)
     client.force_login(coordinator)
     response = client.post(
-        reverse("elections:invite", args=[e.pk, shift.pk]), {"volunteers": [f.volunteer().pk]}
+        reverse("staffing:invite", args=[e.pk, shift.pk]), {"volunteers": [f.volunteer().pk]}
     )
     assert response.status_code == 403
     assert not Assignment.objects.exists()
@@ -214,7 +214,7 @@ def test_user_text_is_escaped(world, coordinator):
     e, station, shift = world
     v = f.volunteer(first_name="<script>alert(1)</script>", last_name="&Co")
     services.invite(shift, [v], by=None)
-    page = login(coordinator).get(reverse("elections:station", args=[e.pk, station.pk]))
+    page = login(coordinator).get(reverse("staffing:station", args=[e.pk, station.pk]))
     html = page.content.decode()
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp;Co" in html

@@ -75,7 +75,7 @@ def test_coordinator_and_admin_can_log_in(client):
     assert client.login(email=COORDINATOR_EMAIL, password=DEMO_PASSWORD)
     assert client.get(reverse("elections:board", args=[election.pk])).status_code == 200
     station = PollingStation.objects.first()
-    response = client.get(reverse("elections:station", args=[election.pk, station.pk]))
+    response = client.get(reverse("staffing:station", args=[election.pk, station.pk]))
     assert response.status_code == 200
     client.logout()
     assert client.login(email=ADMIN_EMAIL, password=DEMO_PASSWORD)
