@@ -172,7 +172,7 @@ def run_one(scale: str, requests: int, reuse: bool) -> dict[str, Any]:
         "board": board,
         "board, filtered": f"{board}?understaffed=on&q=skolen",
         # The station with the most seats: the biggest roster there is.
-        "station": reverse("elections:station", args=[election.pk, biggest["station_id"]]),
+        "station": reverse("staffing:station", args=[election.pk, biggest["station_id"]]),
     }
     pages_measured = {name: measure(client, url, requests) for name, url in pages.items()}
     pages_measured["station"]["seats"] = biggest["seats"]

@@ -50,6 +50,11 @@ class RosterSection:
         return len(self.rows) - self.filled
 
 
+def station_days(election: Election, station: PollingStation) -> list[date]:
+    """The days that have a roster: those on which one of the station's shifts starts."""
+    return Shift.objects.filter(election=election, station=station).local_days()
+
+
 def display_phone(phone: str) -> str:
     """+4520123456 → "+45 20 12 34 56"; anything unparsable is shown as stored."""
     try:

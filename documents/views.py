@@ -6,7 +6,7 @@ from datetime import date
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 
-from documents.rosters import render_station_roster
+from documents.rosters import render_station_roster, station_days
 from elections.access import get_election_for_user, get_station_for_user
 
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -27,6 +27,8 @@ def roster(request: HttpRequest, election_id: int, station_id: int, day: str) ->
     election = get_election_for_user(request.user, election_id)
     station = get_station_for_user(request.user, election, station_id)
     on = parse_day(day)
+    if on not in station_days(election, station):
+        raise Http404
     pdf = render_station_roster(election, station, on)
     response = HttpResponse(pdf, content_type="application/pdf")
     filename = f"roster-{station.pk}-{on.isoformat()}.pdf"

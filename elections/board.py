@@ -10,7 +10,7 @@ from django.db.models import Count, Q, Sum
 
 from elections.models import FILLED_STATUSES, SEAT_HOLDING_STATUSES, Election, Shift
 from pollcrew.collation import danish_key
-from pollcrew.db import Casefold
+from pollcrew.db import UnicodeLower
 from polling_stations.models import PollingStation
 
 
@@ -31,6 +31,9 @@ class Fill:
     @property
     def invited_pct(self) -> int:
         return round(100 * self.invited / self.needed) if self.needed else 0
+
+
+_EMPTY = Fill(0, 0, 0)
 
 
 @dataclass(frozen=True)
@@ -80,24 +83,28 @@ def station_board(
     if area_id:
         stations = stations.filter(area_id=area_id)
     if search:
-        folded = search.casefold()
-        stations = stations.alias(name_cf=Casefold("name"), address_cf=Casefold("address")).filter(
-            Q(name_cf__contains=folded)
-            | Q(address_cf__contains=folded)
+        folded = search.lower()
+        stations = stations.alias(
+            name_lc=UnicodeLower("name"), address_lc=UnicodeLower("address")
+        ).filter(
+            Q(name_lc__contains=folded)
+            | Q(address_lc__contains=folded)
             | Q(postal_code__startswith=search)
         )
     keys = [
         (pk, danish_key(area), danish_key(name))
         for pk, area, name in stations.order_by().values_list("pk", "area__name", "name")
-        if not understaffed_only or fills[pk].accepted < fills[pk].needed
+        if not understaffed_only or fills.get(pk, _EMPTY).accepted < fills.get(pk, _EMPTY).needed
     ]
     keys.sort(key=lambda k: (k[1], k[2]))
+    # A station whose first shift was added between the queries has no fill yet.
+    shown = [fills.get(k[0], _EMPTY) for k in keys]
     totals = Fill(
-        sum(fills[k[0]].needed for k in keys),
-        sum(fills[k[0]].invited for k in keys),
-        sum(fills[k[0]].accepted for k in keys),
+        sum(f.needed for f in shown), sum(f.invited for f in shown), sum(f.accepted for f in shown)
     )
     page = Paginator([k[0] for k in keys], per_page).get_page(page_number)
     loaded = PollingStation.objects.select_related("area").in_bulk(list(page.object_list))
-    page.object_list = [StationRow(loaded[pk], fills[pk]) for pk in page.object_list]
+    page.object_list = [
+        StationRow(loaded[pk], fills.get(pk, _EMPTY)) for pk in page.object_list if pk in loaded
+    ]
     return Board(page=page, totals=totals)

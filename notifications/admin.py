@@ -1,6 +1,8 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from notifications.models import Message
+from notifications.redaction import redact
 
 
 @admin.register(Message)
@@ -19,7 +21,20 @@ class MessageAdmin(admin.ModelAdmin):
     list_filter = ["status", "channel", "kind", "language"]
     search_fields = ["to", "subject", "provider_id", "idempotency_key"]
     date_hierarchy = "created_at"
-    readonly_fields = [f.name for f in Message._meta.fields]
+    # Bodies are shown through redact(): a queued message still holds a live link,
+    # and staff must not be able to answer as the volunteer.
+    exclude = ["body", "body_html"]
+    readonly_fields = [
+        f.name for f in Message._meta.fields if f.name not in ("body", "body_html")
+    ] + ["body_redacted", "body_html_redacted"]
+
+    @admin.display(description=_("body"))
+    def body_redacted(self, obj: Message) -> str:
+        return redact(obj.body)
+
+    @admin.display(description=_("HTML body"))
+    def body_html_redacted(self, obj: Message) -> str:
+        return redact(obj.body_html)
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -11,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from notifications.models import Message
+from notifications.redaction import redacted_fields
 from notifications.rendering import render_message
 
 log = logging.getLogger(__name__)
@@ -38,25 +40,14 @@ def queue_message(
     existing = Message.objects.filter(idempotency_key=idempotency_key).first()
     if existing is not None:
         return existing
-    rendered = render_message(kind, channel, language, context)
+    draft = Draft(channel, to, kind, language, context, idempotency_key, volunteer_id)
     now = timezone.now()
     due = scheduled_for is None or scheduled_for <= now
+    message = _build(draft, now, scheduled_for)
     try:
         # A savepoint: losing a race for the key must not break the caller's transaction.
         with transaction.atomic():
-            message = Message.objects.create(
-                channel=channel,
-                to=to,
-                kind=kind,
-                language=language,
-                subject=rendered.subject,
-                body=rendered.body,
-                body_html=rendered.body_html,
-                idempotency_key=idempotency_key,
-                volunteer_id=volunteer_id,
-                scheduled_for=scheduled_for,
-                dispatched_at=now if due else None,
-            )
+            message.save(force_insert=True)
     except IntegrityError:
         # Someone else stored this key between our look-up and our insert.
         existing = Message.objects.filter(idempotency_key=idempotency_key).first()
@@ -66,6 +57,49 @@ def queue_message(
     if due and dispatch:
         dispatch_on_commit([message.pk])
     return message
+
+
+@dataclass(frozen=True)
+class Draft:
+    """One message to render and store."""
+
+    channel: str
+    to: str
+    kind: str
+    language: str
+    context: dict[str, Any]
+    idempotency_key: str
+    volunteer_id: int | None = None
+
+
+def _build(draft: Draft, now: datetime, scheduled_for: datetime | None = None) -> Message:
+    rendered = render_message(draft.kind, draft.channel, draft.language, draft.context)
+    due = scheduled_for is None or scheduled_for <= now
+    return Message(
+        channel=draft.channel,
+        to=draft.to,
+        kind=draft.kind,
+        language=draft.language,
+        subject=rendered.subject,
+        body=rendered.body,
+        body_html=rendered.body_html,
+        idempotency_key=draft.idempotency_key,
+        volunteer_id=draft.volunteer_id,
+        scheduled_for=scheduled_for,
+        dispatched_at=now if due else None,
+    )
+
+
+def queue_messages(drafts: Sequence[Draft]) -> list[Message]:
+    """Many messages in one INSERT (an invitation round), due now. Keys already
+    stored are skipped. Not dispatched: call dispatch_on_commit with the ids."""
+    keys = [d.idempotency_key for d in drafts]
+    stored = set(
+        Message.objects.filter(idempotency_key__in=keys).values_list("idempotency_key", flat=True)
+    )
+    now = timezone.now()
+    fresh = [_build(d, now) for d in drafts if d.idempotency_key not in stored]
+    return Message.objects.bulk_create(fresh, batch_size=500)
 
 
 def dispatch_on_commit(message_ids: Sequence[int]) -> None:
@@ -104,9 +138,18 @@ def dispatch_messages(message_ids: Sequence[int]) -> int:
 
 def cancel_queued(message_ids: Sequence[int]) -> int:
     """Cancel messages that have not started sending. Returns how many."""
-    return Message.objects.filter(pk__in=list(message_ids), status=Message.Status.QUEUED).update(
-        status=Message.Status.CANCELLED
-    )
+    cancelled = 0
+    with transaction.atomic():
+        queued = Message.objects.select_for_update().filter(
+            pk__in=list(message_ids), status=Message.Status.QUEUED
+        )
+        for message in queued.only("pk", "body", "body_html"):
+            Message.objects.filter(pk=message.pk).update(
+                status=Message.Status.CANCELLED,
+                **redacted_fields(message.body, message.body_html),
+            )
+            cancelled += 1
+    return cancelled
 
 
 _FINAL_STATUSES = (Message.Status.DELIVERED, Message.Status.FAILED, Message.Status.CANCELLED)

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from notifications.channels import DeliveryError, deliver
 from notifications.models import Message
+from notifications.redaction import redacted_fields
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +60,11 @@ def _after_failure(task: Task, message: Message, exc: Exception, *, transient: b
     """Fail for good, or put the message back in the queue with a backoff."""
     error = str(exc)[:2000] or type(exc).__name__
     if not transient or message.attempts >= MAX_ATTEMPTS:
-        Message.objects.filter(pk=message.pk).update(status=Status.FAILED, last_error=error)
+        Message.objects.filter(pk=message.pk).update(
+            status=Status.FAILED,
+            last_error=error,
+            **redacted_fields(message.body, message.body_html),
+        )
         log.warning("message %s failed for good: %s", message.pk, error)
         return "failed"
     delay = backoff(message.attempts)
@@ -98,7 +103,11 @@ def deliver_message(self: Task, message_id: int) -> str:
         log.exception("message %s: unexpected error while sending", message.pk)
         return _after_failure(self, message, exc, transient=True)
     Message.objects.filter(pk=message.pk).update(
-        status=Status.SENT, sent_at=timezone.now(), provider_id=provider_id, last_error=""
+        status=Status.SENT,
+        sent_at=timezone.now(),
+        provider_id=provider_id,
+        last_error="",
+        **redacted_fields(message.body, message.body_html),
     )
     return "sent"
 

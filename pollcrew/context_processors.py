@@ -3,4 +3,7 @@ from django.http import HttpRequest
 
 
 def site(request: HttpRequest) -> dict[str, str]:
-    return {"MUNICIPALITY_NAME": settings.MUNICIPALITY_NAME}
+    return {
+        "MUNICIPALITY_NAME": settings.MUNICIPALITY_NAME,
+        "ELECTION_OFFICE_CONTACT": settings.ELECTION_OFFICE_CONTACT,
+    }

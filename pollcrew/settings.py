@@ -24,11 +24,27 @@ DJANGO_ENV = env.str("DJANGO_ENV", default="development")
 PRODUCTION = DJANGO_ENV == "production"
 
 if PRODUCTION:
-    missing = [
-        name
-        for name in ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL")
-        if not env.str(name, default="")
-    ]
+    # Without these a production site would print messages (with live links) to
+    # stdout, send links pointing at localhost, or never retry a failed send.
+    required = (
+        "SECRET_KEY",
+        "ALLOWED_HOSTS",
+        "DATABASE_URL",
+        "SITE_URL",
+        "EMAIL_URL",
+        "CELERY_BROKER_URL",
+    )
+    missing = [name for name in required if not env.str(name, default="")]
+    sms_configured = env.str("SMS_BACKEND", default="") or (
+        env.str("TWILIO_ACCOUNT_SID", default="")
+        and env.str("TWILIO_AUTH_TOKEN", default="")
+        and (
+            env.str("TWILIO_FROM", default="")
+            or env.str("TWILIO_MESSAGING_SERVICE_SID", default="")
+        )
+    )
+    if not sms_configured:
+        missing.append("TWILIO_ACCOUNT_SID/TWILIO_AUTH_TOKEN/TWILIO_FROM (or SMS_BACKEND)")
     if missing:
         raise ImproperlyConfigured(
             "DJANGO_ENV=production needs these environment variables: " + ", ".join(missing)
@@ -69,6 +85,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "pollcrew.middleware.RejectNulBytes",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -217,6 +234,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "volunteers.tasks.expire_invitations",
         "schedule": timedelta(minutes=15),
     },
+    "purge-expired-links": {
+        "task": "volunteers.tasks.purge_expired_links",
+        "schedule": timedelta(hours=24),
+    },
 }
 
 # --- Pollcrew -------------------------------------------------------------------
@@ -226,6 +247,11 @@ PERSONAL_LINK_DAYS_AFTER_ELECTION = env.int("PERSONAL_LINK_DAYS_AFTER_ELECTION",
 # (a lost task) is published again. Publishing failures are swept at once.
 OUTBOX_REDISPATCH_AFTER = timedelta(seconds=env.int("OUTBOX_REDISPATCH_SECONDS", default=600))
 MUNICIPALITY_NAME = env.str("MUNICIPALITY_NAME", default="Pollcrew")
+# Secrets in outgoing messages (the token of a personal link), cut from the stored
+# copy once a message is sent, failed or cancelled, and never shown in the admin.
+MESSAGE_SECRET_PATTERNS = [r"(?<=/v/)[A-Za-z0-9_-]{20,}(?=/)"]
+# How volunteers reach the election office (phone, email), shown on their pages.
+ELECTION_OFFICE_CONTACT = env.str("ELECTION_OFFICE_CONTACT", default="")
 
 # --- Security -------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
@@ -246,9 +272,18 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Personal-link tokens are cut out of every log line (request paths).
+    "filters": {"redact_tokens": {"()": "pollcrew.logs.RedactTokens"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_tokens"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.db.backends": {"level": "WARNING"},
         "weasyprint": {"level": "WARNING"},
         "twilio.http_client": {"level": "WARNING"},

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.contrib import admin
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import User
 from tests import factories as f
@@ -87,3 +88,67 @@ def test_admin_creates_a_staff_user_with_email_only(admin_client):
     assert User.objects.get(email="ny.koordinator@kommune.dk").check_password(
         "et-meget-langt-kodeord"
     )
+
+
+def _shift_form(shift, **changes) -> dict[str, str]:
+    local = timezone.localtime
+    data = {
+        "election": shift.election_id,
+        "station": shift.station_id,
+        "role": shift.role_id,
+        "team": "",
+        "starts_at_0": local(shift.starts_at).date().isoformat(),
+        "starts_at_1": local(shift.starts_at).strftime("%H:%M:%S"),
+        "ends_at_0": local(shift.ends_at).date().isoformat(),
+        "ends_at_1": local(shift.ends_at).strftime("%H:%M:%S"),
+        "capacity": shift.capacity,
+    }
+    data.update(changes)
+    return data
+
+
+def test_shift_seats_cannot_drop_below_the_people_holding_them(admin_client):
+    shift = f.shift(capacity=3)
+    services.invite(shift, [f.volunteer(), f.volunteer()], by=None)
+    url = reverse("admin:elections_shift_change", args=[shift.pk])
+    response = admin_client.post(url, _shift_form(shift, capacity=1))
+    assert response.status_code == 200
+    assert "2 people hold a seat on this shift" in response.content.decode()
+    shift.refresh_from_db()
+    assert shift.capacity == 3
+    assert admin_client.post(url, _shift_form(shift, capacity=2)).status_code == 302
+
+
+def test_shift_times_cannot_make_someones_shifts_overlap(admin_client):
+    e = f.election()
+    morning = f.shift(e, start=8, end=12)
+    evening = f.shift(e, start=18, end=22)
+    v = f.volunteer()
+    services.invite(morning, [v], by=None)
+    services.invite(evening, [v], by=None)
+    url = reverse("admin:elections_shift_change", args=[evening.pk])
+    response = admin_client.post(url, _shift_form(evening, starts_at_1="11:00:00"))
+    assert response.status_code == 200
+    assert "would also be on another shift at the same time" in response.content.decode()
+    evening.refresh_from_db()
+    assert timezone.localtime(evening.starts_at).hour == 18
+
+
+def test_volunteer_page_query_count_does_not_grow_with_assignments(
+    admin_client, django_assert_max_num_queries
+):
+    e = f.election()
+    v = f.volunteer()
+    url = reverse("admin:volunteers_volunteer_change", args=[v.pk])
+
+    def add(first_hour: int, count: int) -> None:
+        for hour in range(first_hour, first_hour + count):
+            services.invite(f.shift(e, start=hour, end=hour + 1), [v], by=None)
+
+    add(0, 2)
+    admin_client.get(url)
+    with django_assert_max_num_queries(60) as few:
+        admin_client.get(url)
+    add(2, 10)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert admin_client.get(url).status_code == 200

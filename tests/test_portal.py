@@ -100,18 +100,67 @@ def test_full_shift_gets_a_clear_answer_not_an_error(client, invited):
     assert assignment.status == Status.DECLINED
 
 
-def test_locked_shift_shows_no_buttons(client):
+def test_a_late_invitation_can_still_be_answered(client):
+    """Invited inside the lock period (a last-minute replacement): the first answer
+    is still possible online; only changing it afterwards is locked."""
     e = f.election(days_ahead=1, lock_days=3)
     v = f.volunteer()
     [a] = services.invite(f.shift(e), [v], by=None).invited
     token = issue_link(v, e)
     page = client.get(portal(token)).content.decode()
+    assert action(token, a, "accept") in page
+    client.post(action(token, a, "accept"), form(token, a))
+    a.refresh_from_db()
+    assert a.status == Status.ACCEPTED
+
+    page = client.get(portal(token)).content.decode()
     assert "can no longer be changed online" in page
-    assert action(token, a, "accept") not in page
-    response = client.post(action(token, a, "accept"), form(token, a), follow=True)
+    assert action(token, a, "decline") not in page
+    response = client.post(action(token, a, "decline"), form(token, a), follow=True)
     assert "can no longer be changed online" in response.content.decode()
     a.refresh_from_db()
-    assert a.status == Status.INVITED
+    assert a.status == Status.ACCEPTED
+
+
+def test_overnight_shift_says_it_ends_the_next_day(client):
+    e = f.election()
+    v = f.volunteer()
+    start = f.at(e.election_date, 20)
+    shift = f.shift(e)
+    type(shift).objects.filter(pk=shift.pk).update(
+        starts_at=start, ends_at=start + timedelta(hours=5)
+    )
+    services.invite(shift, [v], by=None)
+    page = client.get(portal(issue_link(v, e))).content.decode()
+    assert "20:00\u201301:00 (the next day)" in page
+
+
+def test_removed_by_the_office_hides_older_answers(client, invited):
+    assignment, token = invited
+    services.decline(assignment)
+    [again] = services.invite(assignment.shift, [f.volunteer()], by=None).invited
+    services.decline(again)
+    # The office took the volunteer off (set directly until the removal action lands).
+    removed = Assignment.objects.create(
+        shift=assignment.shift, volunteer=assignment.volunteer, status=Status.REMOVED
+    )
+    page = client.get(portal(token)).content.decode()
+    assert "has taken you off this shift" in page
+    assert action(token, assignment, "accept") not in page
+    response = client.post(
+        action(token, assignment, "accept"), form(token, assignment), follow=True
+    )
+    assert "can no longer be accepted" in response.content.decode()
+    assignment.refresh_from_db()
+    assert assignment.status == Status.DECLINED
+    assert removed.pk
+
+
+def test_office_contact_is_shown_when_configured(client, invited, settings):
+    _assignment, token = invited
+    settings.ELECTION_OFFICE_CONTACT = "Valgsekretariatet, 33 66 33 66"
+    assert "Valgsekretariatet, 33 66 33 66" in client.get(portal(token)).content.decode()
+    assert "Valgsekretariatet, 33 66 33 66" in client.get(portal("x" * 43)).content.decode()
 
 
 def _not_found_body(client) -> bytes:
@@ -166,7 +215,9 @@ def test_answers_are_posts_with_a_form_token(invited):
     assignment, token = invited
     strict = Client(enforce_csrf_checks=True)
     url = action(token, assignment, "accept")
-    assert strict.get(url).status_code == 405
+    # A wrong method gets the same 404 as a bad token: no validity oracle.
+    assert strict.get(url).status_code == 404
+    assert strict.get(action("x" * 43, assignment, "accept")).status_code == 404
     [elsewhere] = services.invite(assignment.shift, [f.volunteer()], by=None).invited
     for forged in ({}, {"answer_token": "0" * 64}, form(token, elsewhere)):
         response = strict.post(url, forged)

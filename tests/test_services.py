@@ -121,6 +121,14 @@ class TestInvite:
             services.invite(shift, [f.volunteer()], by=None)
         assert exc.value.code == "shift_started"
 
+    def test_invitations_expire_when_the_shift_starts(self):
+        e = f.election(days_ahead=0)
+        shift = f.shift(e, start=0, end=23)
+        a = Assignment.objects.create(shift=shift, volunteer=f.volunteer())
+        assert services.expire_invitations() == 1
+        a.refresh_from_db()
+        assert a.status == Status.EXPIRED
+
     def test_expired_invitation_frees_the_seat(self):
         shift = f.shift(capacity=1)
         first = invite_one(shift, f.volunteer())
@@ -163,17 +171,71 @@ class TestAnswers:
         assert done.status == Status.WITHDRAWN
         assert mailoutbox[-1].subject.startswith("Cancelled:")
 
-    def test_self_service_locks_before_the_shift(self):
+    def test_changes_lock_before_the_shift_but_a_first_answer_does_not(self):
         e = f.election(days_ahead=2, lock_days=3)
         a = invite_one(f.shift(e), f.volunteer())
+        assert services.accept(a).status == Status.ACCEPTED  # the first answer
+        with pytest.raises(RuleViolation) as exc:
+            services.decline(a)
+        assert exc.value.code == "locked"
+        assert "contact the election office" in exc.value.message
+        # The office may still change it on the volunteer's behalf.
+        assert services.decline(a, by=f.user()).status == Status.WITHDRAWN
         with pytest.raises(RuleViolation) as exc:
             services.accept(a)
         assert exc.value.code == "locked"
-        assert "contact the election office" in exc.value.message
-        # The office may still answer on the volunteer's behalf.
-        assert services.accept(a, by=f.user()).status == Status.ACCEPTED
-        with pytest.raises(RuleViolation):
+
+    def test_no_declining_once_the_shift_started(self):
+        e = f.election(days_ahead=0)
+        shift = f.shift(e, start=0, end=23)
+        a = Assignment.objects.create(shift=shift, volunteer=f.volunteer())
+        with pytest.raises(RuleViolation) as exc:
             services.decline(a)
+        assert exc.value.code == "shift_started"
+
+    def test_superseded_answer_cannot_be_revived(self):
+        shift = f.shift(capacity=3)
+        v = f.volunteer()
+        first = invite_one(shift, v)
+        services.decline(first, by=f.user())
+        Assignment.objects.filter(pk=first.pk).update(status=Status.EXPIRED)
+        second = invite_one(shift, v)
+        services.decline(second)
+        with pytest.raises(RuleViolation) as exc:
+            services.accept(first)
+        assert exc.value.code == "not_acceptable"
+        assert services.accept(second).status == Status.ACCEPTED
+
+    def test_nul_bytes_are_dropped_from_reasons(self):
+        a = invite_one(f.shift(), f.volunteer())
+        assert services.decline(a, reason="ferie\x00").reason == "ferie"
+
+    def test_confirmations_are_limited_per_hour(self, sms_outbox, committed):
+        a = committed(invite_one, f.shift(), f.volunteer(channel="sms"))
+        for _ in range(5):
+            committed(services.accept, a)
+            committed(services.decline, a)
+        a.refresh_from_db()
+        assert a.status == Status.WITHDRAWN
+        assert len(sms_outbox) == 1 + 3  # the invitation and three confirmations
+
+    def test_invite_queries_do_not_grow_with_the_batch(self, django_assert_max_num_queries):
+        def invite_many(n: int) -> None:
+            services.invite(f.shift(capacity=n), [f.volunteer() for _ in range(n)], by=None)
+
+        invite_many(2)  # warm caches (content types, permissions)
+        # shift lock, volunteer locks, seat count, history, clashes, assignments,
+        # links, message keys, messages, savepoint bookkeeping.
+        few_volunteers = [f.volunteer() for _ in range(3)]
+        small = f.shift(capacity=3)
+        with django_assert_max_num_queries(14) as few:
+            services.invite(small, few_volunteers, by=None)
+        volunteers = [f.volunteer() for _ in range(30)]
+        shift = f.shift(capacity=30)
+        with django_assert_max_num_queries(len(few.captured_queries)):
+            result = services.invite(shift, volunteers, by=None)
+        assert len(result.invited) == 30
+        assert Message.objects.filter(kind="invitation").count() == 2 + 3 + 30
 
     def test_no_answers_once_the_election_is_closed(self):
         e = f.election()

@@ -28,6 +28,14 @@ class AssignmentInline(admin.TabularInline):
         # Assignments are made through the invite flow, which enforces the rules.
         return False
 
+    def get_queryset(self, request):
+        # Each row shows str(assignment): the volunteer, the role and the station.
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("volunteer", "shift__role", "shift__station")
+        )
+
 
 @admin.register(Volunteer)
 class VolunteerAdmin(admin.ModelAdmin):

@@ -10,7 +10,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from elections.models import Shift
-from pollcrew.db import Casefold
+from pollcrew.collation import danish_sorted
+from pollcrew.db import UnicodeLower
 from volunteers import rules
 from volunteers.models import Volunteer
 from volunteers.rules import RuleViolation
@@ -30,11 +31,11 @@ class Candidate:
 
 
 def _matches(term: str) -> Q:
-    folded = term.casefold()
+    folded = term.lower()
     return (
-        Q(first_name_cf__contains=folded)
-        | Q(last_name_cf__contains=folded)
-        | Q(email_cf__contains=folded)
+        Q(first_name_lc__contains=folded)
+        | Q(last_name_lc__contains=folded)
+        | Q(email_lc__contains=folded)
         | Q(phone__contains=term)
         | Q(postal_code__startswith=term)
     )
@@ -46,9 +47,9 @@ def search(shift: Shift, query: str) -> list[Candidate]:
     if not terms:
         return []
     searchable = Volunteer.objects.alias(
-        first_name_cf=Casefold("first_name"),
-        last_name_cf=Casefold("last_name"),
-        email_cf=Casefold("email"),
+        first_name_lc=UnicodeLower("first_name"),
+        last_name_lc=UnicodeLower("last_name"),
+        email_lc=UnicodeLower("email"),
     )
     found = list(
         searchable.filter(reduce(and_, (_matches(t) for t in terms))).order_by(
@@ -61,7 +62,7 @@ def search(shift: Shift, query: str) -> list[Candidate]:
     members = rules.team_member_ids(shift, ids)
     day = timezone.localtime(shift.starts_at).date()
     candidates = []
-    for v in found:
+    for v in danish_sorted(found, key=lambda v: f"{v.last_name} {v.first_name}"):
         try:
             rules.check_invitable(shift, v, v.pk in on_shift, v.pk in declined, clashes, members)
         except RuleViolation as refusal:

@@ -32,3 +32,9 @@ class InviteForm(forms.Form):
                 params={"max": self.MAX_PER_INVITE},
             )
         return chosen
+
+
+class DeclineForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason (optional)"), required=False, max_length=1000, strip=True
+    )

@@ -68,7 +68,23 @@ def link_url(token: str) -> str:
     return settings.SITE_URL + reverse("volunteers:portal", args=[token])
 
 
+def touch_link(link: PersonalLink, now: datetime) -> None:
+    """Record that the volunteer opened their link (shown to the office)."""
+    PersonalLink.objects.filter(pk=link.pk).update(last_used_at=now)
+
+
 def revoke_links(volunteer: Volunteer, election: Election) -> int:
     return PersonalLink.objects.filter(
         volunteer=volunteer, election=election, revoked_at__isnull=True
     ).update(revoked_at=timezone.now())
+
+
+# Expired links are kept a while (when were they last used?), then deleted.
+KEEP_EXPIRED = timedelta(days=30)
+
+
+def purge_expired(now: datetime | None = None) -> int:
+    """Delete links that expired more than KEEP_EXPIRED ago. Returns how many."""
+    cutoff = (now or timezone.now()) - KEEP_EXPIRED
+    deleted, _ = PersonalLink.objects.filter(expires_at__lt=cutoff).delete()
+    return deleted

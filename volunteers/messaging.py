@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
 
 from notifications.models import Message
-from notifications.services import queue_message
+from notifications.services import Draft, dispatch_on_commit, queue_message, queue_messages
 from volunteers.links import issue_link, link_url
 from volunteers.models import Assignment
 
@@ -26,6 +26,15 @@ _CONFIRMATION_KIND = {
 }
 
 
+def respond_by(assignment: Assignment) -> datetime:
+    """When the invitation expires: after the election's response days, or when
+    the shift starts, whichever comes first."""
+    shift = assignment.shift
+    return min(
+        assignment.invited_at + timedelta(days=shift.election.response_days), shift.starts_at
+    )
+
+
 def assignment_context(assignment: Assignment, token: str) -> dict[str, Any]:
     shift = assignment.shift
     station = shift.station
@@ -38,17 +47,15 @@ def assignment_context(assignment: Assignment, token: str) -> dict[str, Any]:
         "station_address": station.full_address,
         "starts_at": timezone.localtime(shift.starts_at),
         "ends_at": timezone.localtime(shift.ends_at),
-        "respond_by": timezone.localtime(
-            assignment.invited_at + timedelta(days=election.response_days)
-        ),
+        "respond_by": timezone.localtime(respond_by(assignment)),
         "link": link_url(token),
         "municipality": settings.MUNICIPALITY_NAME,
     }
 
 
-def _queue(assignment: Assignment, kind: str, token: str, key: str) -> Message:
+def _draft(assignment: Assignment, kind: str, token: str, key: str) -> Draft:
     volunteer = assignment.volunteer
-    return queue_message(
+    return Draft(
         channel=volunteer.preferred_channel,
         to=volunteer.contact_address,
         kind=kind,
@@ -56,23 +63,35 @@ def _queue(assignment: Assignment, kind: str, token: str, key: str) -> Message:
         context=assignment_context(assignment, token),
         idempotency_key=key,
         volunteer_id=volunteer.pk,
-        dispatch=False,
     )
 
 
-def queue_invitation(assignment: Assignment, token: str) -> Message:
-    """The invitation, holding the volunteer's personal link. Not yet dispatched:
-    the caller dispatches a whole batch on commit."""
-    return _queue(assignment, INVITATION, token, f"assignment:{assignment.pk}:invitation")
+def queue_invitations(invited: list[tuple[Assignment, str]]) -> list[Message]:
+    """One invitation per (assignment, token), each holding the volunteer's
+    personal link, stored in one INSERT. The caller dispatches them on commit."""
+    return queue_messages(
+        [_draft(a, INVITATION, token, f"assignment:{a.pk}:invitation") for a, token in invited]
+    )
 
 
-def queue_confirmation(assignment: Assignment) -> Message:
+# Answering back and forth must not turn into a stream of SMS: at most this many
+# confirmations per assignment in an hour (the page itself always shows the state).
+MAX_CONFIRMATIONS_PER_HOUR = 3
+
+
+def queue_confirmation(assignment: Assignment) -> Message | None:
     """Confirm an answer, with a fresh link to change it; dispatched on commit."""
-    from notifications.services import dispatch_on_commit
-
     kind = _CONFIRMATION_KIND[assignment.status]
+    recent = Message.objects.filter(
+        volunteer_id=assignment.volunteer_id,  # indexed; the key narrows to the assignment
+        idempotency_key__startswith=f"assignment:{assignment.pk}:",
+        created_at__gte=timezone.now() - timedelta(hours=1),
+    ).exclude(kind=INVITATION)
+    if recent.count() >= MAX_CONFIRMATIONS_PER_HOUR:
+        return None
     token = issue_link(assignment.volunteer, assignment.shift.election)
     stamp = assignment.responded_at.isoformat() if assignment.responded_at else "-"
-    message = _queue(assignment, kind, token, f"assignment:{assignment.pk}:{kind}:{stamp}")
+    draft = _draft(assignment, kind, token, f"assignment:{assignment.pk}:{kind}:{stamp}")
+    message = queue_message(**vars(draft), dispatch=False)
     dispatch_on_commit([message.pk])
     return message

@@ -1,8 +1,9 @@
 """The volunteer's personal-link pages: /v/<token>/. No login, no account.
 
 Every response carries Referrer-Policy: no-referrer (the token must not leak to
-other sites), Cache-Control: no-store and X-Robots-Tag: noindex. Any token or
-assignment that does not resolve gets the same 404 page.
+other sites), Cache-Control: no-store and X-Robots-Tag: noindex. A token that
+does not resolve, an assignment outside the link's scope and a wrong HTTP method
+all get the same 404 page, so nothing tells a valid token from an invalid one.
 
 Forgery protection: with no-referrer, browsers send "Origin: null" and no Referer
 on the page's form POSTs, which Django's CSRF middleware must reject (and over
@@ -13,25 +14,28 @@ instead: an HMAC (SECRET_KEY) of the link and the assignment, checked on POST.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from functools import wraps
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 from django.utils.cache import add_never_cache_headers
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET
 
 from volunteers import rules, services
-from volunteers.links import resolve_link
+from volunteers.forms import DeclineForm
+from volunteers.links import resolve_link, touch_link
 from volunteers.models import Assignment, PersonalLink
 from volunteers.rules import RuleViolation
 
 Status = Assignment.Status
 _ANSWER_SALT = "volunteers.portal.answer"
+
+TokenView = Callable[..., HttpResponse]
 
 
 def _private(response: HttpResponse) -> HttpResponse:
@@ -42,30 +46,39 @@ def _private(response: HttpResponse) -> HttpResponse:
     return response
 
 
-def token_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    @wraps(view)
-    def wrapper(request: HttpRequest, token: str, *args, **kwargs) -> HttpResponse:
-        link = resolve_link(token)
-        if link is None:
-            return _private(render(request, "volunteers/not_found.html", status=404))
-        with translation.override(link.volunteer.language):
-            try:
-                response = view(request, link, token, *args, **kwargs)
-            except Http404:
-                response = render(request, "volunteers/not_found.html", status=404)
-            response["Content-Language"] = link.volunteer.language
-        return _private(response)
+def _not_found(request: HttpRequest) -> HttpResponse:
+    return render(request, "volunteers/not_found.html", status=404)
 
-    return wrapper
+
+def token_page(*methods: str) -> Callable[[TokenView], TokenView]:
+    """Resolve the link and answer only ``methods``; everything else is the 404."""
+
+    def decorate(view: TokenView) -> TokenView:
+        @wraps(view)
+        def wrapper(request: HttpRequest, token: str, *args, **kwargs) -> HttpResponse:
+            link = resolve_link(token)
+            if link is None or request.method not in methods:
+                return _private(_not_found(request))
+            with translation.override(link.volunteer.language):
+                try:
+                    response = view(request, link, token, *args, **kwargs)
+                except Http404:
+                    response = _not_found(request)
+                response["Content-Language"] = link.volunteer.language
+            return _private(response)
+
+        return wrapper
+
+    return decorate
 
 
 def _latest_per_shift(link: PersonalLink) -> list[Assignment]:
-    """The volunteer's assignments in the link's election, newest per shift."""
+    """The volunteer's assignments in the link's election, newest per shift
+    (a removal by the office included: it hides older answers)."""
     rows = (
         Assignment.objects.filter(volunteer=link.volunteer, shift__election=link.election)
-        .exclude(status=Status.REMOVED)
         .select_related("shift__role", "shift__station", "shift__election")
-        .order_by("shift__starts_at", "shift_id", "-invited_at", "-pk")
+        .order_by("shift__starts_at", "shift_id", "-pk")
     )
     seen: set[int] = set()
     latest: list[Assignment] = []
@@ -76,75 +89,68 @@ def _latest_per_shift(link: PersonalLink) -> list[Assignment]:
     return latest
 
 
-def _actions(assignment: Assignment, now) -> dict[str, bool]:
+def _actions(assignment: Assignment, now: datetime) -> dict[str, bool]:
+    """Which buttons to show; the services decide again on POST."""
     shift = assignment.shift
-    open_online = rules.self_service_open(shift, now)
-    active = shift.election.is_active and open_online
+    running = shift.election.is_active and now < shift.starts_at
+    changes_open = running and rules.self_service_open(shift, now)
+    status = assignment.status
     return {
-        "can_accept": active
-        and assignment.status
-        in (Status.INVITED, Status.DECLINED, Status.EXPIRED, Status.WITHDRAWN),
-        "can_decline": active and assignment.status in (Status.INVITED, Status.ACCEPTED),
-        "locked": not open_online and assignment.status in (Status.INVITED, Status.ACCEPTED),
+        # A first answer to an invitation is always possible until the shift;
+        # changing an answer closes lock_days before it.
+        "can_accept": (running and status == Status.INVITED)
+        or (changes_open and status in (Status.DECLINED, Status.EXPIRED, Status.WITHDRAWN)),
+        "can_decline": (running and status == Status.INVITED)
+        or (changes_open and status == Status.ACCEPTED),
+        "locked": running and not changes_open and status == Status.ACCEPTED,
     }
-
-
-@token_page
-@require_GET
-def portal(request: HttpRequest, link: PersonalLink, token: str) -> HttpResponse:
-    now = timezone.now()
-    PersonalLink.objects.filter(pk=link.pk).update(last_used_at=now)
-    rows = [(a, _actions(a, now), answer_token(link, a.pk)) for a in _latest_per_shift(link)]
-    return render(
-        request,
-        "volunteers/portal.html",
-        {
-            "volunteer": link.volunteer,
-            "election": link.election,
-            "rows": rows,
-            "token": token,
-        },
-    )
 
 
 def answer_token(link: PersonalLink, assignment_id: int) -> str:
     return salted_hmac(_ANSWER_SALT, f"{link.token_hash}:{assignment_id}").hexdigest()
 
 
-def answer_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """An accept/decline POST: link resolved, method checked, form token verified."""
+@token_page("GET", "HEAD")
+def portal(request: HttpRequest, link: PersonalLink, token: str) -> HttpResponse:
+    now = timezone.now()
+    if request.method == "GET":
+        touch_link(link, now)
+    rows = [(a, _actions(a, now), answer_token(link, a.pk)) for a in _latest_per_shift(link)]
+    return render(
+        request,
+        "volunteers/portal.html",
+        {"volunteer": link.volunteer, "election": link.election, "rows": rows, "token": token},
+    )
+
+
+def answer_view(view: TokenView) -> TokenView:
+    """An accept/decline POST: link resolved, assignment in the link's scope (else
+    the uniform 404), then the form token verified (else 403: the form was not
+    sent from the volunteer's page)."""
 
     @wraps(view)
     def checked(request: HttpRequest, link: PersonalLink, token: str, assignment_id: int):
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
+        assignment = (
+            Assignment.objects.filter(
+                pk=assignment_id, volunteer=link.volunteer, shift__election=link.election
+            )
+            .exclude(status=Status.REMOVED)
+            .first()
+        )
+        if assignment is None:
+            raise Http404
         sent = request.POST.get("answer_token", "")
         if not constant_time_compare(sent, answer_token(link, assignment_id)):
             return render(request, "volunteers/form_expired.html", status=403)
-        return view(request, link, token, assignment_id)
+        view(request, assignment)
+        return redirect("volunteers:portal", token=token)
 
     # Django's cookie-and-Origin check is replaced by the form token above.
-    return csrf_exempt(token_page(checked))
-
-
-def _assignment_in_scope(link: PersonalLink, assignment_id: int) -> Assignment:
-    assignment = (
-        Assignment.objects.filter(
-            pk=assignment_id, volunteer=link.volunteer, shift__election=link.election
-        )
-        .exclude(status=Status.REMOVED)
-        .first()
-    )
-    if assignment is None:
-        raise Http404
-    return assignment
+    return csrf_exempt(token_page("POST")(checked))
 
 
 @answer_view
-def accept(
-    request: HttpRequest, link: PersonalLink, token: str, assignment_id: int
-) -> HttpResponse:
-    assignment = _assignment_in_scope(link, assignment_id)
+def accept(request: HttpRequest, assignment: Assignment) -> None:
     try:
         done = services.accept(assignment)
     except RuleViolation as refusal:
@@ -155,16 +161,16 @@ def accept(
             _("Thank you! You are booked as %(role)s. A confirmation is on its way.")
             % {"role": done.shift.role.name},
         )
-    return redirect("volunteers:portal", token=token)
 
 
 @answer_view
-def decline(
-    request: HttpRequest, link: PersonalLink, token: str, assignment_id: int
-) -> HttpResponse:
-    assignment = _assignment_in_scope(link, assignment_id)
+def decline(request: HttpRequest, assignment: Assignment) -> None:
+    form = DeclineForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors["reason"]))
+        return
     try:
-        done = services.decline(assignment, reason=request.POST.get("reason", ""))
+        done = services.decline(assignment, reason=form.cleaned_data["reason"])
     except RuleViolation as refusal:
         messages.error(request, refusal.message)
     else:
@@ -175,4 +181,3 @@ def decline(
                 request,
                 _("Thank you for answering. We have noted that you cannot take this shift."),
             )
-    return redirect("volunteers:portal", token=token)

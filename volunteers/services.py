@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
@@ -31,16 +32,18 @@ class InviteResult:
     refused: list[tuple[Volunteer, RuleViolation]] = field(default_factory=list)
 
 
+# FOR NO KEY UPDATE: serialises the services on these rows, yet lets other
+# transactions insert rows that merely reference them (messages, links).
 def _lock_shift(shift_id: int) -> Shift:
     return (
-        Shift.objects.select_for_update(of=("self",))
+        Shift.objects.select_for_update(of=("self",), no_key=True)
         .select_related("election", "role", "station", "team")
         .get(pk=shift_id)
     )
 
 
 def _lock_volunteer(volunteer_id: int) -> Volunteer:
-    return Volunteer.objects.select_for_update().get(pk=volunteer_id)
+    return Volunteer.objects.select_for_update(no_key=True).get(pk=volunteer_id)
 
 
 def invite(shift: Shift, volunteers: Iterable[Volunteer], *, by: User | None) -> InviteResult:
@@ -55,7 +58,9 @@ def invite(shift: Shift, volunteers: Iterable[Volunteer], *, by: User | None) ->
         shift = _lock_shift(shift.pk)
         rules.check_election_active(shift.election)
         rules.check_not_started(shift)
-        locked = list(Volunteer.objects.select_for_update().filter(pk__in=wanted).order_by("pk"))
+        locked = list(
+            Volunteer.objects.select_for_update(no_key=True).filter(pk__in=wanted).order_by("pk")
+        )
         held = shift.assignments.holding_seat().count()
         on_shift, earlier_declines = rules.shift_history(shift, wanted)
         clashes = rules.clashing_shifts(shift, wanted)
@@ -88,11 +93,8 @@ def invite(shift: Shift, volunteers: Iterable[Volunteer], *, by: User | None) ->
             )
         result.invited = Assignment.objects.bulk_create(to_create)
         tokens = issue_links([(a.volunteer, shift.election) for a in result.invited])
-        message_ids = [
-            messaging.queue_invitation(assignment, token).pk
-            for assignment, token in zip(result.invited, tokens, strict=True)
-        ]
-        dispatch_on_commit(message_ids)
+        messages = messaging.queue_invitations(list(zip(result.invited, tokens, strict=True)))
+        dispatch_on_commit([m.pk for m in messages])
     return result
 
 
@@ -103,7 +105,10 @@ _ACCEPTABLE = {Status.INVITED, Status.DECLINED, Status.EXPIRED, Status.WITHDRAWN
 
 def accept(assignment: Assignment, *, by: User | None = None) -> Assignment:
     """Accept a seat. ``by`` is a staff user answering on the volunteer's behalf
-    (exempt from the self-service lock); None means the volunteer's own link."""
+    (exempt from the self-service lock); None means the volunteer's own link.
+
+    A first answer to an invitation is possible until the shift starts; taking a
+    seat given up earlier is a change, closed lock_days before the shift."""
     with transaction.atomic():
         shift = _lock_shift(assignment.shift_id)
         volunteer = _lock_volunteer(assignment.volunteer_id)
@@ -112,13 +117,14 @@ def accept(assignment: Assignment, *, by: User | None = None) -> Assignment:
             return current  # a double click: already done, nothing more to send
         rules.check_election_active(shift.election)
         rules.check_not_started(shift)
-        if by is None:
-            rules.check_self_service_open(shift)
         if current.status not in _ACCEPTABLE:
             raise rules.refusal("not_acceptable", volunteer)
         if current.status != Status.INVITED:
-            if Assignment.objects.holding_seat().filter(shift=shift, volunteer=volunteer).exists():
-                raise rules.refusal("already_on_shift", volunteer)
+            if by is None:
+                rules.check_self_service_open(shift)
+            later = Assignment.objects.filter(shift=shift, volunteer=volunteer, pk__gt=current.pk)
+            if later.exists():  # superseded: re-invited, or removed by the office
+                raise rules.refusal("not_acceptable", volunteer)
             rules.check_capacity(shift, shift.assignments.holding_seat().count())
         rules.check_age(shift, volunteer)
         rules.check_team(shift, volunteer, rules.team_member_ids(shift, [volunteer.pk]))
@@ -142,10 +148,10 @@ def decline(assignment: Assignment, *, reason: str = "", by: User | None = None)
         if current.status in (Status.DECLINED, Status.WITHDRAWN):
             return current
         rules.check_election_active(shift.election)
+        rules.check_not_started(shift)
         if current.status == Status.INVITED:
             new_status = Status.DECLINED
         elif current.status == Status.ACCEPTED:
-            rules.check_not_started(shift)
             if by is None:
                 rules.check_self_service_open(shift)
             new_status = Status.WITHDRAWN
@@ -153,7 +159,7 @@ def decline(assignment: Assignment, *, reason: str = "", by: User | None = None)
             raise rules.refusal("not_declinable", volunteer)
         current.status = new_status
         current.responded_at = timezone.now()
-        current.reason = reason.strip()[:1000]
+        current.reason = reason.replace("\x00", "").strip()[:1000]
         current.save(update_fields=["status", "responded_at", "reason", "updated_at"])
         current.shift, current.volunteer = shift, volunteer
         messaging.queue_confirmation(current)
@@ -161,14 +167,15 @@ def decline(assignment: Assignment, *, reason: str = "", by: User | None = None)
 
 
 def expire_invitations(now: datetime | None = None) -> int:
-    """Invitations unanswered for the election's response_days expire, freeing the seat."""
+    """Invitations unanswered for the election's response_days, or whose shift has
+    started, expire and free their seats."""
     now = now or timezone.now()
     expired = 0
     for election in Election.objects.filter(status=Election.Status.ACTIVE):
         cutoff = now - timedelta(days=election.response_days)
-        expired += Assignment.objects.filter(
-            shift__election=election,
-            status=Status.INVITED,
-            invited_at__lt=cutoff,
-        ).update(status=Status.EXPIRED, updated_at=now)
+        expired += (
+            Assignment.objects.filter(shift__election=election, status=Status.INVITED)
+            .filter(Q(invited_at__lt=cutoff) | Q(shift__starts_at__lte=now))
+            .update(status=Status.EXPIRED, updated_at=now)
+        )
     return expired

@@ -11,13 +11,26 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
+from django.views.decorators.vary import vary_on_headers
 
 from elections.access import get_election_for_user, get_shift_for_user, get_station_for_user
 from elections.models import Shift
+from pollcrew.collation import danish_key
 from volunteers import candidates, services
 from volunteers.forms import InviteForm, VolunteerSearchForm
 from volunteers.models import Assignment
 from volunteers.rules import RuleViolation
+
+# Who holds a seat first, then who is waiting, then the rest.
+_STATUS_ORDER = [
+    Assignment.Status.CHECKED_IN,
+    Assignment.Status.ACCEPTED,
+    Assignment.Status.INVITED,
+    Assignment.Status.DECLINED,
+    Assignment.Status.WITHDRAWN,
+    Assignment.Status.EXPIRED,
+    Assignment.Status.NO_SHOW,
+]
 
 
 @login_required
@@ -31,14 +44,21 @@ def station_detail(request: HttpRequest, election_id: int, station_id: int) -> H
         .order_by("starts_at", "role__sort_order")
     )
     people: dict[int, list[Assignment]] = {s.pk: [] for s in shifts}
-    for a in (
+    assignments = (
         Assignment.objects.filter(shift__in=shifts)
         .exclude(status=Assignment.Status.REMOVED)
         .select_related("volunteer")
-        .order_by("status", "volunteer__last_name")
+    )
+    order = {status: i for i, status in enumerate(_STATUS_ORDER)}
+    for a in sorted(
+        assignments,
+        key=lambda a: (
+            order.get(a.status, len(order)),
+            danish_key(f"{a.volunteer.last_name} {a.volunteer.first_name}"),
+        ),
     ):
         people[a.shift_id].append(a)
-    days = sorted({timezone.localtime(s.starts_at).date() for s in shifts})
+    days = sorted({timezone.localtime(s.starts_at).date() for s in shifts})  # no query
     return render(
         request,
         "staffing/station.html",
@@ -53,6 +73,7 @@ def station_detail(request: HttpRequest, election_id: int, station_id: int) -> H
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
 def shift_invite(request: HttpRequest, election_id: int, shift_id: int) -> HttpResponse:
     election = get_election_for_user(request.user, election_id)
     shift = get_shift_for_user(request.user, election, shift_id)
@@ -83,7 +104,9 @@ def shift_invite(request: HttpRequest, election_id: int, shift_id: int) -> HttpR
                 "staffing:station", election_id=election.pk, station_id=shift.station_id
             )
     found = candidates.search(shift, query) if query else []
-    template = "staffing/_candidates.html" if request.htmx else "staffing/invite.html"
+    # A history restore needs the whole page, not the fragment.
+    partial = request.htmx and not request.htmx.history_restore_request
+    template = "staffing/_candidates.html" if partial else "staffing/invite.html"
     return render(
         request,
         template,

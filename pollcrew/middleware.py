@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.utils.translation import gettext as _
+
+
+class RejectNulBytes:
+    """A NUL byte anywhere in the query or form data is refused with a 400.
+
+    PostgreSQL cannot store NUL in text, so such input would otherwise surface as
+    a 500 from whichever query first touches it (a search, a filter, a reason).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if "\x00" in request.path or self._has_nul(request):
+            return HttpResponseBadRequest(_("The request contained an invalid character."))
+        return self.get_response(request)
+
+    @staticmethod
+    def _has_nul(request: HttpRequest) -> bool:
+        data = [request.GET]
+        if request.method == "POST" and request.content_type in (
+            "application/x-www-form-urlencoded",
+            "multipart/form-data",
+        ):
+            data.append(request.POST)
+        for query in data:
+            for key, values in query.lists():
+                if "\x00" in key or any("\x00" in value for value in values):
+                    return True
+        return False
