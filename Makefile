@@ -5,6 +5,10 @@ PY := $(VENV)/bin/python
 MANAGE := $(PY) manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The demo municipality (the seed's data) and where the demo is served; both can be
+# overridden from the environment.
+demo serve: export MUNICIPALITY_NAME ?= Sønderå Kommune
+demo serve: export SITE_URL ?= http://$(HOST):$(PORT)
 
 .PHONY: demo test lint check lock messages sysdeps-demo sysdeps-test serve clean
 

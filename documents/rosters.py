@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-import phonenumbers
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -18,6 +17,7 @@ from django.utils import timezone
 from documents.rendering import render_pdf
 from elections.models import Election, Shift
 from pollcrew.collation import danish_key
+from pollcrew.phones import display_phone
 from polling_stations.models import PollingStation
 from volunteers.models import Assignment, Volunteer
 
@@ -53,15 +53,6 @@ class RosterSection:
 def station_days(election: Election, station: PollingStation) -> list[date]:
     """The days that have a roster: those on which one of the station's shifts starts."""
     return Shift.objects.filter(election=election, station=station).local_days()
-
-
-def display_phone(phone: str) -> str:
-    """+4520123456 → "+45 20 12 34 56"; anything unparsable is shown as stored."""
-    try:
-        number = phonenumbers.parse(phone, None)
-    except phonenumbers.NumberParseException:
-        return phone
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
 def contact_line(volunteer: Volunteer) -> str:

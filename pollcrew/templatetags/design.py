@@ -5,6 +5,8 @@ from __future__ import annotations
 from django import forms, template
 from django.utils.safestring import SafeString
 
+from pollcrew.phones import display_phone
+
 register = template.Library()
 
 
@@ -32,3 +34,9 @@ def ds_widget(field: forms.BoundField) -> SafeString:
     if described:
         attrs["aria-describedby"] = " ".join(described)
     return field.as_widget(attrs=attrs)
+
+
+@register.filter
+def phone(value: str) -> str:
+    """``{{ volunteer.phone|phone }}``: +4520123456 shown as +45 20 12 34 56."""
+    return display_phone(value) if value else ""
