@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 
 import pytest
 from django.utils import timezone
@@ -274,3 +274,17 @@ class TestAnswers:
         assert services.expire_invitations() == 1
         statuses = dict(Assignment.objects.values_list("pk", "status"))
         assert statuses == {a.pk: "expired", fresh.pk: "invited", stale.pk: "invited"}
+
+
+def test_lock_days_are_calendar_days_across_dst():
+    """Denmark leaves summer time on Sunday 25 October 2026. A shift at 08:00 on
+    Tuesday 27 October with lock_days=3 locks at 08:00 on Saturday 24 October,
+    local time (counting 72 hours back would give 09:00)."""
+    from volunteers.rules import self_service_open
+
+    shift = f.shift(f.election())
+    shift.starts_at = f.at(date(2026, 10, 27), 8).astimezone(UTC)  # as loaded from the DB
+    shift.election.lock_days = 3
+    lock = f.at(date(2026, 10, 24), 8)
+    assert self_service_open(shift, lock - timedelta(minutes=1))
+    assert not self_service_open(shift, lock)

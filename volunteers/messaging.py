@@ -30,9 +30,8 @@ def respond_by(assignment: Assignment) -> datetime:
     """When the invitation expires: after the election's response days, or when
     the shift starts, whichever comes first."""
     shift = assignment.shift
-    return min(
-        assignment.invited_at + timedelta(days=shift.election.response_days), shift.starts_at
-    )
+    local_invite = timezone.localtime(assignment.invited_at)  # calendar days, as in the text
+    return min(local_invite + timedelta(days=shift.election.response_days), shift.starts_at)
 
 
 def assignment_context(assignment: Assignment, token: str) -> dict[str, Any]:

@@ -38,8 +38,11 @@ def check_not_started(shift: Shift) -> None:
 
 
 def self_service_open(shift: Shift, now: datetime) -> bool:
-    """Volunteers cannot change their answer online within lock_days of the shift."""
-    return now < shift.starts_at - timedelta(days=shift.election.lock_days)
+    """Volunteers cannot change their answer online within lock_days of the shift.
+    Days are calendar days on the local clock (a DST change does not shift the lock
+    by an hour): arithmetic on a local aware datetime keeps the wall time."""
+    local_start = timezone.localtime(shift.starts_at)
+    return now < local_start - timedelta(days=shift.election.lock_days)
 
 
 def check_self_service_open(shift: Shift) -> None:

@@ -172,7 +172,7 @@ def expire_invitations(now: datetime | None = None) -> int:
     now = now or timezone.now()
     expired = 0
     for election in Election.objects.filter(status=Election.Status.ACTIVE):
-        cutoff = now - timedelta(days=election.response_days)
+        cutoff = timezone.localtime(now) - timedelta(days=election.response_days)
         expired += (
             Assignment.objects.filter(shift__election=election, status=Status.INVITED)
             .filter(Q(invited_at__lt=cutoff) | Q(shift__starts_at__lte=now))
