@@ -6,6 +6,9 @@ import pytest
 
 from notifications import sms
 
+# fake_twilio, smtp_sink, smtp_down: the fake peers, for every test module.
+pytest_plugins = ["tests.fakes.fixtures"]
+
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 
 import pytest
@@ -11,9 +10,7 @@ from django.utils import timezone
 from notifications.models import Message
 from notifications.tasks import sweep_outbox
 from tests import factories
-from tests.fakes.fixtures import running_smtp_sink, smtp_server_down
 from tests.fakes.scenarios import invite_one, link_in, make_due, message_for, resolve
-from tests.fakes.smtp_server import SmtpSink
 from volunteers import services
 from volunteers.models import Assignment
 
@@ -22,17 +19,6 @@ DANISH_WEEKDAYS = ["mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag"
 ENGLISH_WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def smtp_sink(settings) -> Iterator[SmtpSink]:
-    with running_smtp_sink(settings) as sink:
-        yield sink
-
-
-@pytest.fixture
-def smtp_down(settings) -> int:
-    return smtp_server_down(settings)
 
 
 @pytest.fixture

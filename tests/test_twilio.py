@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -16,7 +15,6 @@ from notifications.services import queue_message
 from notifications.sms import get_backend
 from notifications.tasks import MAX_ATTEMPTS, sweep_outbox
 from tests import factories
-from tests.fakes.fixtures import running_fake_twilio
 from tests.fakes.scenarios import invite_one, make_due, message_for, resolve
 from tests.fakes.twilio_server import FakeTwilio, ReceivedSms, new_sid
 
@@ -25,12 +23,6 @@ WEBHOOK = reverse("notifications:twilio_status")
 Status = Message.Status
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def fake_twilio(settings) -> Iterator[FakeTwilio]:
-    with running_fake_twilio(settings) as server:
-        yield server
 
 
 @pytest.fixture

@@ -22,10 +22,7 @@ from notifications.redaction import redact
 from pollcrew.celery import app as celery_app
 from tests import factories
 from tests.fakes.celery_broker import celery_broker
-from tests.fakes.fixtures import running_fake_twilio, running_smtp_sink
 from tests.fakes.scenarios import invite_one, message_for, resolve
-from tests.fakes.smtp_server import SmtpSink
-from tests.fakes.twilio_server import FakeTwilio
 
 Status = Message.Status
 
@@ -35,18 +32,6 @@ pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 def _close_db_connections(**_kwargs) -> None:
     """The worker thread's database connections must not outlive the test."""
     connections.close_all()
-
-
-@pytest.fixture
-def fake_twilio(settings) -> Iterator[FakeTwilio]:
-    with running_fake_twilio(settings) as server:
-        yield server
-
-
-@pytest.fixture
-def smtp_sink(settings) -> Iterator[SmtpSink]:
-    with running_smtp_sink(settings) as sink:
-        yield sink
 
 
 @pytest.fixture
