@@ -11,7 +11,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from notifications.models import Message
+from notifications.models import Channel, Message
 from notifications.redaction import redacted_fields
 from notifications.rendering import render_message
 
@@ -88,6 +88,26 @@ def _build(draft: Draft, now: datetime, scheduled_for: datetime | None = None) -
         scheduled_for=scheduled_for,
         dispatched_at=now if due else None,
     )
+
+
+def queue_prepared_email(
+    *, to: str, kind: str, language: str, subject: str, body: str, body_html: str, key: str
+) -> Message:
+    """An email rendered elsewhere (allauth's account emails to staff): still a row
+    in the outbox first, delivered by the same task, dispatched on commit."""
+    message = Message.objects.create(
+        channel=Channel.EMAIL,
+        to=to,
+        kind=kind,
+        language=language,
+        subject=subject,
+        body=body,
+        body_html=body_html,
+        idempotency_key=key,
+        dispatched_at=timezone.now(),
+    )
+    dispatch_on_commit([message.pk])
+    return message
 
 
 def queue_messages(drafts: Sequence[Draft]) -> list[Message]:

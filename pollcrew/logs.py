@@ -6,17 +6,22 @@ from __future__ import annotations
 import logging
 import re
 
-_TOKEN_PATH = re.compile(r"/v/[^/\s\"'?]+")
+_TOKEN_PATHS = [
+    (re.compile(r"/v/[^/\s\"'?]+"), "/v/[redacted]"),
+    (re.compile(r"/password/reset/key/[^/\s\"'?]+"), "/password/reset/key/[redacted]"),
+]
 
 
 def redact(text: str) -> str:
-    return _TOKEN_PATH.sub("/v/[redacted]", text)
+    for pattern, replacement in _TOKEN_PATHS:
+        text = pattern.sub(replacement, text)
+    return text
 
 
 class RedactTokens(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        if "/v/" in message:
+        if "/v/" in message or "/reset/key/" in message:
             record.msg = redact(message)
             record.args = ()
         return True

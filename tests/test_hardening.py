@@ -148,3 +148,33 @@ def test_expired_links_are_purged_after_a_while():
     assert purge_expired_links() == 0
     assert PersonalLink.objects.count() == 3
     assert old and recent and live
+
+
+def test_staff_password_reset_goes_through_the_outbox(client, mailoutbox, committed):
+    f.user("koordinator@kommune.dk", coordinator=True)
+    response = committed(
+        client.post, reverse("account_reset_password"), {"email": "koordinator@kommune.dk"}
+    )
+    assert response.status_code == 302
+    message = Message.objects.get(to="koordinator@kommune.dk")
+    assert message.kind == "account_password_reset_key"
+    assert message.status == "sent"
+    [email] = mailoutbox
+    assert "/accounts/password/reset/key/" in email.body
+    # The stored copy keeps no working reset link.
+    assert "/accounts/password/reset/key/[redacted]/" in message.body
+    assert redact(email.body) == message.body
+
+
+def test_log_lines_never_carry_a_reset_key():
+    record = logging.LogRecord(
+        "django.server",
+        logging.INFO,
+        __file__,
+        1,
+        '"GET %s HTTP/1.1" 200',
+        ("/accounts/password/reset/key/3-cb7x-a1b2c3/",),
+        None,
+    )
+    RedactTokens().filter(record)
+    assert record.getMessage() == '"GET /accounts/password/reset/key/[redacted]/ HTTP/1.1" 200'
