@@ -28,10 +28,6 @@ class Fill:
     def accepted_pct(self) -> int:
         return round(100 * self.accepted / self.needed) if self.needed else 0
 
-    @property
-    def invited_pct(self) -> int:
-        return round(100 * self.invited / self.needed) if self.needed else 0
-
 
 _EMPTY = Fill(0, 0, 0)
 

@@ -130,9 +130,6 @@ class ShiftQuerySet(models.QuerySet["Shift"]):
             ),
         )
 
-    def for_board(self) -> ShiftQuerySet:
-        return self.select_related("station", "station__area", "role", "team")
-
     def local_days(self) -> list[date]:
         """The days (in the configured time zone) on which these shifts start."""
         starts = self.order_by().values_list("starts_at", flat=True).distinct()

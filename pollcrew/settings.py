@@ -249,9 +249,10 @@ OUTBOX_REDISPATCH_AFTER = timedelta(seconds=env.int("OUTBOX_REDISPATCH_SECONDS",
 MUNICIPALITY_NAME = env.str("MUNICIPALITY_NAME", default="Pollcrew")
 # Secrets in outgoing messages (the token of a personal link), cut from the stored
 # copy once a message is sent, failed or cancelled, and never shown in the admin.
+# The same patterns keep them out of log lines (request paths).
 MESSAGE_SECRET_PATTERNS = [
-    r"(?<=/v/)[A-Za-z0-9_-]{20,}(?=/)",
-    r"(?<=/accounts/password/reset/key/)[^/\s]+(?=/)",  # staff password reset links
+    r"(?<=/v/)[^/\s\"'<>?]+(?=/)",  # personal links
+    r"(?<=/password/reset/key/)[^/\s\"'<>?]+(?=/)",  # staff password reset links
 ]
 # How volunteers reach the election office (phone, email), shown on their pages.
 ELECTION_OFFICE_CONTACT = env.str("ELECTION_OFFICE_CONTACT", default="")

@@ -73,12 +73,6 @@ def touch_link(link: PersonalLink, now: datetime) -> None:
     PersonalLink.objects.filter(pk=link.pk).update(last_used_at=now)
 
 
-def revoke_links(volunteer: Volunteer, election: Election) -> int:
-    return PersonalLink.objects.filter(
-        volunteer=volunteer, election=election, revoked_at__isnull=True
-    ).update(revoked_at=timezone.now())
-
-
 # Expired links are kept a while (when were they last used?), then deleted.
 KEEP_EXPIRED = timedelta(days=30)
 

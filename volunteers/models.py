@@ -207,10 +207,6 @@ class Assignment(models.Model):
     def __str__(self) -> str:
         return f"{self.volunteer} → {self.shift} ({self.get_status_display()})"
 
-    @property
-    def holds_seat(self) -> bool:
-        return self.status in SEAT_HOLDING_STATUSES
-
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()

@@ -99,7 +99,7 @@ def _actions(assignment: Assignment, now: datetime) -> dict[str, bool]:
         # A first answer to an invitation is always possible until the shift;
         # changing an answer closes lock_days before it.
         "can_accept": (running and status == Status.INVITED)
-        or (changes_open and status in (Status.DECLINED, Status.EXPIRED, Status.WITHDRAWN)),
+        or (changes_open and status in services.GIVEN_UP),
         "can_decline": (running and status == Status.INVITED)
         or (changes_open and status == Status.ACCEPTED),
         "locked": running and not changes_open and status == Status.ACCEPTED,

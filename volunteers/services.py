@@ -100,7 +100,8 @@ def invite(shift: Shift, volunteers: Iterable[Volunteer], *, by: User | None) ->
 
 # States a volunteer may accept from. Declined, expired and withdrawn seats were
 # given up, so accepting them again must find a free seat.
-_ACCEPTABLE = {Status.INVITED, Status.DECLINED, Status.EXPIRED, Status.WITHDRAWN}
+GIVEN_UP = frozenset({Status.DECLINED, Status.EXPIRED, Status.WITHDRAWN})
+_ACCEPTABLE = GIVEN_UP | {Status.INVITED}
 
 
 def accept(assignment: Assignment, *, by: User | None = None) -> Assignment:
