@@ -2,8 +2,27 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from accounts import audit
 from accounts.forms import StaffUserChangeForm, StaffUserCreationForm
-from accounts.models import User
+from accounts.models import AuditEntry, RoleGrant, User
+
+
+class RoleGrantInline(admin.TabularInline):
+    """Roles are granted on the staff page (and with manage.py grant_role), where
+    their scopes are checked; here they are shown."""
+
+    model = RoleGrant
+    fk_name = "user"
+    extra = 0
+    fields = ["role", "granted_at", "granted_by"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(User)
@@ -15,20 +34,60 @@ class StaffUserAdmin(UserAdmin):
         "email",
         "first_name",
         "last_name",
-        "is_staff",
         "is_superuser",
         "is_active",
         "last_login",
     ]
-    list_filter = ["is_staff", "is_superuser", "is_active", "groups"]
+    list_filter = ["is_superuser", "is_active", "grants__role"]
     search_fields = ["email", "first_name", "last_name"]
+    inlines = [RoleGrantInline]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         (_("Personal info"), {"fields": ("first_name", "last_name")}),
-        (
-            _("Permissions"),
-            {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
-        ),
+        (_("Permissions"), {"fields": ("is_active", "is_superuser")}),
         (_("Important dates"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+    # Admin is a role: granted and revoked with its checks (never the last admin).
+    readonly_fields = ["is_superuser", "is_active", "last_login", "date_joined"]
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else []
+
+    def save_model(self, request, obj, form, change) -> None:
+        fields = ["email", "first_name", "last_name"]
+        if change:
+            before = audit.snapshot(type(obj).objects.get(pk=obj.pk), fields)
+            super().save_model(request, obj, form, change)
+            diff = audit.changes_between(before, audit.snapshot(obj, fields))
+            if diff:
+                audit.record("accounts.update_user", obj, by=request.user, changes=diff)
+        else:
+            super().save_model(request, obj, form, change)
+            audit.record(
+                "accounts.create_user", obj, by=request.user, changes=audit.created(obj, fields)
+            )
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Staff users with history are deactivated (staff page), never deleted.
+        return False
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """Read-only: entries are never changed or deleted (retention does that)."""
+
+    list_display = ["at", "actor_kind", "actor_label", "action", "object_type", "object_repr"]
+    list_filter = ["actor_kind", "action", "object_type"]
+    search_fields = ["actor_label", "object_repr", "action"]
+    date_hierarchy = "at"
+    list_select_related = ["actor"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

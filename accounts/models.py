@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -54,3 +56,182 @@ class User(AbstractUser):
     def save(self, *args, **kwargs) -> None:
         self.email = (self.email or "").strip().lower()
         super().save(*args, **kwargs)
+
+
+class StaffRole(models.TextChoices):
+    """What a staff user may do. Admin is Django's superuser flag (kept in step
+    by accounts.services); the other roles are grants with scopes."""
+
+    ADMIN = "admin", _("Admin")
+    COORDINATOR = "coordinator", _("Coordinator")
+    STATION_MANAGER = "station_manager", _("Station manager")
+    TEAM_LEADER = "team_leader", _("Team leader")
+    VIEWER = "viewer", _("Viewer")
+
+
+class ScopeKind(models.TextChoices):
+    ELECTION = "election", _("Election")
+    STATION = "station", _("Polling station")
+    TEAM = "team", _("Team")
+
+
+class RoleGrant(models.Model):
+    """A role given to a staff user, limited by the scope rows below it.
+
+    Coordinators and viewers without an election scope cover every election;
+    station managers need stations, team leaders need teams (and may be limited
+    to elections too). Granted and revoked through accounts.services only."""
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="grants", verbose_name=_("staff user")
+    )
+    role = models.CharField(_("role"), max_length=20, choices=StaffRole.choices)
+    granted_at = models.DateTimeField(_("granted"), default=timezone.now)
+    granted_by = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("granted by"),
+    )
+
+    class Meta:
+        verbose_name = _("role grant")
+        verbose_name_plural = _("role grants")
+        ordering = ["user", "role"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "role"],
+                name="rolegrant_unique_user_role",
+                violation_error_message=_("This user has this role already."),
+            ),
+            # Admin is the superuser flag, never a grant row.
+            models.CheckConstraint(
+                condition=~Q(role="admin"),
+                name="rolegrant_not_admin",
+                violation_error_message=_("The admin role is not a scoped grant."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_role_display()}"
+
+
+class GrantScope(models.Model):
+    """One election, station or team a grant covers.
+
+    The object is referenced by id, not by a foreign key: accounts sits below
+    the domain apps (which point at its users), so it cannot point back at them.
+    The domain's delete services remove scope rows of what they delete
+    (accounts.services.forget_scope_object); a row for a missing object grants
+    nothing, since ids are never reused."""
+
+    grant = models.ForeignKey(
+        RoleGrant, on_delete=models.CASCADE, related_name="scopes", verbose_name=_("grant")
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=ScopeKind.choices)
+    object_id = models.PositiveBigIntegerField(_("object id"))
+
+    class Meta:
+        verbose_name = _("grant scope")
+        verbose_name_plural = _("grant scopes")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["grant", "kind", "object_id"],
+                name="grantscope_unique_object",
+                violation_error_message=_("The grant covers this already."),
+            ),
+        ]
+        indexes = [
+            # Forgetting a deleted station/election/team in every grant.
+            models.Index(fields=["kind", "object_id"], name="grantscope_object_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.object_id}"
+
+
+class ActorKind(models.TextChoices):
+    STAFF = "staff", _("Staff user")
+    VOLUNTEER = "volunteer", _("Volunteer via personal link")
+    SYSTEM = "system", _("System")
+
+
+class AuditLogIsAppendOnly(Exception):
+    """Audit entries are written once and never changed or deleted (but by retention)."""
+
+
+class AuditEntryQuerySet(models.QuerySet["AuditEntry"]):
+    def update(self, **kwargs):  # type: ignore[override]
+        raise AuditLogIsAppendOnly("Audit entries cannot be changed.")
+
+    def delete(self):  # type: ignore[override]
+        raise AuditLogIsAppendOnly("Audit entries cannot be deleted (retention does that).")
+
+    def bulk_update(self, *args, **kwargs):  # type: ignore[override]
+        raise AuditLogIsAppendOnly("Audit entries cannot be changed.")
+
+    def purge_before(self, cutoff) -> int:
+        """Retention: delete entries older than ``cutoff``. The only way to delete."""
+        stale = self.model.objects.filter(at__lt=cutoff)
+        return stale._raw_delete(stale.db)
+
+
+class AuditEntry(models.Model):
+    """Who did what to which object, when, and what changed (old → new).
+
+    Written by the services in the same transaction as the change, and by views
+    for reads of personal data (a roster, a search that returns contact data).
+    Objects are referenced by type and id, not by foreign keys: an entry
+    outlives what it is about, and accounts sits below the domain apps."""
+
+    at = models.DateTimeField(_("when"), default=timezone.now)
+    actor = models.ForeignKey(
+        User,
+        # Staff users with history are deactivated, not deleted.
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("staff user"),
+    )
+    actor_kind = models.CharField(_("who"), max_length=10, choices=ActorKind.choices)
+    # The email (or "volunteer 12") at the time: readable after the user changes.
+    actor_label = models.CharField(_("actor"), max_length=254, blank=True)
+    action = models.CharField(_("action"), max_length=64)
+    object_type = models.CharField(_("object type"), max_length=100, blank=True)
+    object_id = models.PositiveBigIntegerField(_("object id"), null=True, blank=True)
+    object_repr = models.CharField(_("object"), max_length=300, blank=True)
+    election_id = models.PositiveBigIntegerField(_("election id"), null=True, blank=True)
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+
+    objects = AuditEntryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit log")
+        ordering = ["-at", "-pk"]
+        indexes = [
+            # The audit page, newest first, and retention (at < cutoff).
+            models.Index(fields=["at"], name="audit_at_idx"),
+            # Filters on the audit page: by staff user, action, election.
+            models.Index(fields=["actor", "at"], name="audit_actor_at_idx"),
+            models.Index(fields=["action", "at"], name="audit_action_at_idx"),
+            models.Index(fields=["election_id", "at"], name="audit_election_at_idx"),
+            # An object's history (a volunteer's timeline).
+            models.Index(fields=["object_type", "object_id"], name="audit_object_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label or self.actor_kind} {self.action}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise AuditLogIsAppendOnly("Audit entries cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AuditLogIsAppendOnly("Audit entries cannot be deleted (retention does that).")

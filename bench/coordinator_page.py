@@ -102,17 +102,15 @@ def prepare(scale_name: str, *, reuse: bool) -> tuple[Any, dict[str, Any]]:
 
 
 def coordinator_client():
-    from django.contrib.auth.models import Group
     from django.test import Client
 
-    from accounts.groups import COORDINATORS, ensure_staff_groups
+    from accounts import services
     from accounts.models import User
 
-    ensure_staff_groups()
     user = User.objects.filter(email=COORDINATOR).first() or User(email=COORDINATOR)
     user.set_password(PASSWORD)
     user.save()
-    user.groups.add(Group.objects.get(name=COORDINATORS))
+    services.grant_role(user, "coordinator", by=None)
     client = Client(HTTP_HOST="127.0.0.1")  # an allowed host with DEBUG off
     if not client.login(email=COORDINATOR, password=PASSWORD):
         raise SystemExit("The benchmark coordinator could not log in.")
@@ -167,7 +165,7 @@ def run_one(scale: str, requests: int, reuse: bool) -> dict[str, Any]:
         .order_by("-seats", "station_id")
         .first()
     )
-    board = reverse("elections:board", args=[election.pk])
+    board = reverse("staffing:board", args=[election.pk])
     pages = {
         "board": board,
         "board, filtered": f"{board}?understaffed=on&q=skolen",

@@ -6,7 +6,7 @@
 
 Everything is written with bulk_create in batches inside one transaction, so the
 national scale takes well under a minute on SQLite and PostgreSQL. The data
-bypasses volunteers.services, so this module keeps the services' invariants
+bypasses staffing.services, so this module keeps the services' invariants
 itself (the tests in tests/test_datagen.py check them):
 
 - accepted/declined assignments have responded_at; invited ones don't;
@@ -39,7 +39,8 @@ from bench import danish, people
 from bench.scales import ROLES, SCALES, Scale, base_town
 from elections.models import Election, Role, Shift
 from polling_stations.models import Area, PollingStation
-from volunteers.models import Assignment, Skill, Team, Volunteer
+from staffing.models import Assignment
+from volunteers.models import Skill, Team, Volunteer
 
 BATCH = 2000
 DEFAULT_SEED = 1849  # the year of the Danish constitution
@@ -150,7 +151,7 @@ def flush_domain() -> dict[str, int]:
     """Delete all Pollcrew domain data (not staff users), children first, through
     the ORM so that cascades into other apps' tables are honoured."""
     from notifications.models import Message
-    from volunteers.models import PersonalLink
+    from staffing.models import PersonalLink
 
     deleted: dict[str, int] = {}
     with transaction.atomic():

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.conf import settings
+from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -19,7 +20,8 @@ from elections.models import Election, Shift
 from pollcrew.collation import danish_key
 from pollcrew.phones import display_phone
 from polling_stations.models import PollingStation
-from volunteers.models import Assignment, Volunteer
+from staffing.models import Assignment
+from volunteers.models import Volunteer
 
 
 @dataclass(frozen=True)
@@ -50,9 +52,19 @@ class RosterSection:
         return len(self.rows) - self.filled
 
 
-def station_days(election: Election, station: PollingStation) -> list[date]:
+def _station_shifts(
+    election: Election, station: PollingStation, shifts: QuerySet[Shift] | None
+) -> QuerySet[Shift]:
+    """The station's shifts in the election, of ``shifts`` (the reader's scope) if given."""
+    base = shifts if shifts is not None else Shift.objects.all()
+    return base.filter(election=election, station=station)
+
+
+def station_days(
+    election: Election, station: PollingStation, shifts: QuerySet[Shift] | None = None
+) -> list[date]:
     """The days that have a roster: those on which one of the station's shifts starts."""
-    return Shift.objects.filter(election=election, station=station).local_days()
+    return _station_shifts(election, station, shifts).local_days()
 
 
 def contact_line(volunteer: Volunteer) -> str:
@@ -65,13 +77,15 @@ def _name_key(assignment: Assignment) -> tuple[str, str, int]:
     return (danish_key(v.last_name), danish_key(v.first_name), v.pk)
 
 
-def roster_context(election: Election, station: PollingStation, on: date) -> dict:
+def roster_context(
+    election: Election, station: PollingStation, on: date, shifts: QuerySet[Shift] | None = None
+) -> dict:
     """Everything the roster template needs, in two queries whatever the size:
     1. the station's shifts starting on ``on`` with their roles and teams;
     2. the seat-filling (accepted, checked-in) assignments with their volunteers.
     """
     shifts = list(
-        Shift.objects.filter(election=election, station=station)
+        _station_shifts(election, station, shifts)
         .on_day(on)
         .select_related("role", "team")
         .order_by("role__sort_order", "role__name", "starts_at", "pk")
@@ -130,9 +144,13 @@ def roster_context(election: Election, station: PollingStation, on: date) -> dic
     }
 
 
-def render_station_roster_html(election: Election, station: PollingStation, on: date) -> str:
-    return render_to_string("documents/roster.html", roster_context(election, station, on))
+def render_station_roster_html(
+    election: Election, station: PollingStation, on: date, shifts: QuerySet[Shift] | None = None
+) -> str:
+    return render_to_string("documents/roster.html", roster_context(election, station, on, shifts))
 
 
-def render_station_roster(election: Election, station: PollingStation, on: date) -> bytes:
-    return render_pdf(render_station_roster_html(election, station, on))
+def render_station_roster(
+    election: Election, station: PollingStation, on: date, shifts: QuerySet[Shift] | None = None
+) -> bytes:
+    return render_pdf(render_station_roster_html(election, station, on, shifts))

@@ -3,16 +3,12 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from django.db import models
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from polling_stations.models import PollingStation
-
-# Assignment states that hold a seat. Kept here (not in volunteers) because the
-# fill counts below are a Shift question; volunteers.models re-exports it.
-SEAT_HOLDING_STATUSES = ("invited", "accepted", "checked_in")
-FILLED_STATUSES = ("accepted", "checked_in")
+from volunteers.models import Team
 
 
 def day_bounds(day: date) -> tuple[datetime, datetime]:
@@ -67,10 +63,11 @@ class Election(models.Model):
         verbose_name = _("election")
         verbose_name_plural = _("elections")
         ordering = ["-election_date", "name"]
-        permissions = [("coordinate_election", _("Can coordinate elections and invite staff"))]
         constraints = [
             models.CheckConstraint(
-                condition=Q(response_days__gte=1), name="election_response_days_positive"
+                condition=Q(response_days__gte=1),
+                name="election_response_days_positive",
+                violation_error_message=_("Give volunteers at least one day to answer."),
             ),
         ]
         indexes = [
@@ -111,8 +108,16 @@ class Role(models.Model):
         verbose_name_plural = _("roles")
         ordering = ["sort_order", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["name"], name="role_unique_name"),
-            models.CheckConstraint(condition=Q(min_age__lte=120), name="role_min_age_sane"),
+            models.UniqueConstraint(
+                fields=["name"],
+                name="role_unique_name",
+                violation_error_message=_("A role with this name exists already."),
+            ),
+            models.CheckConstraint(
+                condition=Q(min_age__lte=120),
+                name="role_min_age_sane",
+                violation_error_message=_("The minimum age must be 120 or less."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -120,16 +125,6 @@ class Role(models.Model):
 
 
 class ShiftQuerySet(models.QuerySet["Shift"]):
-    def with_fill_counts(self) -> ShiftQuerySet:
-        """Annotate invited_count, accepted_count and held_count (seats taken)."""
-        return self.annotate(
-            invited_count=Count("assignments", filter=Q(assignments__status="invited")),
-            accepted_count=Count("assignments", filter=Q(assignments__status__in=FILLED_STATUSES)),
-            held_count=Count(
-                "assignments", filter=Q(assignments__status__in=SEAT_HOLDING_STATUSES)
-            ),
-        )
-
     def local_days(self) -> list[date]:
         """The days (in the configured time zone) on which these shifts start."""
         starts = self.order_by().values_list("starts_at", flat=True).distinct()
@@ -154,9 +149,8 @@ class Shift(models.Model):
     role = models.ForeignKey(
         Role, on_delete=models.PROTECT, related_name="shifts", verbose_name=_("role")
     )
-    # Lazy reference: teams live in volunteers, which depends on this app.
     team = models.ForeignKey(
-        "volunteers.Team",
+        Team,
         on_delete=models.PROTECT,
         null=True,
         blank=True,
@@ -175,9 +169,15 @@ class Shift(models.Model):
         verbose_name_plural = _("shifts")
         ordering = ["starts_at", "role__sort_order"]
         constraints = [
-            models.CheckConstraint(condition=Q(capacity__gt=0), name="shift_capacity_positive"),
             models.CheckConstraint(
-                condition=Q(ends_at__gt=models.F("starts_at")), name="shift_ends_after_start"
+                condition=Q(capacity__gt=0),
+                name="shift_capacity_positive",
+                violation_error_message=_("A shift needs at least one seat."),
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")),
+                name="shift_ends_after_start",
+                violation_error_message=_("A shift must end after it starts."),
             ),
         ]
         indexes = [

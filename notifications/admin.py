@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from notifications.models import Message
-from notifications.redaction import redact
+from pollcrew.redaction import redact
 
 
 @admin.register(Message)

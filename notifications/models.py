@@ -12,6 +12,20 @@ class Channel(models.TextChoices):
     SMS = "sms", _("SMS")
 
 
+class MessageQuerySet(models.QuerySet["Message"]):
+    def about(self, obj: models.Model) -> MessageQuerySet:
+        """Messages whose subject is ``obj`` (any model instance)."""
+        label, pk = subject_of(obj)
+        return self.filter(subject_type=label, subject_id=pk)
+
+
+def subject_of(obj: models.Model | None) -> tuple[str, int | None]:
+    """The generic reference to ``obj``: its model label and primary key."""
+    if obj is None:
+        return "", None
+    return obj._meta.label_lower, obj.pk
+
+
 class Message(models.Model):
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -23,15 +37,10 @@ class Message(models.Model):
 
     channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
     to = models.CharField(_("to"), max_length=254)
-    # A lazy reference: notifications knows recipients, not the domain around them.
-    volunteer = models.ForeignKey(
-        "volunteers.Volunteer",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="messages",
-        verbose_name=_("volunteer"),
-    )
+    # What the message is about, as a generic reference ("staffing.assignment", 42):
+    # notifications knows recipients and channels, not the domain around them.
+    subject_type = models.CharField(_("about (type)"), max_length=100, blank=True)
+    subject_id = models.PositiveBigIntegerField(_("about (id)"), null=True, blank=True)
     kind = models.CharField(_("kind"), max_length=50)
     language = models.CharField(_("language"), max_length=5)
     subject = models.CharField(_("subject"), max_length=300, blank=True)
@@ -56,22 +65,34 @@ class Message(models.Model):
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
 
+    objects = MessageQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("message")
         verbose_name_plural = _("messages")
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["idempotency_key"], name="message_unique_idempotency_key"
+                fields=["idempotency_key"],
+                name="message_unique_idempotency_key",
+                violation_error_message=_("This message has been queued already."),
             ),
-            models.CheckConstraint(condition=~Q(to=""), name="message_has_recipient"),
             models.CheckConstraint(
-                condition=~Q(status="sent") | Q(sent_at__isnull=False), name="message_sent_has_time"
+                condition=~Q(to=""),
+                name="message_has_recipient",
+                violation_error_message=_("A message needs a recipient."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="sent") | Q(sent_at__isnull=False),
+                name="message_sent_has_time",
+                violation_error_message=_("A sent message needs the time it was sent."),
             ),
         ]
         indexes = [
             # The sweeper: queued messages with no delivery task in flight.
             models.Index(fields=["status", "dispatched_at"], name="message_sweep_idx"),
+            # Messages about an object: rate limits, cancelling, a volunteer's history.
+            models.Index(fields=["subject_type", "subject_id"], name="message_subject_idx"),
             # Provider status callbacks look messages up by the provider's ID.
             models.Index(
                 fields=["provider_id"], name="message_provider_id_idx", condition=~Q(provider_id="")

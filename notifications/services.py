@@ -9,11 +9,12 @@ from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Model
 from django.utils import timezone
 
-from notifications.models import Channel, Message
-from notifications.redaction import redacted_fields
+from notifications.models import Channel, Message, subject_of
 from notifications.rendering import render_message
+from pollcrew.redaction import redacted_fields
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +27,7 @@ def queue_message(
     language: str,
     context: dict[str, Any],
     idempotency_key: str,
-    volunteer_id: int | None = None,
+    subject: Model | None = None,
     scheduled_for: datetime | None = None,
     dispatch: bool = True,
 ) -> Message:
@@ -34,13 +35,14 @@ def queue_message(
     a worker after the surrounding transaction commits.
 
     The same ``idempotency_key`` twice returns the first message: nothing is
-    queued (or sent) twice. Pass ``dispatch=False`` when queueing many messages
+    queued (or sent) twice. ``subject`` is what the message is about (stored as
+    a generic reference). Pass ``dispatch=False`` when queueing many messages
     and call ``dispatch_on_commit`` once with all their ids.
     """
     existing = Message.objects.filter(idempotency_key=idempotency_key).first()
     if existing is not None:
         return existing
-    draft = Draft(channel, to, kind, language, context, idempotency_key, volunteer_id)
+    draft = Draft(channel, to, kind, language, context, idempotency_key, *subject_of(subject))
     now = timezone.now()
     due = scheduled_for is None or scheduled_for <= now
     message = _build(draft, now, scheduled_for)
@@ -69,7 +71,8 @@ class Draft:
     language: str
     context: dict[str, Any]
     idempotency_key: str
-    volunteer_id: int | None = None
+    subject_type: str = ""
+    subject_id: int | None = None
 
 
 def _build(draft: Draft, now: datetime, scheduled_for: datetime | None = None) -> Message:
@@ -84,7 +87,8 @@ def _build(draft: Draft, now: datetime, scheduled_for: datetime | None = None) -
         body=rendered.body,
         body_html=rendered.body_html,
         idempotency_key=draft.idempotency_key,
-        volunteer_id=draft.volunteer_id,
+        subject_type=draft.subject_type,
+        subject_id=draft.subject_id,
         scheduled_for=scheduled_for,
         dispatched_at=now if due else None,
     )

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from notifications.channels import DeliveryError, deliver
 from notifications.models import Message
-from notifications.redaction import redacted_fields
+from pollcrew.redaction import redacted_fields
 
 log = logging.getLogger(__name__)
 

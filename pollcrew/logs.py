@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 
-from notifications.redaction import redact
+from pollcrew.redaction import redact
 
 
 class RedactTokens(logging.Filter):

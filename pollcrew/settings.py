@@ -70,12 +70,18 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "pollcrew",
+    # Bottom to top: infrastructure, places and people, elections, staffing,
+    # then the apps that only present (documents, volunteer pages, admin pages).
+    # docs/architecture.md; tests/test_architecture.py keeps the direction.
+    "notifications",
     "accounts",
     "polling_stations",
-    "elections",
     "volunteers",
-    "notifications",
+    "elections",
+    "staffing",
     "documents",
+    "portal",
+    "administration",
     "bench",
 ]
 
@@ -110,6 +116,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "pollcrew.context_processors.site",
+                "accounts.context_processors.staff_scope",
             ],
         },
     },
@@ -164,7 +171,7 @@ ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = True
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
 LOGIN_URL = "account_login"
-LOGIN_REDIRECT_URL = "elections:list"
+LOGIN_REDIRECT_URL = "staffing:elections"
 ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
 
 # --- Internationalisation -----------------------------------------------------
@@ -231,11 +238,15 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "sweep-outbox": {"task": "notifications.tasks.sweep_outbox", "schedule": timedelta(seconds=30)},
     "expire-invitations": {
-        "task": "volunteers.tasks.expire_invitations",
+        "task": "staffing.tasks.expire_invitations",
         "schedule": timedelta(minutes=15),
     },
     "purge-expired-links": {
-        "task": "volunteers.tasks.purge_expired_links",
+        "task": "staffing.tasks.purge_expired_links",
+        "schedule": timedelta(hours=24),
+    },
+    "purge-audit-log": {
+        "task": "accounts.tasks.purge_audit_log",
         "schedule": timedelta(hours=24),
     },
 }
@@ -247,6 +258,8 @@ PERSONAL_LINK_DAYS_AFTER_ELECTION = env.int("PERSONAL_LINK_DAYS_AFTER_ELECTION",
 # (a lost task) is published again. Publishing failures are swept at once.
 OUTBOX_REDISPATCH_AFTER = timedelta(seconds=env.int("OUTBOX_REDISPATCH_SECONDS", default=600))
 MUNICIPALITY_NAME = env.str("MUNICIPALITY_NAME", default="Pollcrew")
+# The audit log keeps entries this many months (then a daily beat task deletes them).
+AUDIT_RETENTION_MONTHS = env.int("AUDIT_RETENTION_MONTHS", default=13)
 # Secrets in outgoing messages (the token of a personal link), cut from the stored
 # copy once a message is sent, failed or cancelled, and never shown in the admin.
 # The same patterns keep them out of log lines (request paths).

@@ -4,14 +4,14 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="elections:list", permanent=False)),
+    path("", RedirectView.as_view(pattern_name="staffing:elections", permanent=False)),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("elections/", include("elections.urls")),
-    path("elections/", include("volunteers.staff_urls")),
+    path("", include("staffing.urls")),
+    path("administration/", include("administration.urls")),
     path("documents/", include("documents.urls")),
-    path("v/", include("volunteers.urls")),
+    path("v/", include("portal.urls")),
     path("notifications/", include("notifications.urls")),
 ]
 

@@ -13,7 +13,13 @@ class Area(models.Model):
         verbose_name = _("area")
         verbose_name_plural = _("areas")
         ordering = ["name"]
-        constraints = [models.UniqueConstraint(fields=["name"], name="area_unique_name")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["name"],
+                name="area_unique_name",
+                violation_error_message=_("An area with this name exists already."),
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -37,7 +43,13 @@ class PollingStation(models.Model):
         verbose_name_plural = _("polling stations")
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(fields=["area", "name"], name="station_unique_name_per_area"),
+            models.UniqueConstraint(
+                fields=["area", "name"],
+                name="station_unique_name_per_area",
+                violation_error_message=_(
+                    "This area has a polling station with this name already."
+                ),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -5,10 +5,9 @@ from __future__ import annotations
 import itertools
 from datetime import date, datetime, time, timedelta
 
-from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from accounts.groups import COORDINATORS, ensure_staff_groups
+from accounts import services as account_services
 from accounts.models import User
 from elections.models import Election, Role, Shift
 from polling_stations.models import Area, PollingStation
@@ -99,10 +98,35 @@ def team(name: str | None = None, **kw) -> Team:
 
 
 def user(
-    email: str | None = None, *, coordinator: bool = False, password: str = "pw-for-tests-1", **kw
+    email: str | None = None,
+    *,
+    coordinator: bool = False,
+    password: str = "pw-for-tests-1",
+    role: str | None = None,
+    elections=(),
+    stations=(),
+    teams=(),
+    **kw,
 ) -> User:
+    """A staff user; ``coordinator=True`` or ``role=`` grants a role (scoped by the
+    ids or objects in ``elections``, ``stations``, ``teams``)."""
     u = User.objects.create_user(email=email or f"user{n()}@kommune.dk", password=password, **kw)
-    if coordinator:
-        ensure_staff_groups()
-        u.groups.add(Group.objects.get(name=COORDINATORS))
+    role = role or ("coordinator" if coordinator else None)
+    if role:
+        grant(u, role, elections=elections, stations=stations, teams=teams)
     return u
+
+
+def _ids(objects) -> list[int]:
+    return [getattr(o, "pk", o) for o in objects]
+
+
+def grant(u: User, role: str, *, elections=(), stations=(), teams=()) -> None:
+    account_services.grant_role(
+        u,
+        role,
+        elections=_ids(elections),
+        stations=_ids(stations),
+        teams=_ids(teams),
+        by=None,
+    )

@@ -7,9 +7,11 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import AuditEntry, User
+from staffing import services
+from staffing.messaging import messages_for_volunteer
+from staffing.models import Assignment
 from tests import factories as f
-from volunteers import services
 
 pytestmark = pytest.mark.django_db
 
@@ -46,7 +48,7 @@ def test_change_pages_render(admin_client, data):
         shift.role,
         volunteer,
         volunteer.assignments.first(),
-        volunteer.messages.first(),
+        messages_for_volunteer(volunteer).first(),
         volunteer.links.first(),
     ):
         meta = obj._meta
@@ -70,7 +72,7 @@ def test_add_pages_for_what_admins_create(admin_client):
 
 def test_assignments_and_messages_cannot_be_added_by_hand(admin_client):
     # Assignments go through the services (rules); messages through the outbox.
-    for name in ("volunteers_assignment", "notifications_message", "volunteers_personallink"):
+    for name in ("staffing_assignment", "notifications_message", "staffing_personallink"):
         assert admin_client.get(reverse(f"admin:{name}_add")).status_code == 403, name
 
 
@@ -107,29 +109,51 @@ def _shift_form(shift, **changes) -> dict[str, str]:
     return data
 
 
-def test_shift_seats_cannot_drop_below_the_people_holding_them(admin_client):
+def test_shift_seats_below_the_people_holding_them_need_a_confirmation(
+    admin_client, mailoutbox, committed
+):
     shift = f.shift(capacity=3)
-    services.invite(shift, [f.volunteer(), f.volunteer()], by=None)
+    early = f.volunteer(first_name="Aase", last_name="Tidlig")
+    late = f.volunteer(first_name="Bent", last_name="Sen")
+    services.invite(shift, [early], by=None)
+    services.invite(shift, [late], by=None)
     url = reverse("admin:elections_shift_change", args=[shift.pk])
     response = admin_client.post(url, _shift_form(shift, capacity=1))
+    page = response.content.decode()
     assert response.status_code == 200
-    assert "2 people hold a seat on this shift" in response.content.decode()
+    # The latest invitation gives way first, and the office sees who it is.
+    assert "1 person would lose their seat: Bent Sen." in page
     shift.refresh_from_db()
     assert shift.capacity == 3
-    assert admin_client.post(url, _shift_form(shift, capacity=2)).status_code == 302
+    assert not Assignment.objects.filter(status="removed").exists()
+
+    mailoutbox.clear()
+    response = committed(admin_client.post, url, _shift_form(shift, capacity=1, confirm="on"))
+    assert response.status_code == 302
+    shift.refresh_from_db()
+    assert shift.capacity == 1
+    assert Assignment.objects.get(volunteer=late).status == "removed"
+    assert Assignment.objects.get(volunteer=early).status == "invited"
+    assert [m.to for m in mailoutbox] == [[late.email]]
+    entry = AuditEntry.objects.get(action="staffing.update_shift")
+    assert entry.actor.email == "admin@kommune.dk"
+    assert entry.changes == {"capacity": [3, 1]}
 
 
 def test_shift_times_cannot_make_someones_shifts_overlap(admin_client):
     e = f.election()
     morning = f.shift(e, start=8, end=12)
     evening = f.shift(e, start=18, end=22)
-    v = f.volunteer()
+    v = f.volunteer(first_name="Karen", last_name="Dobbelt")
     services.invite(morning, [v], by=None)
     services.invite(evening, [v], by=None)
     url = reverse("admin:elections_shift_change", args=[evening.pk])
-    response = admin_client.post(url, _shift_form(evening, starts_at_1="11:00:00"))
+    form = _shift_form(evening, starts_at_1="11:00:00", confirm="on")
+    response = admin_client.post(url, form)
+    page = response.content.decode()
     assert response.status_code == 200
-    assert "would also be on another shift at the same time" in response.content.decode()
+    assert "would break the rules for people on the shift" in page
+    assert "Karen Dobbelt already has a shift at that time" in page
     evening.refresh_from_db()
     assert timezone.localtime(evening.starts_at).hour == 18
 

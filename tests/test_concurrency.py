@@ -16,11 +16,11 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from portal.views import answer_token
+from staffing import services
+from staffing.links import issue_link
+from staffing.models import Assignment, PersonalLink, hash_token
 from tests import factories as f
-from volunteers import services
-from volunteers.links import issue_link
-from volunteers.models import Assignment, PersonalLink, hash_token
-from volunteers.portal import answer_token
 
 THREADS = 20
 SEATS = 3
@@ -52,7 +52,7 @@ def test_twenty_volunteers_race_for_three_seats():
         client = Client()
         try:
             start.wait()
-            url = reverse("volunteers:accept", args=[token, assignment_id])
+            url = reverse("portal:accept", args=[token, assignment_id])
             link = PersonalLink.objects.get(token_hash=hash_token(token))
             response = client.post(
                 url, {"answer_token": answer_token(link, assignment_id)}, follow=True

@@ -1,6 +1,6 @@
 """The benchmark data generator keeps the rules the services enforce.
 
-Generated data is written with bulk_create, past volunteers.services, so these
+Generated data is written with bulk_create, past staffing.services, so these
 tests check the invariants directly in the database, independently of the
 generator's own bookkeeping.
 """
@@ -20,9 +20,11 @@ from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
 from bench import datagen
-from elections.models import SEAT_HOLDING_STATUSES, Election, Role, Shift
+from elections.models import Election, Role, Shift
 from polling_stations.models import Area, PollingStation
-from volunteers.models import Assignment, Team, Volunteer
+from staffing.fill import fills_by
+from staffing.models import SEAT_HOLDING_STATUSES, Assignment
+from volunteers.models import Team, Volunteer
 
 Status = Assignment.Status
 
@@ -90,7 +92,8 @@ def test_one_assignment_per_shift_and_volunteer(town):
 
 
 def test_capacity_is_never_exceeded(town):
-    assert not Shift.objects.with_fill_counts().filter(held_count__gt=F("capacity")).exists()
+    fills = fills_by(Shift.objects.all())
+    assert fills and all(fill.held <= fill.needed for fill in fills.values())
 
 
 def test_everyone_is_old_enough_on_the_day_of_the_shift(town):

@@ -25,9 +25,10 @@ from documents.rendering import (
 from documents.rosters import render_station_roster, render_station_roster_html, roster_context
 from elections.models import Shift
 from polling_stations.models import PollingStation
+from staffing import services
+from staffing.models import Assignment
 from tests import factories
-from volunteers import services
-from volunteers.models import Assignment, Volunteer
+from volunteers.models import Volunteer
 
 pytestmark = pytest.mark.django_db
 

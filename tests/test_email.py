@@ -9,10 +9,10 @@ from django.utils import timezone
 
 from notifications.models import Message
 from notifications.tasks import sweep_outbox
+from staffing import services
+from staffing.models import Assignment
 from tests import factories
 from tests.fakes.scenarios import invite_one, link_in, make_due, message_for, resolve
-from volunteers import services
-from volunteers.models import Assignment
 
 Status = Message.Status
 DANISH_WEEKDAYS = ["mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag"]

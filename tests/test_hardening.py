@@ -13,13 +13,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from notifications.models import Message
-from notifications.redaction import redact
 from pollcrew.logs import RedactTokens
+from pollcrew.redaction import redact
+from staffing import services
+from staffing.links import issue_link, purge_expired
+from staffing.messaging import messages_for_volunteer
+from staffing.models import PersonalLink
+from staffing.tasks import purge_expired_links
 from tests import factories as f
-from volunteers import services
-from volunteers.links import issue_link, purge_expired
-from volunteers.models import PersonalLink
-from volunteers.tasks import purge_expired_links
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +35,7 @@ def test_nul_bytes_are_a_400_not_a_500(coordinator):
     e = f.election()
     shift = f.shift(e)
     client = login(coordinator)
-    board = reverse("elections:board", args=[e.pk])
+    board = reverse("staffing:board", args=[e.pk])
     assert client.get(board, {"q": "skole\x00"}).status_code == 400
     invite = reverse("staffing:invite", args=[e.pk, shift.pk])
     assert client.get(invite, {"q": "\x00"}).status_code == 400
@@ -43,7 +44,7 @@ def test_nul_bytes_are_a_400_not_a_500(coordinator):
     from accounts.models import User
 
     admin.force_login(User.objects.create_superuser("a@kommune.dk", "et-langt-kodeord"))
-    url = reverse("admin:volunteers_assignment_changelist")
+    url = reverse("admin:staffing_assignment_changelist")
     assert admin.get(url, {"status": "\x00"}).status_code == 400
 
 
@@ -51,7 +52,7 @@ def test_nul_in_a_volunteers_reason_is_a_400(client):
     v = f.volunteer()
     [a] = services.invite(f.shift(), [v], by=None).invited
     token = issue_link(v, a.shift.election)
-    url = reverse("volunteers:decline", args=[token, a.pk])
+    url = reverse("portal:decline", args=[token, a.pk])
     assert client.post(url, {"reason": "nej\x00"}).status_code == 400
     a.refresh_from_db()
     assert a.status == "invited"
@@ -77,7 +78,7 @@ def test_log_lines_never_carry_a_token():
 def test_sent_messages_keep_no_live_link(committed, mailoutbox):
     v = f.volunteer()
     committed(services.invite, f.shift(), [v], by=None)
-    message = Message.objects.get(volunteer=v)
+    message = messages_for_volunteer(v).get()
     assert message.status == "sent"
     assert "/v/[redacted]/" in message.body and "/v/[redacted]/" in message.body_html
     sent_text = mailoutbox[0].body
@@ -88,7 +89,7 @@ def test_sent_messages_keep_no_live_link(committed, mailoutbox):
 def test_admin_never_shows_a_live_link():
     v = f.volunteer()
     services.invite(f.shift(), [v], by=None)  # not dispatched: still queued, link inside
-    message = Message.objects.get(volunteer=v)
+    message = messages_for_volunteer(v).get()
     assert message.status == "queued" and "/v/[redacted]/" not in message.body
     from accounts.models import User
 

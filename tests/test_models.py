@@ -11,8 +11,10 @@ from django.utils import timezone
 from elections.models import Shift
 from notifications.models import Message
 from polling_stations.models import PollingStation
+from staffing.fill import fill_of, fill_of_shift, with_fill
+from staffing.models import Assignment, PersonalLink
 from tests import factories as f
-from volunteers.models import Assignment, PersonalLink, Volunteer
+from volunteers.models import Volunteer
 
 pytestmark = pytest.mark.django_db
 
@@ -202,8 +204,10 @@ def test_fill_counts_count_what_holds_a_seat():
             responded_at=now if status in ("accepted", "declined") else None,
             checked_in_at=now if status == "checked_in" else None,
         )
-    counted = Shift.objects.with_fill_counts().get(pk=shift.pk)
-    assert (counted.invited_count, counted.accepted_count, counted.held_count) == (1, 2, 3)
+    fill = fill_of_shift(shift)
+    assert (fill.invited, fill.accepted, fill.held, fill.vacant) == (1, 2, 3, 2)
+    annotated = fill_of(with_fill(Shift.objects.filter(pk=shift.pk)).get())
+    assert annotated == fill
 
 
 def test_danish_sort_order():

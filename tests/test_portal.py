@@ -9,11 +9,11 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from portal.views import answer_token
+from staffing import services
+from staffing.links import issue_link
+from staffing.models import Assignment, PersonalLink, hash_token
 from tests import factories as f
-from volunteers import services
-from volunteers.links import issue_link
-from volunteers.models import Assignment, PersonalLink, hash_token
-from volunteers.portal import answer_token
 
 pytestmark = pytest.mark.django_db
 Status = Assignment.Status
@@ -29,11 +29,11 @@ def invited():
 
 
 def portal(token: str) -> str:
-    return reverse("volunteers:portal", args=[token])
+    return reverse("portal:home", args=[token])
 
 
 def action(token: str, assignment: Assignment, what: str) -> str:
-    return reverse(f"volunteers:{what}", args=[token, assignment.pk])
+    return reverse(f"portal:{what}", args=[token, assignment.pk])
 
 
 def form(token: str, assignment: Assignment, **data: str) -> dict[str, str]:

@@ -19,8 +19,9 @@ from bench.management.commands.seed_demo import ADMIN_EMAIL, COORDINATOR_EMAIL, 
 from elections.models import Election
 from notifications.models import Message
 from polling_stations.models import Area, PollingStation
-from volunteers.links import resolve_link
-from volunteers.models import Assignment, PersonalLink, Volunteer
+from staffing.links import resolve_link
+from staffing.models import Assignment, PersonalLink
+from volunteers.models import Volunteer
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +41,14 @@ def printed_token(output: str) -> str:
 def row_counts() -> dict[str, int]:
     return {
         model._meta.label: model.objects.count()
-        for app in ("polling_stations", "elections", "volunteers", "notifications", "accounts")
+        for app in (
+            "polling_stations",
+            "elections",
+            "volunteers",
+            "staffing",
+            "notifications",
+            "accounts",
+        )
         for model in apps.get_app_config(app).get_models()
     }
 
@@ -73,7 +81,7 @@ def test_coordinator_and_admin_can_log_in(client):
     seed()
     election = Election.objects.get()
     assert client.login(email=COORDINATOR_EMAIL, password=DEMO_PASSWORD)
-    assert client.get(reverse("elections:board", args=[election.pk])).status_code == 200
+    assert client.get(reverse("staffing:board", args=[election.pk])).status_code == 200
     station = PollingStation.objects.first()
     response = client.get(reverse("staffing:station", args=[election.pk, station.pk]))
     assert response.status_code == 200
@@ -91,7 +99,7 @@ def test_printed_link_opens_an_open_invitation(client):
     assert Assignment.objects.filter(
         volunteer=link.volunteer, shift__election=link.election, status="invited"
     ).exists()
-    response = client.get(reverse("volunteers:portal", args=[token]))
+    response = client.get(reverse("portal:home", args=[token]))
     assert response.status_code == 200
     assert b"/accept/" in response.content
     assert b"/decline/" in response.content
@@ -107,7 +115,7 @@ def test_running_twice_adds_nothing_but_a_fresh_link(client):
     second = seed()
 
     after = row_counts()
-    assert after.pop("volunteers.PersonalLink") == before.pop("volunteers.PersonalLink") + 1
+    assert after.pop("staffing.PersonalLink") == before.pop("staffing.PersonalLink") + 1
     assert after == before
     assert "already in place" in second
     assert printed_token(second) != printed_token(first)

@@ -9,10 +9,10 @@ from django.utils import timezone
 
 from elections.models import Election
 from notifications.models import Message
+from staffing import services
+from staffing.models import Assignment
+from staffing.rules import RuleViolation
 from tests import factories as f
-from volunteers import services
-from volunteers.models import Assignment
-from volunteers.rules import RuleViolation
 
 pytestmark = pytest.mark.django_db
 Status = Assignment.Status
@@ -280,7 +280,7 @@ def test_lock_days_are_calendar_days_across_dst():
     """Denmark leaves summer time on Sunday 25 October 2026. A shift at 08:00 on
     Tuesday 27 October with lock_days=3 locks at 08:00 on Saturday 24 October,
     local time (counting 72 hours back would give 09:00)."""
-    from volunteers.rules import self_service_open
+    from staffing.rules import self_service_open
 
     shift = f.shift(f.election())
     shift.starts_at = f.at(date(2026, 10, 27), 8).astimezone(UTC)  # as loaded from the DB

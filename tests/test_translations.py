@@ -26,11 +26,11 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.dateformat import format as date_format
 
-from notifications.redaction import redact
 from notifications.rendering import render_message
+from pollcrew.redaction import redact
+from staffing.links import issue_link
 from tests import factories
 from tests.fakes.scenarios import invite_one, message_for
-from volunteers.links import issue_link
 
 BASE_DIR = Path(settings.BASE_DIR)
 LC_MESSAGES = BASE_DIR / "locale" / "da" / "LC_MESSAGES"
@@ -191,7 +191,7 @@ def test_volunteer_page_is_danish_for_a_danish_volunteer(client):
 
     # The volunteer's language wins over the browser's.
     page = client.get(
-        reverse("volunteers:portal", args=[token]), HTTP_ACCEPT_LANGUAGE="en"
+        reverse("portal:home", args=[token]), HTTP_ACCEPT_LANGUAGE="en"
     ).content.decode()
 
     assert '<html lang="da">' in page

@@ -10,10 +10,11 @@ from django.utils import timezone
 from twilio.request_validator import RequestValidator
 
 from notifications.models import Message
-from notifications.redaction import redact
 from notifications.services import queue_message
 from notifications.sms import get_backend
 from notifications.tasks import MAX_ATTEMPTS, sweep_outbox
+from pollcrew.redaction import redact
+from staffing.models import Assignment
 from tests import factories
 from tests.fakes.scenarios import invite_one, make_due, message_for, resolve
 from tests.fakes.twilio_server import FakeTwilio, ReceivedSms, new_sid
@@ -63,7 +64,9 @@ def test_invitation_is_sent_through_twilio(fake_twilio, invite_sms, settings):
     assert sms.from_ == settings.TWILIO_FROM
     assert redact(sms.body) == message.body  # the stored copy keeps no live link
     assert sms.status_callback == "http://testserver" + WEBHOOK
-    assert resolve(sms.body).volunteer_id == message.volunteer_id
+    assert (
+        resolve(sms.body).volunteer_id == Assignment.objects.get(pk=message.subject_id).volunteer_id
+    )
 
 
 def test_messaging_service_replaces_the_sender(fake_twilio, invite_sms, settings):

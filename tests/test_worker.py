@@ -18,8 +18,8 @@ from django.db import connections
 
 from notifications import tasks
 from notifications.models import Message
-from notifications.redaction import redact
 from pollcrew.celery import app as celery_app
+from pollcrew.redaction import redact
 from tests import factories
 from tests.fakes.celery_broker import celery_broker
 from tests.fakes.scenarios import invite_one, message_for, resolve

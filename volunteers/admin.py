@@ -1,44 +1,46 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from volunteers.models import Assignment, PersonalLink, Skill, Team, Volunteer
+from accounts import audit
+from pollcrew.service_admin import ServiceAdmin
+from volunteers import services
+from volunteers.forms import VolunteerForm
+from volunteers.models import Skill, Team, Volunteer
 
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
+class TeamAdmin(ServiceAdmin):
     list_display = ["name", "short_name", "kind"]
     list_filter = ["kind"]
     search_fields = ["name", "short_name"]
 
+    def create(self, request, fields):
+        return services.create_team(by=request.user, **fields)
+
+    def update(self, request, obj, changes, form):
+        return services.update_team(obj, by=request.user, **changes)
+
+    def delete(self, request, obj):
+        services.delete_team(obj, by=request.user)
+
 
 @admin.register(Skill)
-class SkillAdmin(admin.ModelAdmin):
+class SkillAdmin(ServiceAdmin):
     search_fields = ["name"]
 
+    def create(self, request, fields):
+        return services.create_skill(by=request.user, **fields)
 
-class AssignmentInline(admin.TabularInline):
-    model = Assignment
-    extra = 0
-    fields = ["shift", "status", "invited_at", "responded_at", "reason"]
-    readonly_fields = ["shift", "status", "invited_at", "responded_at", "reason"]
-    can_delete = False
-    show_change_link = True
+    def update(self, request, obj, changes, form):
+        return services.update_skill(obj, by=request.user, **changes)
 
-    def has_add_permission(self, request, obj=None) -> bool:
-        # Assignments are made through the invite flow, which enforces the rules.
-        return False
-
-    def get_queryset(self, request):
-        # Each row shows str(assignment): the volunteer, the role and the station.
-        return (
-            super()
-            .get_queryset(request)
-            .select_related("volunteer", "shift__role", "shift__station")
-        )
+    def delete(self, request, obj):
+        services.delete_skill(obj, by=request.user)
 
 
 @admin.register(Volunteer)
-class VolunteerAdmin(admin.ModelAdmin):
+class VolunteerAdmin(ServiceAdmin):
+    form = VolunteerForm
     list_display = [
         "last_name",
         "first_name",
@@ -52,7 +54,6 @@ class VolunteerAdmin(admin.ModelAdmin):
     list_filter = ["preferred_channel", "language", "do_not_contact", "teams", "skills"]
     search_fields = ["first_name", "last_name", "email", "phone", "postal_code"]
     filter_horizontal = ["teams", "skills"]
-    inlines = [AssignmentInline]
     fieldsets = (
         (None, {"fields": ("first_name", "last_name", "birth_date")}),
         (
@@ -63,50 +64,30 @@ class VolunteerAdmin(admin.ModelAdmin):
         (_("Other"), {"fields": ("teams", "skills", "diet", "notes")}),
     )
 
+    def create(self, request, fields):
+        return services.create_volunteer(by=request.user, **fields)
 
-@admin.register(Assignment)
-class AssignmentAdmin(admin.ModelAdmin):
-    list_display = ["volunteer", "shift", "status", "invited_at", "responded_at"]
-    list_filter = ["status", "shift__election", "shift__role", "shift__station__area"]
-    list_select_related = ["volunteer", "shift__role", "shift__station"]
-    search_fields = [
-        "volunteer__first_name",
-        "volunteer__last_name",
-        "volunteer__email",
-        "volunteer__phone",
-        "shift__station__name",
-    ]
-    date_hierarchy = "invited_at"
-    # Status changes go through the services (capacity, overlap and age rules).
-    readonly_fields = [
-        "shift",
-        "volunteer",
-        "status",
-        "invited_at",
-        "invited_by",
-        "responded_at",
-        "checked_in_at",
-    ]
+    def update(self, request, obj, changes, form):
+        return services.update_volunteer(obj, by=request.user, **changes)
 
-    def has_add_permission(self, request) -> bool:
-        return False
+    def delete(self, request, obj):
+        services.delete_volunteer(obj, by=request.user)
 
+    # Reading personal data is audited: a volunteer's page, and searches.
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if request.method == "GET" and response.status_code == 200:
+            volunteer = self.get_object(request, object_id)
+            if volunteer is not None:
+                audit.record_read(request, "read.volunteer", volunteer)
+        return response
 
-@admin.register(PersonalLink)
-class PersonalLinkAdmin(admin.ModelAdmin):
-    list_display = [
-        "volunteer",
-        "election",
-        "created_at",
-        "expires_at",
-        "revoked_at",
-        "last_used_at",
-    ]
-    list_filter = ["election"]
-    list_select_related = ["volunteer", "election"]
-    search_fields = ["volunteer__first_name", "volunteer__last_name", "volunteer__email"]
-    readonly_fields = ["volunteer", "election", "created_at", "expires_at", "last_used_at"]
-    fields = ["volunteer", "election", "created_at", "expires_at", "revoked_at", "last_used_at"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        query = request.GET.get("q", "")
+        if query and getattr(response, "context_data", None):
+            found = response.context_data["cl"].result_count
+            audit.record_read(
+                request, "read.volunteer_search", detail={"query": query, "results": found}
+            )
+        return response

@@ -1,40 +1,47 @@
+"""Forms about people. Phone numbers are normalised to E.164 before anything
+else sees them; every constraint of the model has a message of its own."""
+
 from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from pollcrew.phones import normalize_mobile
 from volunteers.models import Volunteer
 
 
-class VolunteerSearchForm(forms.Form):
-    q = forms.CharField(
-        label=_("Find volunteers"),
-        required=False,
-        max_length=100,
-        help_text=_("Name, email, phone number or postal code."),
-    )
+class MobilePhoneField(forms.CharField):
+    """Any way people write a mobile number ("20 12 34 56", "+45 20123456",
+    "0045…"), stored as +4520123456. Anything else is a field error."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("max_length", 30)
+        kwargs.setdefault("help_text", _("A mobile number, e.g. 20 12 34 56 or +46 70 123 45 67."))
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        return normalize_mobile(super().clean(value))
 
 
-class InviteForm(forms.Form):
-    volunteers = forms.ModelMultipleChoiceField(
-        label=_("Volunteers"),
-        queryset=Volunteer.objects.all(),
-        error_messages={"required": _("Choose at least one volunteer to invite.")},
-    )
+class VolunteerForm(forms.ModelForm):
+    phone = MobilePhoneField(label=_("mobile phone"), required=False)
 
-    MAX_PER_INVITE = 500
-
-    def clean_volunteers(self):
-        chosen = self.cleaned_data["volunteers"]
-        if len(chosen) > self.MAX_PER_INVITE:
-            raise forms.ValidationError(
-                _("Invite at most %(max)d volunteers at a time."),
-                params={"max": self.MAX_PER_INVITE},
-            )
-        return chosen
-
-
-class DeclineForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Reason (optional)"), required=False, max_length=1000, strip=True
-    )
+    class Meta:
+        model = Volunteer
+        fields = [
+            "first_name",
+            "last_name",
+            "birth_date",
+            "email",
+            "phone",
+            "preferred_channel",
+            "language",
+            "do_not_contact",
+            "address",
+            "postal_code",
+            "city",
+            "teams",
+            "skills",
+            "diet",
+            "notes",
+        ]

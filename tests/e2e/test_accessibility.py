@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from elections import views as election_views
+from staffing import services
+from staffing import views as staffing_views
+from staffing.links import issue_link
 from tests import factories as f
-from volunteers import services
-from volunteers.links import issue_link
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -159,7 +159,7 @@ def test_volunteer_pages_on_a_phone(open_page, screenshot, settings, language, l
 def staffed_election(monkeypatch):
     """An election with several stations in two areas, shifts in all states, and
     volunteers to find (one too young to be invited)."""
-    monkeypatch.setattr(election_views, "STATIONS_PER_PAGE", 4)  # the board paginates
+    monkeypatch.setattr(staffing_views, "STATIONS_PER_PAGE", 4)  # the board paginates
     f.election(name="Kommunalvalg 2029", status="draft", days_ahead=400)
     e = f.election(name="Folketingsvalg 2027")
     nord, syd = f.area("Nord"), f.area("Syd")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from notifications.models import Message
+from staffing.messaging import messages_for_volunteer
+from staffing.models import Assignment
 from tests import factories as f
-from volunteers.models import Assignment
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -39,4 +39,4 @@ def test_coordinator_invites_from_the_board(desktop, screenshot):
 
     expect(desktop.get_by_text("1 volunteer invited.")).to_be_visible()
     assert Assignment.objects.get(volunteer=karen).status == "invited"
-    assert Message.objects.get(volunteer=karen, kind="invitation").status == "sent"
+    assert messages_for_volunteer(karen).get(kind="invitation").status == "sent"

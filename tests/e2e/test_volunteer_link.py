@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from staffing import services
+from staffing.links import issue_link
+from staffing.models import Assignment
 from tests import factories as f
-from volunteers import services
-from volunteers.links import issue_link
-from volunteers.models import Assignment
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

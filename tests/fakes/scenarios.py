@@ -10,10 +10,12 @@ from django.conf import settings
 from django.utils import timezone
 
 from notifications.models import Message
+from staffing import services
+from staffing.links import resolve_link
+from staffing.messaging import messages_for_volunteer
+from staffing.models import Assignment, PersonalLink
 from tests import factories
-from volunteers import services
-from volunteers.links import resolve_link
-from volunteers.models import Assignment, PersonalLink, Volunteer
+from volunteers.models import Volunteer
 
 # Realistic worst cases for SMS length: Danish names as long as they come.
 LONG_STATION = "Nørre Fælled Skole, Gymnastiksalen (indgang fra Guldbergsgade)"
@@ -34,7 +36,7 @@ def invite_one(volunteer: Volunteer, **shift_kw) -> Assignment:
 
 
 def message_for(volunteer: Volunteer, kind: str) -> Message:
-    return Message.objects.get(volunteer=volunteer, kind=kind)
+    return messages_for_volunteer(volunteer).get(kind=kind)
 
 
 _LINK = re.compile(r"(?P<url>https?://[^\s\"<]+/v/(?P<token>[A-Za-z0-9_-]+)/)")

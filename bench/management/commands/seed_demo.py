@@ -12,22 +12,23 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, Q, Sum
 from django.test.utils import override_settings
 from django.utils import timezone
 
-from accounts.groups import COORDINATORS, ensure_staff_groups
+from accounts import services as account_services
 from accounts.models import User
 from bench import danish, datagen
 from elections.models import Election, Shift
 from notifications.models import Message
 from polling_stations.models import PollingStation
-from volunteers import services
-from volunteers.links import issue_link, link_url
-from volunteers.models import Assignment, Volunteer
-from volunteers.rules import RuleViolation
+from staffing import services
+from staffing.fill import fills_by
+from staffing.links import issue_link, link_url
+from staffing.models import Assignment
+from staffing.rules import RuleViolation
+from volunteers.models import Volunteer
 
 DEMO_PASSWORD = "pollcrew-demo"  # noqa: S105 - printed on purpose: it is the demo login
 COORDINATOR_EMAIL = "koordinator@pollcrew.demo"
@@ -127,9 +128,8 @@ class Command(BaseCommand):
     # --- users -----------------------------------------------------------------------
 
     def _staff_users(self) -> tuple[User, User]:
-        ensure_staff_groups()
         coordinator = self._user(COORDINATOR_EMAIL, "Hanne", "Østergaard", superuser=False)
-        coordinator.groups.add(Group.objects.get(name=COORDINATORS))
+        account_services.grant_role(coordinator, "coordinator", by=None)
         admin = self._user(ADMIN_EMAIL, "Søren", "Aagaard", superuser=True)
         return coordinator, admin
 
@@ -172,22 +172,21 @@ class Command(BaseCommand):
             .exclude(assignments__shift__election=election)
             .order_by("pk")[:SERVICE_INVITES]
         )
-        shifts = (
-            Shift.objects.filter(
-                election=election,
-                team__isnull=True,
-                role__invite_only=False,
-                starts_at__date=election.election_date,
-            )
-            .with_fill_counts()
-            .filter(held_count__lt=F("capacity"))
-            .order_by("station__name", "starts_at", "pk")
-        )
+        shifts = Shift.objects.filter(
+            election=election,
+            team__isnull=True,
+            role__invite_only=False,
+            starts_at__date=election.election_date,
+        ).order_by("station__name", "starts_at", "pk")
+        fills = fills_by(shifts)
         invitations: list[Assignment] = []
         for shift in shifts:
             if not fresh:
                 break
-            batch = fresh[: min(INVITES_PER_SHIFT, shift.capacity - shift.held_count)]
+            free = fills[shift.pk].vacant
+            if not free:
+                continue
+            batch = fresh[: min(INVITES_PER_SHIFT, free)]
             fresh = fresh[len(batch) :]
             invitations += services.invite(shift, batch, by=coordinator).invited
         accepted = declined = 0
@@ -219,7 +218,8 @@ class Command(BaseCommand):
             .select_related("volunteer", "shift__role", "shift__station")
             .order_by("shift__starts_at", "pk")
         )
-        sent = candidates.filter(volunteer__messages__kind="invitation").distinct()
+        invited = Message.objects.filter(kind="invitation", subject_type="staffing.assignment")
+        sent = candidates.filter(pk__in=invited.values("subject_id"))
         return sent.first() or candidates.first()
 
     def _report(self, election: Election, coordinator: User, admin: User) -> None:

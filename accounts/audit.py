@@ -1,0 +1,133 @@
+"""Writing the audit log: one entry per write (in the service's transaction) and
+per read of personal data (in the view that shows it).
+
+Services call ``record`` (or ``record_many`` for bulk writes) with their ``by``:
+a staff user, or None with the kind of actor the service knows it is (the
+volunteer on their own link, or the system). Values are made JSON-safe here;
+callers choose the fields, so secrets (token hashes) never reach an entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Any
+
+from django.db import models
+from django.http import HttpRequest
+
+from accounts.models import ActorKind, AuditEntry, User
+
+Changes = dict[str, list[Any]]
+
+
+def json_value(value: Any) -> Any:
+    """A value as the audit log stores it: model instances by id, dates as ISO."""
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, models.QuerySet | list | tuple | set | frozenset):
+        items = [json_value(v) for v in value]
+        return sorted(items, key=str) if isinstance(value, set | frozenset) else items
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)
+
+
+def snapshot(obj: models.Model, fields: Iterable[str]) -> dict[str, Any]:
+    """The current values of ``fields`` (foreign keys as ids)."""
+    values = {}
+    for name in fields:
+        field = obj._meta.get_field(name)
+        if field.many_to_many:
+            values[name] = sorted(getattr(obj, name).values_list("pk", flat=True))
+        elif field.is_relation:
+            values[name] = getattr(obj, field.attname)
+        else:
+            values[name] = json_value(getattr(obj, name))
+    return values
+
+
+def changes_between(before: Mapping[str, Any], after: Mapping[str, Any]) -> Changes:
+    """{field: [old, new]} for every field whose value differs."""
+    return {
+        name: [json_value(before.get(name)), json_value(value)]
+        for name, value in after.items()
+        if json_value(before.get(name)) != json_value(value)
+    }
+
+
+def created(obj: models.Model, fields: Iterable[str]) -> Changes:
+    """A new object's values as changes from nothing."""
+    return {name: [None, value] for name, value in snapshot(obj, fields).items()}
+
+
+def _actor(by: User | None, kind: ActorKind | None) -> tuple[User | None, str, str]:
+    if by is not None:
+        return by, ActorKind.STAFF, by.email
+    kind = kind or ActorKind.SYSTEM
+    return None, kind, ""
+
+
+def entry(
+    action: str,
+    obj: models.Model | None = None,
+    *,
+    by: User | None,
+    actor: ActorKind | None = None,
+    election_id: int | None = None,
+    changes: Changes | None = None,
+    detail: dict[str, Any] | None = None,
+    ip: str | None = None,
+    object_type: str = "",
+    object_id: int | None = None,
+    object_repr: str = "",
+) -> AuditEntry:
+    """An unsaved entry (for ``record_many``)."""
+    user, kind, label = _actor(by, actor)
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id if object_id is not None else obj.pk
+        object_repr = object_repr or str(obj)
+    return AuditEntry(
+        actor=user,
+        actor_kind=kind,
+        actor_label=label,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        object_repr=object_repr[:300],
+        election_id=election_id,
+        changes={k: [json_value(v) for v in pair] for k, pair in (changes or {}).items()},
+        detail={k: json_value(v) for k, v in (detail or {}).items()},
+        ip=ip,
+    )
+
+
+def record(action: str, obj: models.Model | None = None, **kwargs: Any) -> AuditEntry:
+    """Write one entry now (inside the caller's transaction)."""
+    new = entry(action, obj, **kwargs)
+    new.save(force_insert=True)
+    return new
+
+
+def record_many(entries: Iterable[AuditEntry]) -> list[AuditEntry]:
+    """Write many entries in one INSERT (a bulk invitation, an expiry sweep)."""
+    return AuditEntry.objects.bulk_create(list(entries), batch_size=1000)
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The address the request came from, as Django sees it (REMOTE_ADDR)."""
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def record_read(
+    request: HttpRequest, action: str, obj: models.Model | None = None, **kwargs: Any
+) -> AuditEntry:
+    """A staff user looked at personal data (a page, a PDF, search results)."""
+    user = request.user if request.user.is_authenticated else None
+    return record(action, obj, by=user, ip=client_ip(request), **kwargs)

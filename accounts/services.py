@@ -1,0 +1,210 @@
+"""Writes to staff users and their roles. Every function takes the acting admin
+as ``by`` and leaves an audit entry in the same transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from accounts import audit
+from accounts.models import GrantScope, RoleGrant, ScopeKind, StaffRole, User
+from pollcrew.refusals import Refused
+
+ROLE_NAMES = tuple(StaffRole.values)
+
+
+def _admin_count() -> int:
+    return User.objects.filter(is_superuser=True, is_active=True).count()
+
+
+def _scopes_of(grant: RoleGrant | None) -> dict[str, list[int]]:
+    found: dict[str, list[int]] = {kind: [] for kind in ScopeKind.values}
+    if grant is not None:
+        for kind, object_id in grant.scopes.order_by("kind", "object_id").values_list(
+            "kind", "object_id"
+        ):
+            found[kind].append(object_id)
+    return found
+
+
+def _check_role(role: str) -> None:
+    if role not in ROLE_NAMES:
+        raise Refused(
+            "unknown_role",
+            _("Unknown role “%(role)s”. Choose one of: %(roles)s.")
+            % {"role": role, "roles": ", ".join(ROLE_NAMES)},
+        )
+
+
+def _check_scope(role: str, elections: list[int], stations: list[int], teams: list[int]) -> None:
+    _check_role(role)
+    if role == StaffRole.ADMIN and (elections or stations or teams):
+        raise Refused("admin_unscoped", _("The admin role covers everything; it has no scope."))
+    if role == StaffRole.STATION_MANAGER and not stations:
+        raise Refused("needs_station", _("A station manager needs at least one polling station."))
+    if role == StaffRole.TEAM_LEADER and not teams:
+        raise Refused("needs_team", _("A team leader needs at least one team."))
+    if role in (StaffRole.COORDINATOR, StaffRole.VIEWER) and (stations or teams):
+        raise Refused(
+            "elections_only",
+            _("Coordinators and viewers are limited by elections only (or cover all)."),
+        )
+    if role == StaffRole.STATION_MANAGER and teams:
+        raise Refused("stations_only", _("A station manager is limited by stations, not teams."))
+    if role == StaffRole.TEAM_LEADER and stations:
+        raise Refused("teams_only", _("A team leader is limited by teams, not stations."))
+
+
+def grant_role(
+    user: User,
+    role: str,
+    *,
+    elections: Iterable[int] = (),
+    stations: Iterable[int] = (),
+    teams: Iterable[int] = (),
+    by: User | None,
+) -> RoleGrant | None:
+    """Give ``user`` the role with exactly this scope (granting it again replaces
+    the scope). Coordinators and viewers without elections cover every election.
+    Returns the grant (None for admin, which is the superuser flag)."""
+    wanted = {
+        ScopeKind.ELECTION: sorted(set(elections)),
+        ScopeKind.STATION: sorted(set(stations)),
+        ScopeKind.TEAM: sorted(set(teams)),
+    }
+    _check_scope(role, *wanted.values())
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        if role == StaffRole.ADMIN:
+            before = {"is_superuser": user.is_superuser, "is_staff": user.is_staff}
+            if user.is_superuser and user.is_staff:
+                return None
+            user.is_superuser = user.is_staff = True
+            user.save(update_fields=["is_superuser", "is_staff"])
+            audit.record(
+                "accounts.grant_role",
+                user,
+                by=by,
+                changes=audit.changes_between(before, {"is_superuser": True, "is_staff": True}),
+                detail={"role": role},
+            )
+            return None
+        grant = RoleGrant.objects.filter(user=user, role=role).first()
+        before = _scopes_of(grant)
+        if grant is not None and before == wanted:
+            return grant  # granted again as it is: nothing changes, nothing to record
+        if grant is None:
+            grant = RoleGrant.objects.create(user=user, role=role, granted_by=by)
+        else:
+            grant.scopes.all().delete()
+        GrantScope.objects.bulk_create(
+            GrantScope(grant=grant, kind=kind, object_id=object_id)
+            for kind, ids in wanted.items()
+            for object_id in ids
+        )
+        changes = audit.changes_between(
+            {f"{kind}s": ids for kind, ids in before.items()},
+            {f"{kind}s": ids for kind, ids in wanted.items()},
+        )
+        audit.record("accounts.grant_role", user, by=by, changes=changes, detail={"role": role})
+    return grant
+
+
+def revoke_role(user: User, role: str, *, by: User | None) -> bool:
+    """Take the role away. Returns False if the user did not have it. The last
+    active admin cannot lose the admin role (nobody could grant it back)."""
+    _check_role(role)
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        if role == StaffRole.ADMIN:
+            if not user.is_superuser:
+                return False
+            if user.is_active and _admin_count() <= 1:
+                raise Refused(
+                    "last_admin",
+                    _("%(user)s is the last admin; make someone else admin first.")
+                    % {"user": user.email},
+                )
+            user.is_superuser = user.is_staff = False
+            user.save(update_fields=["is_superuser", "is_staff"])
+            audit.record(
+                "accounts.revoke_role",
+                user,
+                by=by,
+                changes={"is_superuser": [True, False], "is_staff": [True, False]},
+                detail={"role": role},
+            )
+            return True
+        grant = RoleGrant.objects.filter(user=user, role=role).first()
+        if grant is None:
+            return False
+        scopes = _scopes_of(grant)
+        grant.delete()
+        audit.record(
+            "accounts.revoke_role",
+            user,
+            by=by,
+            changes={f"{kind}s": [ids, None] for kind, ids in scopes.items() if ids},
+            detail={"role": role},
+        )
+    return True
+
+
+def forget_scope_object(kind: str, object_id: int, *, by: User | None) -> int:
+    """A station, election or team is gone: no grant covers it any more."""
+    scopes = GrantScope.objects.filter(kind=kind, object_id=object_id).select_related("grant__user")
+    entries = [
+        audit.entry(
+            "accounts.forget_scope",
+            scope.grant.user,
+            by=by,
+            detail={"role": scope.grant.role, "kind": kind, "object_id": object_id},
+        )
+        for scope in scopes
+    ]
+    deleted, _unused = GrantScope.objects.filter(pk__in=[s.pk for s in scopes]).delete()
+    audit.record_many(entries)
+    return deleted
+
+
+def create_staff_user(
+    email: str, *, first_name: str = "", last_name: str = "", by: User | None
+) -> User:
+    """A new staff user with no usable password and no role yet: they set a
+    password through the reset link, and an admin grants roles."""
+    email = User.objects.normalize_email(email).strip().lower()
+    with transaction.atomic():
+        if User.objects.filter(email__iexact=email).exists():
+            raise Refused(
+                "email_taken", _("A staff user with this email exists already."), names=[email]
+            )
+        user = User.objects.create_user(
+            email=email, password=None, first_name=first_name, last_name=last_name
+        )
+        audit.record(
+            "accounts.create_user",
+            user,
+            by=by,
+            changes=audit.created(user, ["email", "first_name", "last_name"]),
+        )
+    return user
+
+
+def set_active(user: User, active: bool, *, by: User | None) -> User:
+    """Deactivate (sign-in refused, history kept) or reactivate a staff user."""
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        if user.is_active == active:
+            return user
+        if not active and by is not None and user.pk == by.pk:
+            raise Refused("self", _("You cannot deactivate yourself."))
+        if not active and user.is_superuser and _admin_count() <= 1:
+            raise Refused("last_admin", _("%(user)s is the last admin.") % {"user": user.email})
+        user.is_active = active
+        user.save(update_fields=["is_active"])
+        audit.record(
+            "accounts.set_active", user, by=by, changes={"is_active": [not active, active]}
+        )
+    return user

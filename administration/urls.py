@@ -1,0 +1,14 @@
+from django.urls import path
+
+from administration import views
+
+app_name = "administration"
+urlpatterns = [
+    path("staff/", views.staff_list, name="staff"),
+    path("staff/new/", views.staff_create, name="staff_create"),
+    path("staff/<int:user_id>/", views.staff_user, name="staff_user"),
+    path("staff/<int:user_id>/revoke/<str:role>/", views.staff_revoke, name="staff_revoke"),
+    path("staff/<int:user_id>/active/", views.staff_set_active, name="staff_set_active"),
+    path("audit/", views.audit_log, name="audit"),
+    path("audit/export.csv", views.audit_export, name="audit_export"),
+]

@@ -1,0 +1,183 @@
+"""The volunteer's personal-link pages: /v/<token>/. No login, no account.
+
+Every response carries Referrer-Policy: no-referrer (the token must not leak to
+other sites), Cache-Control: no-store and X-Robots-Tag: noindex. A token that
+does not resolve, an assignment outside the link's scope and a wrong HTTP method
+all get the same 404 page, so nothing tells a valid token from an invalid one.
+
+Forgery protection: with no-referrer, browsers send "Origin: null" and no Referer
+on the page's form POSTs, which Django's CSRF middleware must reject (and over
+HTTPS it insists on one of them). So the answer forms carry their own token
+instead: an HMAC (SECRET_KEY) of the link and the assignment, checked on POST.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from functools import wraps
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone, translation
+from django.utils.cache import add_never_cache_headers
+from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+
+from portal.forms import DeclineForm
+from staffing import rules, services
+from staffing.links import resolve_link, touch_link
+from staffing.models import Assignment, PersonalLink
+from staffing.rules import RuleViolation
+
+Status = Assignment.Status
+_ANSWER_SALT = "volunteers.portal.answer"  # unchanged since the move: forms in flight stay valid
+
+TokenView = Callable[..., HttpResponse]
+
+
+def _private(response: HttpResponse) -> HttpResponse:
+    add_never_cache_headers(response)
+    response["Cache-Control"] = "no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+def _not_found(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/not_found.html", status=404)
+
+
+def token_page(*methods: str) -> Callable[[TokenView], TokenView]:
+    """Resolve the link and answer only ``methods``; everything else is the 404."""
+
+    def decorate(view: TokenView) -> TokenView:
+        @wraps(view)
+        def wrapper(request: HttpRequest, token: str, *args, **kwargs) -> HttpResponse:
+            link = resolve_link(token)
+            if link is None or request.method not in methods:
+                return _private(_not_found(request))
+            with translation.override(link.volunteer.language):
+                try:
+                    response = view(request, link, token, *args, **kwargs)
+                except Http404:
+                    response = _not_found(request)
+                response["Content-Language"] = link.volunteer.language
+            return _private(response)
+
+        return wrapper
+
+    return decorate
+
+
+def _latest_per_shift(link: PersonalLink) -> list[Assignment]:
+    """The volunteer's assignments in the link's election, newest per shift
+    (a removal by the office included: it hides older answers)."""
+    rows = (
+        Assignment.objects.filter(volunteer=link.volunteer, shift__election=link.election)
+        .select_related("shift__role", "shift__station", "shift__election")
+        .order_by("shift__starts_at", "shift_id", "-pk")
+    )
+    seen: set[int] = set()
+    latest: list[Assignment] = []
+    for assignment in rows:
+        if assignment.shift_id not in seen:
+            seen.add(assignment.shift_id)
+            latest.append(assignment)
+    return latest
+
+
+def _actions(assignment: Assignment, now: datetime) -> dict[str, bool]:
+    """Which buttons to show; the services decide again on POST."""
+    shift = assignment.shift
+    running = shift.election.is_active and now < shift.starts_at
+    changes_open = running and rules.self_service_open(shift, now)
+    status = assignment.status
+    return {
+        # A first answer to an invitation is always possible until the shift;
+        # changing an answer closes lock_days before it.
+        "can_accept": (running and status == Status.INVITED)
+        or (changes_open and status in services.GIVEN_UP),
+        "can_decline": (running and status == Status.INVITED)
+        or (changes_open and status == Status.ACCEPTED),
+        "locked": running and not changes_open and status == Status.ACCEPTED,
+    }
+
+
+def answer_token(link: PersonalLink, assignment_id: int) -> str:
+    return salted_hmac(_ANSWER_SALT, f"{link.token_hash}:{assignment_id}").hexdigest()
+
+
+@token_page("GET", "HEAD")
+def portal(request: HttpRequest, link: PersonalLink, token: str) -> HttpResponse:
+    now = timezone.now()
+    if request.method == "GET":
+        touch_link(link, now)
+    rows = [(a, _actions(a, now), answer_token(link, a.pk)) for a in _latest_per_shift(link)]
+    return render(
+        request,
+        "portal/portal.html",
+        {"volunteer": link.volunteer, "election": link.election, "rows": rows, "token": token},
+    )
+
+
+def answer_view(view: TokenView) -> TokenView:
+    """An accept/decline POST: link resolved, assignment in the link's scope (else
+    the uniform 404), then the form token verified (else 403: the form was not
+    sent from the volunteer's page)."""
+
+    @wraps(view)
+    def checked(request: HttpRequest, link: PersonalLink, token: str, assignment_id: int):
+        assignment = (
+            Assignment.objects.filter(
+                pk=assignment_id, volunteer=link.volunteer, shift__election=link.election
+            )
+            .exclude(status=Status.REMOVED)
+            .first()
+        )
+        if assignment is None:
+            raise Http404
+        sent = request.POST.get("answer_token", "")
+        if not constant_time_compare(sent, answer_token(link, assignment_id)):
+            return render(request, "portal/form_expired.html", status=403)
+        view(request, assignment)
+        return redirect("portal:home", token=token)
+
+    # Django's cookie-and-Origin check is replaced by the form token above.
+    return csrf_exempt(token_page("POST")(checked))
+
+
+@answer_view
+def accept(request: HttpRequest, assignment: Assignment) -> None:
+    try:
+        done = services.accept(assignment)
+    except RuleViolation as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(
+            request,
+            _("Thank you! You are booked as %(role)s. A confirmation is on its way.")
+            % {"role": done.shift.role.name},
+        )
+
+
+@answer_view
+def decline(request: HttpRequest, assignment: Assignment) -> None:
+    form = DeclineForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors["reason"]))
+        return
+    try:
+        done = services.decline(assignment, reason=form.cleaned_data["reason"])
+    except RuleViolation as refusal:
+        messages.error(request, refusal.message)
+    else:
+        if done.status == Status.WITHDRAWN:
+            messages.success(request, _("Your shift is cancelled and the seat released."))
+        else:
+            messages.success(
+                request,
+                _("Thank you for answering. We have noted that you cannot take this shift."),
+            )

@@ -1,0 +1,97 @@
+"""One access helper per object. Outside the user's scope is a 404, never a 403,
+so that nobody learns what exists. Each helper filters through the user's scope
+(accounts.scopes) for the capability the page needs, and does its select_related
+up front."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from accounts.models import User
+from accounts.scopes import Capability, Scope, scope_of
+from elections.models import Election, Shift
+from polling_stations.models import PollingStation
+from staffing.models import Assignment
+from volunteers.models import Team
+
+
+def require(user: User, capability: str) -> Scope:
+    """The user's scope, if it allows ``capability`` anywhere; else 404."""
+    scope = scope_of(user)
+    if not scope.can(capability):
+        raise Http404
+    return scope
+
+
+def visible_elections(user: User, capability: str = Capability.VIEW_COUNTS) -> QuerySet[Election]:
+    return scope_of(user).filter(Election.objects.all(), capability)
+
+
+def election_shifts(user: User, election: Election, capability: str) -> QuerySet[Shift]:
+    """The election's shifts the user may see for ``capability``."""
+    return scope_of(user).filter(Shift.objects.filter(election=election), capability)
+
+
+def get_election_for_user(
+    user: User, election_id: int, capability: str = Capability.VIEW_COUNTS
+) -> Election:
+    require(user, capability)
+    election = visible_elections(user, capability).filter(pk=election_id).first()
+    if election is None:
+        raise Http404
+    return election
+
+
+def get_station_for_user(
+    user: User, election: Election, station_id: int, capability: str = Capability.VIEW_COUNTS
+) -> PollingStation:
+    """A station with shifts in ``election`` that the user's scope shows."""
+    shifts = election_shifts(user, election, capability).filter(station_id=station_id)
+    station = (
+        PollingStation.objects.select_related("area")
+        .filter(pk=station_id, pk__in=shifts.values("station_id"))
+        .first()
+    )
+    if station is None:
+        raise Http404
+    return station
+
+
+def get_shift_for_user(
+    user: User, election: Election, shift_id: int, capability: str = Capability.VIEW_COUNTS
+) -> Shift:
+    shift = (
+        election_shifts(user, election, capability)
+        .select_related("election", "station__area", "role", "team")
+        .filter(pk=shift_id)
+        .first()
+    )
+    if shift is None:
+        raise Http404
+    return shift
+
+
+def get_assignment_for_user(
+    user: User, election: Election, assignment_id: int, capability: str = Capability.MANAGE
+) -> Assignment:
+    require(user, capability)
+    assignment = (
+        scope_of(user)
+        .filter(Assignment.objects.filter(shift__election=election), capability)
+        .select_related("shift__role", "shift__station", "shift__election", "volunteer")
+        .filter(pk=assignment_id)
+        .first()
+    )
+    if assignment is None:
+        raise Http404
+    return assignment
+
+
+def get_team_for_user(user: User, team_id: int) -> Team:
+    require(user, Capability.VIEW_CONTACT)
+    team = scope_of(user).filter(Team.objects.all(), Capability.VIEW_CONTACT).filter(pk=team_id)
+    found = team.first()
+    if found is None:
+        raise Http404
+    return found

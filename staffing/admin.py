@@ -1,0 +1,201 @@
+"""Admin pages for seats and the people on them. Shifts are edited through the
+staffing services (refusals with names, a confirmation that tells everyone
+affected); assignments and links are read-only, with actions that call the
+services (remove with a notice, revoke a link)."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from elections.models import Shift
+from pollcrew.refusals import Refused
+from pollcrew.service_admin import ServiceAdmin
+from staffing import services
+from staffing.fill import fill_of, with_fill
+from staffing.models import Assignment, PersonalLink
+from volunteers.admin import VolunteerAdmin
+from volunteers.models import Volunteer
+
+
+class ShiftAdminForm(forms.ModelForm):
+    confirm = forms.BooleanField(
+        label=_("Carry out the change and tell the people affected"),
+        required=False,
+        help_text=_(
+            "Needed when people hold seats on the shift and the change takes seats away "
+            "or changes their shift: they all get a message."
+        ),
+    )
+
+    class Meta:
+        model = Shift
+        fields = ["election", "station", "role", "team", "starts_at", "ends_at", "capacity"]
+
+
+@admin.register(Shift)
+class ShiftAdmin(ServiceAdmin):
+    form = ShiftAdminForm
+    list_display = [
+        "role",
+        "station",
+        "election",
+        "starts_at",
+        "ends_at",
+        "capacity",
+        "team",
+        "filled",
+    ]
+    list_filter = ["election", "role", "station__area", "team"]
+    list_select_related = ["role", "station", "election", "team"]
+    search_fields = ["station__name", "role__name"]
+    autocomplete_fields = ["election", "station", "role", "team"]
+    date_hierarchy = "starts_at"
+
+    def get_queryset(self, request):
+        return with_fill(super().get_queryset(request))
+
+    @admin.display(description=_("accepted / seats"), ordering="fill_accepted")
+    def filled(self, obj: Shift) -> str:
+        fill = fill_of(obj)
+        return f"{fill.accepted} / {fill.needed}"
+
+    def get_readonly_fields(self, request, obj=None):
+        # A shift stays in its election; copying an election makes new shifts.
+        return ["election"] if obj is not None else []
+
+    def create(self, request, fields):
+        fields.pop("confirm", None)
+        election = fields.pop("election")
+        return services.create_shift(election, by=request.user, **fields)
+
+    def update(self, request, obj, changes, form):
+        changes.pop("confirm", None)
+        confirm = bool(form.cleaned_data.get("confirm"))
+        return services.update_shift(obj, by=request.user, confirm=confirm, **changes).shift
+
+    # The delete confirmation page is the confirmation: holders are taken off
+    # and told, instead of the admin refusing because answers are protected.
+    def get_deleted_objects(self, objs, request):
+        holders = Assignment.objects.holding_seat().filter(shift__in=objs)
+        deleted, model_count, _perms, _protected = super().get_deleted_objects(objs, request)
+        if holders:
+            deleted = deleted + [
+                _("%(name)s will be taken off the shift and told.") % {"name": a.volunteer}
+                for a in holders.select_related("volunteer")
+            ]
+        return deleted, model_count, set(), []
+
+    def delete(self, request, obj):
+        services.delete_shift(obj, by=request.user, confirm=True)
+
+
+@admin.action(description=_("Take off the shift and tell them"))
+def remove_people(model_admin, request, queryset):
+    removed = 0
+    for assignment in queryset:
+        try:
+            services.remove(assignment, by=request.user, reason="admin")
+            removed += 1
+        except Refused as refusal:
+            messages.warning(request, refusal.message)
+    if removed:
+        messages.success(
+            request,
+            ngettext("%(count)d person removed.", "%(count)d people removed.", removed)
+            % {"count": removed},
+        )
+
+
+@admin.register(Assignment)
+class AssignmentAdmin(admin.ModelAdmin):
+    list_display = ["volunteer", "shift", "status", "invited_at", "responded_at"]
+    list_filter = ["status", "shift__election", "shift__role", "shift__station__area"]
+    list_select_related = ["volunteer", "shift__role", "shift__station"]
+    search_fields = [
+        "volunteer__first_name",
+        "volunteer__last_name",
+        "volunteer__email",
+        "volunteer__phone",
+        "shift__station__name",
+    ]
+    date_hierarchy = "invited_at"
+    actions = [remove_people]
+
+    # Assignments change only through the services (capacity, overlap, age,
+    # notices, audit): the admin shows them and offers the actions above.
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.action(description=_("Revoke (the link stops working at once)"))
+def revoke_links(model_admin, request, queryset):
+    for link in queryset:
+        services.revoke_link(link, by=request.user)
+    messages.success(request, _("Links revoked."))
+
+
+@admin.register(PersonalLink)
+class PersonalLinkAdmin(admin.ModelAdmin):
+    list_display = [
+        "volunteer",
+        "election",
+        "created_at",
+        "expires_at",
+        "revoked_at",
+        "last_used_at",
+    ]
+    list_filter = ["election"]
+    list_select_related = ["volunteer", "election"]
+    search_fields = ["volunteer__first_name", "volunteer__last_name", "volunteer__email"]
+    fields = ["volunteer", "election", "created_at", "expires_at", "revoked_at", "last_used_at"]
+    actions = [revoke_links]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class AssignmentInline(admin.TabularInline):
+    model = Assignment
+    extra = 0
+    fields = ["shift", "status", "invited_at", "responded_at", "reason"]
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_queryset(self, request):
+        # Each row shows str(assignment): the volunteer, the role and the station.
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("volunteer", "shift__role", "shift__station")
+        )
+
+
+class VolunteerWithAssignmentsAdmin(VolunteerAdmin):
+    """The volunteers app's admin, with the volunteer's seats below (staffing
+    adds them: volunteers does not know assignments)."""
+
+    inlines = [AssignmentInline]
+
+
+admin.site.unregister(Volunteer)
+admin.site.register(Volunteer, VolunteerWithAssignmentsAdmin)

@@ -1,0 +1,69 @@
+"""The staffing board: fill counts per station of an election, for the stations
+and shifts the user's scope shows, with a fixed number of queries however many
+stations, shifts and assignments there are."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Q, QuerySet
+
+from elections.models import Shift
+from pollcrew.collation import danish_key
+from pollcrew.db import UnicodeLower
+from polling_stations.models import PollingStation
+from staffing.fill import EMPTY, Fill, fills_by, total
+
+
+@dataclass(frozen=True)
+class StationRow:
+    station: PollingStation
+    fill: Fill
+
+
+@dataclass(frozen=True)
+class Board:
+    page: Page  # of StationRow, only the stations on this page are loaded
+    totals: Fill  # over every station that matches the filters
+
+
+def station_board(
+    shifts: QuerySet[Shift],
+    *,
+    area_id: int | None = None,
+    understaffed_only: bool = False,
+    search: str = "",
+    page_number: str | int | None = None,
+    per_page: int = 50,
+) -> Board:
+    """The board over ``shifts`` (an election's shifts, already scoped) in four
+    queries: fills (2), the matching stations' names (1), the page's stations (1).
+    Stations are in Danish order of area and name."""
+    fills = fills_by(shifts, "station_id")
+    stations = PollingStation.objects.filter(pk__in=shifts.order_by().values("station_id"))
+    if area_id:
+        stations = stations.filter(area_id=area_id)
+    if search:
+        folded = search.lower()
+        stations = stations.alias(
+            name_lc=UnicodeLower("name"), address_lc=UnicodeLower("address")
+        ).filter(
+            Q(name_lc__contains=folded)
+            | Q(address_lc__contains=folded)
+            | Q(postal_code__startswith=search)
+        )
+    keys = [
+        (pk, danish_key(area), danish_key(name))
+        for pk, area, name in stations.order_by().values_list("pk", "area__name", "name")
+        if not understaffed_only or fills.get(pk, EMPTY).accepted < fills.get(pk, EMPTY).needed
+    ]
+    keys.sort(key=lambda k: (k[1], k[2]))
+    # A station whose first shift was added between the queries has no fill yet.
+    totals = total({k[0]: fills.get(k[0], EMPTY) for k in keys})
+    page = Paginator([k[0] for k in keys], per_page).get_page(page_number)
+    loaded = PollingStation.objects.select_related("area").in_bulk(list(page.object_list))
+    page.object_list = [
+        StationRow(loaded[pk], fills.get(pk, EMPTY)) for pk in page.object_list if pk in loaded
+    ]
+    return Board(page=page, totals=totals)

@@ -1,0 +1,85 @@
+"""Personal links: a volunteer's key to their shifts in one election.
+
+The token (256 random bits, URL-safe) is returned once, to be put in a message,
+and only its SHA-256 is stored. Anything that does not resolve to a usable link
+is treated the same way by the views: one uniform 404.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, time, timedelta
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+
+from elections.models import Election
+from staffing.models import PersonalLink, hash_token
+from volunteers.models import Volunteer
+
+TOKEN_BYTES = 32
+_MAX_TOKEN_LENGTH = 64
+
+
+def link_expiry(election: Election) -> datetime:
+    last_day = election.election_date + timedelta(days=settings.PERSONAL_LINK_DAYS_AFTER_ELECTION)
+    return datetime.combine(last_day, time.max, tzinfo=timezone.get_current_timezone())
+
+
+def issue_link(volunteer: Volunteer, election: Election) -> str:
+    """Create a link and return its token. The token is not stored anywhere."""
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    PersonalLink.objects.create(
+        volunteer=volunteer,
+        election=election,
+        token_hash=hash_token(token),
+        expires_at=link_expiry(election),
+    )
+    return token
+
+
+def issue_links(pairs: list[tuple[Volunteer, Election]]) -> list[str]:
+    """Bulk version of issue_link, one INSERT for all."""
+    tokens = [secrets.token_urlsafe(TOKEN_BYTES) for _ in pairs]
+    PersonalLink.objects.bulk_create(
+        PersonalLink(
+            volunteer=volunteer,
+            election=election,
+            token_hash=hash_token(token),
+            expires_at=link_expiry(election),
+        )
+        for (volunteer, election), token in zip(pairs, tokens, strict=True)
+    )
+    return tokens
+
+
+def resolve_link(token: str) -> PersonalLink | None:
+    if not token or len(token) > _MAX_TOKEN_LENGTH:
+        return None
+    return (
+        PersonalLink.objects.usable()
+        .select_related("volunteer", "election")
+        .filter(token_hash=hash_token(token))
+        .first()
+    )
+
+
+def link_url(token: str) -> str:
+    return settings.SITE_URL + reverse("portal:home", args=[token])
+
+
+def touch_link(link: PersonalLink, now: datetime) -> None:
+    """Record that the volunteer opened their link (shown to the office)."""
+    PersonalLink.objects.filter(pk=link.pk).update(last_used_at=now)
+
+
+# Expired links are kept a while (when were they last used?), then deleted.
+KEEP_EXPIRED = timedelta(days=30)
+
+
+def purge_expired(now: datetime | None = None) -> int:
+    """Delete links that expired more than KEEP_EXPIRED ago. Returns how many."""
+    cutoff = (now or timezone.now()) - KEEP_EXPIRED
+    deleted, _ = PersonalLink.objects.filter(expires_at__lt=cutoff).delete()
+    return deleted

@@ -1,0 +1,207 @@
+"""What volunteers are told, and on which channel. Delivery is notifications' job.
+
+Every message is about an assignment (its generic subject) or, for a new link,
+about the volunteer. Messages go out only while the election is active and
+never to someone marked "do not contact"; the caller dispatches on commit.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from elections.models import Election, Shift
+from notifications.models import Message, subject_of
+from notifications.services import (
+    Draft,
+    cancel_queued,
+    dispatch_on_commit,
+    queue_message,
+    queue_messages,
+)
+from staffing.links import issue_link, link_url
+from staffing.models import Assignment
+from volunteers.models import Volunteer
+
+# Message kinds; each has templates in templates/emails/ and templates/sms/.
+INVITATION = "invitation"
+ACCEPTED = "accepted"
+DECLINED = "declined"
+WITHDRAWN = "withdrawn"
+REMOVED = "removed"
+MOVED = "moved"
+SHIFT_CHANGED = "shift_changed"
+NEW_LINK = "new_link"
+
+_CONFIRMATION_KIND = {
+    Assignment.Status.ACCEPTED: ACCEPTED,
+    Assignment.Status.DECLINED: DECLINED,
+    Assignment.Status.WITHDRAWN: WITHDRAWN,
+}
+
+
+def respond_by(assignment: Assignment) -> datetime:
+    """When the invitation expires: after the election's response days, or when
+    the shift starts, whichever comes first."""
+    shift = assignment.shift
+    local_invite = timezone.localtime(assignment.invited_at)  # calendar days, as in the text
+    return min(local_invite + timedelta(days=shift.election.response_days), shift.starts_at)
+
+
+def shift_context(shift: Shift, prefix: str = "") -> dict[str, Any]:
+    """Role, station, address and times of a shift, for a template."""
+    station = shift.station
+    return {
+        f"{prefix}role": shift.role.name,
+        f"{prefix}station": station.name,
+        f"{prefix}station_address": station.full_address,
+        f"{prefix}starts_at": timezone.localtime(shift.starts_at),
+        f"{prefix}ends_at": timezone.localtime(shift.ends_at),
+    }
+
+
+def assignment_context(assignment: Assignment, token: str) -> dict[str, Any]:
+    shift = assignment.shift
+    return {
+        "first_name": assignment.volunteer.first_name,
+        "election": shift.election.name,
+        **shift_context(shift),
+        "respond_by": timezone.localtime(respond_by(assignment)),
+        "link": link_url(token),
+        "municipality": settings.MUNICIPALITY_NAME,
+    }
+
+
+def may_message(volunteer: Volunteer, election: Election) -> bool:
+    """Messages go out only for an active election, and never to "do not contact"."""
+    return election.is_active and not volunteer.do_not_contact
+
+
+def _invitation(assignment: Assignment, token: str) -> Draft:
+    volunteer = assignment.volunteer
+    return Draft(
+        volunteer.preferred_channel,
+        volunteer.contact_address,
+        INVITATION,
+        volunteer.language,
+        assignment_context(assignment, token),
+        f"assignment:{assignment.pk}:invitation",
+        *subject_of(assignment),
+    )
+
+
+def queue_invitations(invited: list[tuple[Assignment, str]]) -> list[Message]:
+    """One invitation per (assignment, token), each holding the volunteer's
+    personal link, stored in one INSERT. The caller dispatches them on commit."""
+    return queue_messages([_invitation(a, token) for a, token in invited])
+
+
+def _queue_one(assignment: Assignment, kind: str, key: str, **extra: Any) -> Message | None:
+    """A message about ``assignment`` with a fresh personal link, dispatched on commit."""
+    volunteer = assignment.volunteer
+    if not may_message(volunteer, assignment.shift.election):
+        return None
+    token = issue_link(volunteer, assignment.shift.election)
+    message = queue_message(
+        channel=volunteer.preferred_channel,
+        to=volunteer.contact_address,
+        kind=kind,
+        language=volunteer.language,
+        context={**assignment_context(assignment, token), **extra},
+        idempotency_key=key,
+        subject=assignment,
+        dispatch=False,
+    )
+    dispatch_on_commit([message.pk])
+    return message
+
+
+# Answering back and forth must not turn into a stream of SMS: at most this many
+# confirmations per assignment in an hour (the page itself always shows the state).
+MAX_CONFIRMATIONS_PER_HOUR = 3
+
+
+def queue_confirmation(assignment: Assignment) -> Message | None:
+    """Confirm an answer, with a fresh link to change it; dispatched on commit."""
+    kind = _CONFIRMATION_KIND[assignment.status]
+    recent = (
+        Message.objects.about(assignment)
+        .filter(created_at__gte=timezone.now() - timedelta(hours=1))
+        .exclude(kind=INVITATION)
+    )
+    if recent.count() >= MAX_CONFIRMATIONS_PER_HOUR:
+        return None
+    stamp = assignment.responded_at.isoformat() if assignment.responded_at else "-"
+    return _queue_one(assignment, kind, f"assignment:{assignment.pk}:{kind}:{stamp}")
+
+
+def queue_removal_notice(assignment: Assignment) -> Message | None:
+    """The office took the volunteer off the shift."""
+    stamp = timezone.now().isoformat()
+    return _queue_one(assignment, REMOVED, f"assignment:{assignment.pk}:removed:{stamp}")
+
+
+def queue_move_notice(assignment: Assignment, old_shift: Shift) -> Message | None:
+    """The office moved the volunteer from ``old_shift`` to the assignment's shift."""
+    stamp = timezone.now().isoformat()
+    key = f"assignment:{assignment.pk}:moved:{old_shift.pk}-{assignment.shift_id}:{stamp}"
+    return _queue_one(assignment, MOVED, key, **shift_context(old_shift, prefix="old_"))
+
+
+def queue_change_notice(assignment: Assignment, old_shift: Shift) -> Message | None:
+    """The shift itself changed (time, place or role): old and new, to everyone on it."""
+    stamp = timezone.now().isoformat()
+    key = f"assignment:{assignment.pk}:shift_changed:{stamp}"
+    return _queue_one(assignment, SHIFT_CHANGED, key, **shift_context(old_shift, prefix="old_"))
+
+
+def queue_new_link(volunteer: Volunteer, election: Election, token: str) -> Message | None:
+    """A reissued personal link (the old ones no longer work)."""
+    if not may_message(volunteer, election):
+        return None
+    stamp = timezone.now().isoformat()
+    message = queue_message(
+        channel=volunteer.preferred_channel,
+        to=volunteer.contact_address,
+        kind=NEW_LINK,
+        language=volunteer.language,
+        context={
+            "first_name": volunteer.first_name,
+            "election": election.name,
+            "link": link_url(token),
+            "municipality": settings.MUNICIPALITY_NAME,
+        },
+        idempotency_key=f"volunteer:{volunteer.pk}:new_link:{election.pk}:{stamp}",
+        subject=volunteer,
+        dispatch=False,
+    )
+    dispatch_on_commit([message.pk])
+    return message
+
+
+def messages_for_volunteer(volunteer: Volunteer) -> QuerySet[Message]:
+    """Every message about the volunteer or any of their assignments."""
+    assignment_type, _unused = subject_of(Assignment(pk=0))
+    volunteer_type, _unused = subject_of(volunteer)
+    return Message.objects.filter(
+        Q(
+            subject_type=assignment_type,
+            subject_id__in=Assignment.objects.filter(volunteer=volunteer).values("pk"),
+        )
+        | Q(subject_type=volunteer_type, subject_id=volunteer.pk)
+    )
+
+
+def cancel_queued_about(assignment: Assignment) -> int:
+    """Messages about the assignment that have not gone out yet (an invitation to
+    a seat the office just took back) are cancelled."""
+    ids = list(
+        Message.objects.about(assignment)
+        .filter(status=Message.Status.QUEUED)
+        .values_list("pk", flat=True)
+    )
+    return cancel_queued(ids) if ids else 0

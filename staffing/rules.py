@@ -1,0 +1,169 @@
+"""The staffing rules, as checks that raise RuleViolation with a clear message.
+
+Services call these while holding row locks on the shift and the volunteer.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from elections.models import Election, Shift
+from pollcrew.refusals import Refused
+from staffing.models import SEAT_HOLDING_STATUSES, Assignment
+from volunteers.models import Volunteer
+
+
+class RuleViolation(Refused):
+    """A staffing rule refused the action. ``message`` is for the user."""
+
+
+def check_election_active(election: Election) -> None:
+    if not election.is_active:
+        raise RuleViolation(
+            "election_not_active",
+            _("“%(election)s” is not active, so no invitations or answers can be made.")
+            % {"election": election.name},
+        )
+
+
+def check_not_started(shift: Shift) -> None:
+    if shift.starts_at <= timezone.now():
+        raise RuleViolation("shift_started", _("This shift has already started."))
+
+
+def self_service_open(shift: Shift, now: datetime) -> bool:
+    """Volunteers cannot change their answer online within lock_days of the shift.
+    Days are calendar days on the local clock (a DST change does not shift the lock
+    by an hour): arithmetic on a local aware datetime keeps the wall time."""
+    local_start = timezone.localtime(shift.starts_at)
+    return now < local_start - timedelta(days=shift.election.lock_days)
+
+
+def check_self_service_open(shift: Shift) -> None:
+    if not self_service_open(shift, timezone.now()):
+        raise RuleViolation(
+            "locked",
+            _(
+                "Answers can no longer be changed online this close to the shift. "
+                "Please contact the election office."
+            ),
+        )
+
+
+def check_age(shift: Shift, volunteer: Volunteer) -> None:
+    day = timezone.localtime(shift.starts_at).date()
+    if volunteer.age_on(day) < shift.role.min_age:
+        raise RuleViolation(
+            "too_young",
+            _("%(name)s is under %(age)d on the day of the shift, the minimum age for %(role)s.")
+            % {"name": volunteer.full_name, "age": shift.role.min_age, "role": shift.role.name},
+        )
+
+
+def check_team(shift: Shift, volunteer: Volunteer, member_ids: set[int]) -> None:
+    if shift.team_id is not None and volunteer.pk not in member_ids:
+        raise RuleViolation(
+            "team_reserved",
+            _("The seats on this shift are reserved for %(team)s, and %(name)s is not a member.")
+            % {"team": shift.team.name, "name": volunteer.full_name},
+        )
+
+
+def check_no_overlap(shift: Shift, volunteer: Volunteer, clashing: Shift | None) -> None:
+    if clashing is not None:
+        raise RuleViolation(
+            "overlap",
+            _("%(name)s already has a shift at that time: %(shift)s.")
+            % {"name": volunteer.full_name, "shift": clashing},
+        )
+
+
+def check_capacity(shift: Shift, held: int) -> None:
+    if held >= shift.capacity:
+        raise RuleViolation("full", _("All seats on this shift are taken."))
+
+
+def check_invitable(
+    shift: Shift,
+    volunteer: Volunteer,
+    on_shift: bool,
+    declined_before: bool,
+    clashes: dict[int, Shift],
+    members: set[int],
+) -> None:
+    """Everything but capacity: may this volunteer be invited to this shift?"""
+    if volunteer.do_not_contact:
+        raise refusal("do_not_contact", volunteer)
+    if on_shift:
+        raise refusal("already_on_shift", volunteer)
+    if declined_before:
+        raise refusal("declined_before", volunteer)
+    check_age(shift, volunteer)
+    check_team(shift, volunteer, members)
+    check_no_overlap(shift, volunteer, clashes.get(volunteer.pk))
+
+
+def shift_history(shift: Shift, volunteer_ids: list[int]) -> tuple[set[int], set[int]]:
+    """Of these volunteers: who holds a seat on ``shift`` now, and who declined it before."""
+    history = list(
+        Assignment.objects.filter(shift=shift, volunteer_id__in=volunteer_ids).values_list(
+            "volunteer_id", "status"
+        )
+    )
+    on_shift = {vid for vid, status in history if status in SEAT_HOLDING_STATUSES}
+    declined = {vid for vid, status in history if status == Assignment.Status.DECLINED}
+    return on_shift, declined
+
+
+def clashing_shifts(
+    shift: Shift, volunteer_ids: list[int], exclude_assignment: int | None = None
+) -> dict[int, Shift]:
+    """Per volunteer, one seat-holding shift that overlaps ``shift`` in time."""
+    overlapping = (
+        Assignment.objects.holding_seat()
+        .filter(
+            volunteer_id__in=volunteer_ids,
+            shift__starts_at__lt=shift.ends_at,
+            shift__ends_at__gt=shift.starts_at,
+        )
+        .exclude(shift_id=shift.pk)
+        .select_related("shift__role", "shift__station")
+    )
+    if exclude_assignment is not None:
+        overlapping = overlapping.exclude(pk=exclude_assignment)
+    return {a.volunteer_id: a.shift for a in overlapping}
+
+
+def team_member_ids(shift: Shift, volunteer_ids: list[int]) -> set[int]:
+    if shift.team_id is None:
+        return set()
+    return set(
+        Volunteer.objects.filter(pk__in=volunteer_ids, teams=shift.team_id).values_list(
+            "pk", flat=True
+        )
+    )
+
+
+def refusal(code: str, volunteer: Volunteer) -> RuleViolation:
+    """Refusals decided by the services themselves (not a check above)."""
+    name = volunteer.full_name
+    texts = {
+        "do_not_contact": _("%(name)s is marked “do not contact”.") % {"name": name},
+        "already_on_shift": _("%(name)s is already invited to or booked on this shift.")
+        % {"name": name},
+        "declined_before": _("%(name)s has declined this shift before and is not invited again.")
+        % {"name": name},
+        "not_acceptable": _(
+            "This seat can no longer be accepted. Please contact the election office."
+        ),
+        "not_declinable": _(
+            "This seat can no longer be cancelled online. Please contact the election office."
+        ),
+        "not_removable": _("%(name)s does not hold a seat on this shift.") % {"name": name},
+        "not_movable": _("Only an open invitation or an accepted seat can be moved."),
+        "other_election": _("A seat can only be moved to a shift of the same election."),
+    }
+    return RuleViolation(code, texts[code])

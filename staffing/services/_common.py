@@ -1,0 +1,77 @@
+"""Locks and audit helpers shared by the staffing services.
+
+Lock order, everywhere: shift rows (by id), then volunteer rows (by id), then
+assignment rows. FOR NO KEY UPDATE serialises the services on these rows, yet
+lets other transactions insert rows that merely reference them (messages, links).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from accounts import audit
+from accounts.models import ActorKind, AuditEntry, User
+from elections.models import Shift
+from staffing.models import Assignment
+from volunteers.models import Volunteer
+
+ASSIGNMENT_FIELDS = ("shift", "volunteer", "status", "responded_at", "reason")
+
+
+def lock_shift(shift_id: int) -> Shift:
+    return (
+        Shift.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("election", "role", "station", "team")
+        .get(pk=shift_id)
+    )
+
+
+def lock_shifts(shift_ids: Iterable[int]) -> dict[int, Shift]:
+    return {pk: lock_shift(pk) for pk in sorted(set(shift_ids))}
+
+
+def lock_volunteer(volunteer_id: int) -> Volunteer:
+    return Volunteer.objects.select_for_update(no_key=True).get(pk=volunteer_id)
+
+
+def lock_assignment(assignment_id: int) -> Assignment:
+    return Assignment.objects.select_for_update(of=("self",)).get(pk=assignment_id)
+
+
+def assignment_entry(
+    action: str,
+    assignment: Assignment,
+    *,
+    by: User | None,
+    actor: ActorKind | None = None,
+    before: dict[str, Any] | None = None,
+    detail: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """An unsaved audit entry for a change to ``assignment`` (old → new)."""
+    after = audit.snapshot(assignment, ASSIGNMENT_FIELDS)
+    changes = (
+        audit.changes_between(before, {name: after[name] for name in before})
+        if before is not None
+        else {name: [None, value] for name, value in after.items() if value not in (None, "")}
+    )
+    return audit.entry(
+        action,
+        assignment,
+        by=by,
+        actor=actor,
+        election_id=assignment.shift.election_id,
+        changes=changes,
+        detail=detail,
+    )
+
+
+def record_assignment(action: str, assignment: Assignment, **kwargs: Any) -> AuditEntry:
+    entry = assignment_entry(action, assignment, **kwargs)
+    entry.save(force_insert=True)
+    return entry
+
+
+def answer_actor(by: User | None) -> ActorKind:
+    """Accept and decline without a staff user come from the volunteer's own link."""
+    return ActorKind.STAFF if by is not None else ActorKind.VOLUNTEER

@@ -1,0 +1,85 @@
+"""The office changes who sits where: take someone off a shift, or move them."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from elections.models import Shift
+from staffing import messaging, rules
+from staffing.models import SEAT_HOLDING_STATUSES, Assignment
+from staffing.services._common import (
+    lock_assignment,
+    lock_shift,
+    lock_shifts,
+    lock_volunteer,
+    record_assignment,
+)
+
+Status = Assignment.Status
+MOVABLE = (Status.INVITED, Status.ACCEPTED)
+
+
+def _take_off(assignment: Assignment, *, by: User | None, reason: str, action: str) -> None:
+    """Free the seat, cancel what has not gone out about it, tell the volunteer.
+    The caller holds the locks and has set assignment.shift/volunteer."""
+    before = {"status": assignment.status}
+    assignment.status = Status.REMOVED
+    assignment.save(update_fields=["status", "updated_at"])
+    messaging.cancel_queued_about(assignment)
+    if assignment.shift.starts_at > timezone.now():
+        messaging.queue_removal_notice(assignment)
+    record_assignment(action, assignment, by=by, before=before, detail={"reason": reason})
+
+
+def remove(assignment: Assignment, *, by: User | None, reason: str = "") -> Assignment:
+    """Take someone off a shift (invited, accepted or checked in). They are told
+    (unless the shift has started or they must not be contacted); the reason is
+    for the audit log, not for the message."""
+    with transaction.atomic():
+        shift = lock_shift(assignment.shift_id)
+        volunteer = lock_volunteer(assignment.volunteer_id)
+        current = lock_assignment(assignment.pk)
+        if current.status == Status.REMOVED:
+            return current
+        if current.status not in SEAT_HOLDING_STATUSES:
+            raise rules.refusal("not_removable", volunteer)
+        current.shift, current.volunteer = shift, volunteer
+        _take_off(current, by=by, reason=reason.strip()[:1000], action="staffing.remove")
+    return current
+
+
+def move(assignment: Assignment, to_shift: Shift, *, by: User | None) -> Assignment:
+    """Move someone to another shift of the same election, keeping their answer
+    (an invitation stays an invitation, a yes a yes). The target shift's rules
+    apply (free seat, age, team, no overlap); the volunteer is told old → new."""
+    with transaction.atomic():
+        locked = lock_shifts([assignment.shift_id, to_shift.pk])
+        old_shift, new_shift = locked[assignment.shift_id], locked[to_shift.pk]
+        volunteer = lock_volunteer(assignment.volunteer_id)
+        current = lock_assignment(assignment.pk)
+        if current.shift_id == new_shift.pk:
+            return current
+        if current.status not in MOVABLE:
+            raise rules.refusal("not_movable", volunteer)
+        if new_shift.election_id != old_shift.election_id:
+            raise rules.refusal("other_election", volunteer)
+        rules.check_not_started(new_shift)
+        on_shift, _declined = rules.shift_history(new_shift, [volunteer.pk])
+        if volunteer.pk in on_shift:
+            raise rules.refusal("already_on_shift", volunteer)
+        rules.check_capacity(new_shift, new_shift.assignments.holding_seat().count())
+        rules.check_age(new_shift, volunteer)
+        rules.check_team(new_shift, volunteer, rules.team_member_ids(new_shift, [volunteer.pk]))
+        clashes = rules.clashing_shifts(new_shift, [volunteer.pk], exclude_assignment=current.pk)
+        rules.check_no_overlap(new_shift, volunteer, clashes.get(volunteer.pk))
+        before = {"shift": old_shift.pk}
+        current.shift = new_shift
+        current.save(update_fields=["shift", "updated_at"])
+        current.volunteer = volunteer
+        # An invitation not yet sent names the old shift: the notice replaces it.
+        messaging.cancel_queued_about(current)
+        messaging.queue_move_notice(current, old_shift)
+        record_assignment("staffing.move", current, by=by, before=before)
+    return current
