@@ -1,5 +1,7 @@
+from allauth.account.models import EmailAddress
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
 
 from accounts import audit
@@ -91,3 +93,9 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+# Roles are grants with scopes (the staff page), not Django groups; and allauth's
+# email addresses are not used (staff sign in with their account's email).
+admin.site.unregister(Group)
+admin.site.unregister(EmailAddress)

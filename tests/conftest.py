@@ -21,6 +21,8 @@ def _test_settings(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.SITE_URL = "http://testserver"
     settings.MUNICIPALITY_NAME = "Testrup Kommune"
+    # Staff users are made by the dozen; the production hasher's cost is not under test.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     from pollcrew.celery import app
 
     app.conf.task_always_eager = True

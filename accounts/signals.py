@@ -1,0 +1,44 @@
+"""Sign-ins, failed sign-ins and sign-outs go into the audit log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.dispatch import receiver
+from django.http import HttpRequest
+
+from accounts import audit
+from accounts.models import ActorKind, User
+
+
+def _ip(request: HttpRequest | None) -> str | None:
+    return audit.client_ip(request) if request is not None else None
+
+
+@receiver(user_logged_in, dispatch_uid="audit_login")
+def _logged_in(sender: Any, request: HttpRequest | None, user: User, **kwargs: Any) -> None:
+    audit.record("auth.login", user, by=user, ip=_ip(request))
+
+
+@receiver(user_logged_out, dispatch_uid="audit_logout")
+def _logged_out(sender: Any, request: HttpRequest | None, user: User | None, **kwargs: Any) -> None:
+    if user is not None and user.is_authenticated:
+        audit.record("auth.logout", user, by=user, ip=_ip(request))
+
+
+@receiver(user_login_failed, dispatch_uid="audit_login_failed")
+def _login_failed(
+    sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
+) -> None:
+    # Django passes the credentials with the password already masked; keep the name only.
+    attempted = str(credentials.get("email") or credentials.get("username") or "")[:254]
+    known = User.objects.filter(email__iexact=attempted).first() if attempted else None
+    audit.record(
+        "auth.login_failed",
+        known,
+        by=None,
+        actor=ActorKind.SYSTEM,
+        ip=_ip(request),
+        detail={"attempted": attempted},
+    )

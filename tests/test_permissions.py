@@ -1,0 +1,277 @@
+"""The role-by-URL table, generated from the URLconf.
+
+Every URL pattern of the project must have an entry in TABLE stating what each
+persona gets (200, 302 to the login page, 404 outside their scope, 405 for the
+wrong method). A new view without an entry fails ``test_every_url_has_a_decision``,
+so nobody adds a page without deciding who may see it. Third-party URLs (the
+Django admin, allauth's sign-in pages, the language switch) have a policy per
+namespace, tested on their pages too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from django.contrib import admin
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from accounts.models import User
+from staffing import services
+from staffing.links import issue_link
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db
+
+PERSONAS = (
+    "anonymous",
+    "outsider",
+    "admin",
+    "coordinator",
+    "station_manager",
+    "team_leader",
+    "viewer",
+)
+LOGIN = 302
+
+
+@dataclass
+class World:
+    election: object
+    station: object
+    other_station: object
+    open_shift: object
+    team_shift: object
+    team: object
+    token: str
+    assignment: object
+    staff: object  # a staff user (for the administration pages)
+
+
+@pytest.fixture
+def world() -> World:
+    e = f.election(name="Folketingsvalg 2027")
+    station = f.station(f.area("Nord"), name="Nordskolen")
+    other = f.station(f.area("Syd"), name="Sydhallen")
+    team = f.team("Venstre")
+    open_shift = f.shift(e, station_=station, capacity=3)
+    team_shift = f.shift(e, station_=station, capacity=2, team=team, start=20, end=23)
+    f.shift(e, station_=other, capacity=2)
+    member = f.volunteer(first_name="Karen", last_name="Medlem")
+    member.teams.add(team)
+    [assignment] = services.invite(team_shift, [member], by=None).invited
+    services.accept(services.invite(open_shift, [f.volunteer()], by=None).invited[0])
+    return World(
+        election=e,
+        station=station,
+        other_station=other,
+        open_shift=open_shift,
+        team_shift=team_shift,
+        team=team,
+        token=issue_link(member, e),
+        assignment=assignment,
+        staff=f.user("someone@kommune.dk"),
+    )
+
+
+@pytest.fixture
+def clients(world) -> dict[str, Client]:
+    users = {
+        "outsider": f.user("outsider@kommune.dk"),
+        "admin": User.objects.create_superuser("admin@kommune.dk", "et-langt-kodeord"),
+        "coordinator": f.user("koordinator@kommune.dk", role="coordinator"),
+        "station_manager": f.user(
+            "valgstyrer@kommune.dk", role="station_manager", stations=[world.station]
+        ),
+        "team_leader": f.user("partisekretaer@kommune.dk", role="team_leader", teams=[world.team]),
+        "viewer": f.user("kigger@kommune.dk", role="viewer"),
+    }
+    result = {"anonymous": Client()}
+    for name, user in users.items():
+        result[name] = Client()
+        result[name].force_login(user)
+    return result
+
+
+def staff_only(**overrides: int) -> dict[str, int]:
+    """Every role 200 unless overridden; no role 404; signed out, the login page."""
+    table = dict.fromkeys(PERSONAS, 200)
+    table.update(anonymous=LOGIN, outsider=404)
+    table.update(overrides)
+    return table
+
+
+def everyone(code: int) -> dict[str, int]:
+    return dict.fromkeys(PERSONAS, code)
+
+
+ADMIN_ONLY = staff_only(coordinator=404, station_manager=404, team_leader=404, viewer=404)
+POST_ONLY = {**everyone(405), "anonymous": LOGIN}
+CONTACT = staff_only(viewer=404)  # names and phone numbers: never for viewers
+MANAGE = staff_only(station_manager=404, team_leader=404, viewer=404)
+
+
+@dataclass
+class Case:
+    url: Callable[[World], str]
+    expected: dict[str, int]
+    why: str = ""
+
+
+def url(name: str, *args: Callable[[World], object]) -> Callable[[World], str]:
+    return lambda w: reverse(name, args=[arg(w) for arg in args])
+
+
+E = lambda w: w.election.pk  # noqa: E731
+S = lambda w: w.station.pk  # noqa: E731
+
+# URL name → the cases that decide it. Each case: the URL, and what each persona gets.
+TABLE: dict[str, list[Case]] = {
+    "": [Case(lambda w: "/", dict.fromkeys(PERSONAS, 302), "redirects to the election list")],
+    "staffing:elections": [Case(url("staffing:elections"), staff_only())],
+    "staffing:board": [Case(url("staffing:board", E), staff_only())],
+    "staffing:station": [
+        Case(url("staffing:station", E, S), staff_only()),
+        Case(
+            url("staffing:station", E, lambda w: w.other_station.pk),
+            staff_only(station_manager=404, team_leader=404),
+            "not their station / no seats for their team there",
+        ),
+    ],
+    "staffing:invite": [
+        Case(url("staffing:invite", E, lambda w: w.open_shift.pk), MANAGE),
+        Case(
+            url("staffing:invite", E, lambda w: w.team_shift.pk),
+            staff_only(station_manager=404, viewer=404),
+            "team leaders invite to their team's seats",
+        ),
+    ],
+    "staffing:team": [
+        Case(url("staffing:team", lambda w: w.team.pk), staff_only(station_manager=404, viewer=404))
+    ],
+    "documents:roster": [
+        Case(
+            url("documents:roster", E, S, lambda w: w.election.election_date.isoformat()),
+            CONTACT,
+        ),
+        Case(
+            url(
+                "documents:roster",
+                E,
+                lambda w: w.other_station.pk,
+                lambda w: w.election.election_date.isoformat(),
+            ),
+            staff_only(viewer=404, station_manager=404, team_leader=404),
+        ),
+    ],
+    "portal:home": [
+        Case(url("portal:home", lambda w: w.token), everyone(200), "the token is the key"),
+        Case(url("portal:home", lambda w: "x" * 43), everyone(404)),
+    ],
+    "portal:accept": [
+        Case(
+            url("portal:accept", lambda w: w.token, lambda w: w.assignment.pk),
+            everyone(404),
+            "answers are POSTs with a form token; anything else is the uniform 404",
+        )
+    ],
+    "portal:decline": [
+        Case(url("portal:decline", lambda w: w.token, lambda w: w.assignment.pk), everyone(404))
+    ],
+    "notifications:twilio_status": [
+        Case(url("notifications:twilio_status"), everyone(405), "signed POSTs from Twilio only")
+    ],
+    "administration:staff": [Case(url("administration:staff"), ADMIN_ONLY)],
+    "administration:staff_create": [Case(url("administration:staff_create"), POST_ONLY)],
+    "administration:staff_user": [
+        Case(url("administration:staff_user", lambda w: w.staff.pk), ADMIN_ONLY)
+    ],
+    "administration:staff_revoke": [
+        Case(
+            url("administration:staff_revoke", lambda w: w.staff.pk, lambda w: "viewer"),
+            POST_ONLY,
+        )
+    ],
+    "administration:staff_set_active": [
+        Case(url("administration:staff_set_active", lambda w: w.staff.pk), POST_ONLY)
+    ],
+    "administration:audit": [Case(url("administration:audit"), ADMIN_ONLY)],
+    "administration:audit_export": [Case(url("administration:audit_export"), ADMIN_ONLY)],
+}
+
+# Third-party URLs: a policy per namespace or name, checked on the pages below.
+DELEGATED = {
+    "admin": "Django admin: admins (superusers) only; everyone else to the admin login",
+    "account_": "allauth's sign-in pages: public by nature, sign-up closed",
+    "set_language": "Django's language switch: a public POST",
+}
+
+
+def _patterns(patterns, namespace: str = "") -> list[tuple[str, str]]:
+    found = []
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            ns = ":".join(filter(None, [namespace, p.namespace or ""]))
+            found += _patterns(p.url_patterns, ns)
+        elif isinstance(p, URLPattern):
+            name = f"{namespace}:{p.name}" if namespace and p.name else (p.name or "")
+            found.append((name, namespace))
+    return found
+
+
+def _delegated(name: str, namespace: str) -> bool:
+    return any(key == namespace or name.startswith(key) for key in DELEGATED)
+
+
+def test_every_url_has_a_decision():
+    missing = sorted(
+        name
+        for name, namespace in _patterns(get_resolver().url_patterns)
+        if not _delegated(name, namespace) and name not in TABLE
+    )
+    assert not missing, f"URLs with no permission decision in TABLE: {missing}"
+
+
+def test_the_table_has_no_stale_entries():
+    names = {name for name, _ns in _patterns(get_resolver().url_patterns)}
+    assert set(TABLE) <= names, set(TABLE) - names
+
+
+@pytest.mark.parametrize("name", sorted(TABLE))
+def test_role_by_url(name, world, clients):
+    for case in TABLE[name]:
+        target = case.url(world)
+        for persona in PERSONAS:
+            response = clients[persona].get(target)
+            assert response.status_code == case.expected[persona], (target, persona, case.why)
+            if response.status_code == LOGIN and persona == "anonymous" and name != "":
+                assert response["Location"].startswith(reverse("account_login")), target
+
+
+def test_django_admin_is_for_admins_only(world, clients):
+    pages = [reverse("admin:index")] + [
+        reverse(f"admin:{m._meta.app_label}_{m._meta.model_name}_changelist")
+        for m in admin.site._registry
+    ]
+    for page in pages:
+        assert clients["admin"].get(page).status_code == 200, page
+        for persona in PERSONAS:
+            if persona == "admin":
+                continue
+            response = clients[persona].get(page)
+            assert response.status_code == 302, (page, persona)
+            assert response["Location"].startswith(reverse("admin:login")), (page, persona)
+
+
+def test_sign_in_pages_are_public_and_sign_up_closed(clients):
+    anonymous = clients["anonymous"]
+    assert anonymous.get(reverse("account_login")).status_code == 200
+    assert anonymous.get(reverse("account_reset_password")).status_code == 200
+    anonymous.post(
+        reverse("account_signup"),
+        {"email": "ny@kommune.dk", "password1": "Sup3r-hemmelig!", "password2": "Sup3r-hemmelig!"},
+    )
+    assert not User.objects.filter(email="ny@kommune.dk").exists()
+    assert anonymous.get(reverse("set_language")).status_code in (302, 405)
