@@ -95,6 +95,7 @@ def grant_role(
         before = _scopes_of(grant)
         if grant is not None and before == wanted:
             return grant  # granted again as it is: nothing changes, nothing to record
+        created = grant is None
         if grant is None:
             grant = RoleGrant.objects.create(user=user, role=role, granted_by=by)
         else:
@@ -108,6 +109,8 @@ def grant_role(
             {f"{kind}s": ids for kind, ids in before.items()},
             {f"{kind}s": ids for kind, ids in wanted.items()},
         )
+        if created:
+            changes["role"] = [None, role]
         audit.record("accounts.grant_role", user, by=by, changes=changes, detail={"role": role})
     return grant
 

@@ -165,5 +165,8 @@ def refusal(code: str, volunteer: Volunteer) -> RuleViolation:
         "not_removable": _("%(name)s does not hold a seat on this shift.") % {"name": name},
         "not_movable": _("Only an open invitation or an accepted seat can be moved."),
         "other_election": _("A seat can only be moved to a shift of the same election."),
+        "changed_meanwhile": _(
+            "Someone changed this seat at the same moment. Please look again and retry."
+        ),
     }
     return RuleViolation(code, texts[code])

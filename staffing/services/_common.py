@@ -39,6 +39,21 @@ def lock_assignment(assignment_id: int) -> Assignment:
     return Assignment.objects.select_for_update(of=("self",)).get(pk=assignment_id)
 
 
+def lock_seat(assignment: Assignment) -> tuple[Shift, Volunteer, Assignment]:
+    """Lock an assignment with its shift and volunteer, in the lock order, as they
+    are in the database now (the caller's object may be stale: moved since)."""
+    for _attempt in range(3):
+        shift_id = Assignment.objects.values_list("shift_id", flat=True).get(pk=assignment.pk)
+        shift = lock_shift(shift_id)
+        volunteer = lock_volunteer(assignment.volunteer_id)
+        current = lock_assignment(assignment.pk)
+        if current.shift_id == shift.pk:
+            current.shift, current.volunteer = shift, volunteer
+            return shift, volunteer, current
+        # Moved between our read and our lock: lock the shift it is on now.
+    raise RuntimeError(f"assignment {assignment.pk} keeps moving")
+
+
 def assignment_entry(
     action: str,
     assignment: Assignment,

@@ -11,13 +11,7 @@ from django.utils import timezone
 from accounts.models import User
 from staffing import messaging, rules
 from staffing.models import Assignment
-from staffing.services._common import (
-    answer_actor,
-    lock_assignment,
-    lock_shift,
-    lock_volunteer,
-    record_assignment,
-)
+from staffing.services._common import answer_actor, lock_seat, record_assignment
 
 Status = Assignment.Status
 
@@ -32,9 +26,7 @@ def accept(assignment: Assignment, *, by: User | None = None) -> Assignment:
     starts; taking a seat given up earlier is a change, closed lock_days before
     the shift (for the volunteer; the office may still)."""
     with transaction.atomic():
-        shift = lock_shift(assignment.shift_id)
-        volunteer = lock_volunteer(assignment.volunteer_id)
-        current = lock_assignment(assignment.pk)
+        shift, volunteer, current = lock_seat(assignment)
         if current.status in (Status.ACCEPTED, Status.CHECKED_IN):
             return current  # a double click: already done, nothing more to send
         rules.check_election_active(shift.election)
@@ -57,7 +49,6 @@ def accept(assignment: Assignment, *, by: User | None = None) -> Assignment:
         current.responded_at = timezone.now()
         current.reason = ""
         current.save(update_fields=["status", "responded_at", "reason", "updated_at"])
-        current.shift, current.volunteer = shift, volunteer
         record_assignment("staffing.accept", current, by=by, actor=answer_actor(by), before=before)
         messaging.queue_confirmation(current)
     return current
@@ -66,9 +57,7 @@ def accept(assignment: Assignment, *, by: User | None = None) -> Assignment:
 def decline(assignment: Assignment, *, reason: str = "", by: User | None = None) -> Assignment:
     """Say no: an invitation becomes declined, an accepted seat withdrawn."""
     with transaction.atomic():
-        shift = lock_shift(assignment.shift_id)
-        volunteer = lock_volunteer(assignment.volunteer_id)
-        current = lock_assignment(assignment.pk)
+        shift, volunteer, current = lock_seat(assignment)
         if current.status in (Status.DECLINED, Status.WITHDRAWN):
             return current
         rules.check_election_active(shift.election)
@@ -90,7 +79,6 @@ def decline(assignment: Assignment, *, reason: str = "", by: User | None = None)
         current.responded_at = timezone.now()
         current.reason = reason.replace("\x00", "").strip()[:1000]
         current.save(update_fields=["status", "responded_at", "reason", "updated_at"])
-        current.shift, current.volunteer = shift, volunteer
         record_assignment("staffing.decline", current, by=by, actor=answer_actor(by), before=before)
         messaging.queue_confirmation(current)
     return current

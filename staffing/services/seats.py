@@ -11,7 +11,7 @@ from staffing import messaging, rules
 from staffing.models import SEAT_HOLDING_STATUSES, Assignment
 from staffing.services._common import (
     lock_assignment,
-    lock_shift,
+    lock_seat,
     lock_shifts,
     lock_volunteer,
     record_assignment,
@@ -38,14 +38,11 @@ def remove(assignment: Assignment, *, by: User | None, reason: str = "") -> Assi
     (unless the shift has started or they must not be contacted); the reason is
     for the audit log, not for the message."""
     with transaction.atomic():
-        shift = lock_shift(assignment.shift_id)
-        volunteer = lock_volunteer(assignment.volunteer_id)
-        current = lock_assignment(assignment.pk)
+        _shift, volunteer, current = lock_seat(assignment)
         if current.status == Status.REMOVED:
             return current
         if current.status not in SEAT_HOLDING_STATUSES:
             raise rules.refusal("not_removable", volunteer)
-        current.shift, current.volunteer = shift, volunteer
         _take_off(current, by=by, reason=reason.strip()[:1000], action="staffing.remove")
     return current
 
@@ -55,10 +52,13 @@ def move(assignment: Assignment, to_shift: Shift, *, by: User | None) -> Assignm
     (an invitation stays an invitation, a yes a yes). The target shift's rules
     apply (free seat, age, team, no overlap); the volunteer is told old → new."""
     with transaction.atomic():
-        locked = lock_shifts([assignment.shift_id, to_shift.pk])
-        old_shift, new_shift = locked[assignment.shift_id], locked[to_shift.pk]
+        on = Assignment.objects.values_list("shift_id", flat=True).get(pk=assignment.pk)
+        locked = lock_shifts([on, to_shift.pk])
+        old_shift, new_shift = locked[on], locked[to_shift.pk]
         volunteer = lock_volunteer(assignment.volunteer_id)
         current = lock_assignment(assignment.pk)
+        if current.shift_id != on:  # moved by someone else meanwhile: start again
+            raise rules.refusal("changed_meanwhile", volunteer)
         if current.shift_id == new_shift.pk:
             return current
         if current.status not in MOVABLE:

@@ -186,7 +186,11 @@ def update_shift(
                 assignment.shift = new
                 messaging.queue_change_notice(assignment, current)
                 record_assignment(
-                    "staffing.shift_changed", assignment, by=by, detail={"changes": diff}
+                    "staffing.shift_changed",
+                    assignment,
+                    by=by,
+                    before={},
+                    detail={"changes": diff},
                 )
             result.notified = keeping
         audit.record(
