@@ -16,30 +16,38 @@ class StaffUserForm(forms.Form):
 
 
 class GrantForm(forms.Form):
-    role = forms.ChoiceField(label=_("Role"), choices=StaffRole.choices)
+    role = forms.ChoiceField(
+        label=_("Role"), choices=[("", _("Choose a role")), *StaffRole.choices]
+    )
     elections = forms.ModelMultipleChoiceField(
         label=_("Elections"),
         queryset=Election.objects.all(),
         required=False,
         help_text=_("None chosen: every election (coordinators and viewers)."),
+        widget=forms.SelectMultiple(attrs={"size": 6}),
     )
     stations = forms.ModelMultipleChoiceField(
         label=_("Polling stations"),
         queryset=PollingStation.objects.select_related("area").order_by("area__name", "name"),
         required=False,
         help_text=_("Station managers see and print these stations' rosters."),
+        widget=forms.SelectMultiple(attrs={"size": 10}),
     )
     teams = forms.ModelMultipleChoiceField(
         label=_("Teams"),
         queryset=Team.objects.all(),
         required=False,
         help_text=_("Team leaders see their teams and the seats reserved for them."),
+        widget=forms.SelectMultiple(attrs={"size": 6}),
     )
 
 
 class AuditFilterForm(forms.Form):
     actor = forms.ModelChoiceField(
-        label=_("Staff user"), queryset=User.objects.order_by("email"), required=False
+        label=_("Staff user"),
+        queryset=User.objects.order_by("email"),
+        required=False,
+        empty_label=_("Anyone"),
     )
     actor_kind = forms.ChoiceField(
         label=_("Who"), choices=[("", _("Anyone")), *ActorKind.choices], required=False
@@ -47,7 +55,10 @@ class AuditFilterForm(forms.Form):
     action = forms.CharField(label=_("Action"), required=False, max_length=64)
     object_type = forms.CharField(label=_("Object type"), required=False, max_length=100)
     election = forms.ModelChoiceField(
-        label=_("Election"), queryset=Election.objects.all(), required=False
+        label=_("Election"),
+        queryset=Election.objects.all(),
+        required=False,
+        empty_label=_("All elections"),
     )
     since = forms.DateField(
         label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})

@@ -6,7 +6,7 @@ set -euo pipefail
 need=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core python3-venv)
 case "${1:-demo}" in
   demo) ;;
-  test) need+=(poppler-utils chromium) ;;
+  test) need+=(poppler-utils chromium gettext) ;;
   *) echo "usage: $0 demo|test" >&2; exit 2 ;;
 esac
 

@@ -23,10 +23,11 @@ def create_or_adopt(apps, schema_editor):
     ContentType = apps.get_model("contenttypes", "ContentType")
     for name in LEGACY_TABLES:
         model_name = name.lower()
-        if not ContentType.objects.filter(app_label="staffing", model=model_name).exists():
-            ContentType.objects.filter(app_label="volunteers", model=model_name).update(
-                app_label="staffing"
-            )
+        old = ContentType.objects.filter(app_label="volunteers", model=model_name)
+        if ContentType.objects.filter(app_label="staffing", model=model_name).exists():
+            old.delete()  # made twice (staffing's appeared first): keep one
+        else:
+            old.update(app_label="staffing")
 
 
 def drop_tables(apps, schema_editor):

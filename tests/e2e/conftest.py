@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from playwright.sync_api import Browser, Page
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
@@ -73,3 +75,18 @@ def screenshot():
         return path
 
     return take
+
+
+@pytest.fixture
+def open_page(browser: Browser, live_server) -> Iterator[Callable[..., Page]]:
+    """``open_page(PHONE, "da-DK")``: a fresh context (own cookies, own language)."""
+    contexts = []
+
+    def open_(device: dict, locale: str) -> Page:
+        context = browser.new_context(**device, locale=locale, base_url=live_server.url)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_
+    for context in contexts:
+        context.close()

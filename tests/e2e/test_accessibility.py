@@ -9,99 +9,21 @@ axe finds about half of what a manual audit finds; it is a floor, not a certific
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
 from datetime import date
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import expect
 
 from staffing import services
 from staffing import views as staffing_views
 from staffing.links import issue_link
 from tests import factories as f
+from tests.e2e.axe import DESKTOP, PHONE, Audit
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
-WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 PASSWORD = "et-langt-kodeord"
 FOUND_FOUR = {"en": "Search results: 4 volunteers.", "da": "Søgeresultat: 4 frivillige."}
-
-PHONE = {
-    "viewport": {"width": 390, "height": 844},
-    "device_scale_factor": 2,
-    "is_mobile": True,
-    "has_touch": True,
-}
-DESKTOP = {"viewport": {"width": 1280, "height": 900}}
-
-
-def axe_violations(page: Page) -> list[dict]:
-    """Run axe-core on the page as it is now; the WCAG 2.1 A and AA rules only."""
-    if not page.evaluate("typeof window.axe !== 'undefined'"):
-        page.add_script_tag(path=str(AXE))
-    return page.evaluate(
-        """async (tags) => {
-            const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}});
-            return result.violations.map(v => ({
-                id: v.id, impact: v.impact, help: v.help,
-                nodes: v.nodes.map(n => ({target: n.target.join(' '), summary: n.failureSummary})),
-            }));
-        }""",
-        WCAG_AA,
-    )
-
-
-def report(violations: list[dict]) -> str:
-    lines = []
-    for v in violations:
-        lines.append(f"  {v['id']} ({v['impact']}): {v['help']}")
-        for node in v["nodes"]:
-            summary = " ".join((node["summary"] or "").split())
-            lines.append(f"      {node['target']}  — {summary[:300]}")
-    return "\n".join(lines)
-
-
-class Audit:
-    """Checkpoints on a journey through several pages: each one runs axe and takes a
-    screenshot; ``done()`` fails with every page's violations at once."""
-
-    def __init__(self, screenshot: Callable[[Page, str], Path], prefix: str) -> None:
-        self.screenshot = screenshot
-        self.prefix = prefix
-        self.found: dict[str, list[dict]] = {}
-
-    def check(self, page: Page, name: str) -> None:
-        self.screenshot(page, f"a11y-{self.prefix}-{name}")
-        violations = axe_violations(page)
-        if violations:
-            self.found[name] = violations
-
-    def done(self) -> None:
-        if self.found:
-            pytest.fail(
-                "axe-core found WCAG 2.1 AA violations:\n"
-                + "\n".join(
-                    f"{name} ({self.prefix}):\n{report(violations)}"
-                    for name, violations in self.found.items()
-                )
-            )
-
-
-@pytest.fixture
-def open_page(browser: Browser, live_server) -> Iterator[Callable[..., Page]]:
-    """``open_page(PHONE, "da-DK")``: a fresh context (own cookies, own language)."""
-    contexts = []
-
-    def open_(device: dict, locale: str) -> Page:
-        context = browser.new_context(**device, locale=locale, base_url=live_server.url)
-        contexts.append(context)
-        return context.new_page()
-
-    yield open_
-    for context in contexts:
-        context.close()
 
 
 LANGUAGES = [pytest.param("en", "en-GB", id="en"), pytest.param("da", "da-DK", id="da")]

