@@ -5,8 +5,11 @@ from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
 
 from accounts import audit
+from accounts.admin_reads import AuditedReadsAdmin
 from accounts.forms import StaffUserChangeForm, StaffUserCreationForm
 from accounts.models import AuditEntry, RoleGrant, User
+from notifications.admin import MessageAdmin
+from notifications.models import Message
 
 
 class RoleGrantInline(admin.TabularInline):
@@ -74,6 +77,13 @@ class StaffUserAdmin(UserAdmin):
         # Staff users with history are deactivated (staff page), never deleted.
         return False
 
+    def user_change_password(self, request, id, form_url=""):
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            user = self.get_object(request, id)
+            audit.record("accounts.set_password", user, by=request.user)
+        return response
+
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(admin.ModelAdmin):
@@ -94,6 +104,15 @@ class AuditEntryAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
+
+class AuditedMessageAdmin(AuditedReadsAdmin, MessageAdmin):
+    """The outbox shows recipients (phone numbers, email addresses): looking is audited."""
+
+    read_action = "read.message"
+
+
+admin.site.unregister(Message)
+admin.site.register(Message, AuditedMessageAdmin)
 
 # Roles are grants with scopes (the staff page), not Django groups; and allauth's
 # email addresses are not used (staff sign in with their account's email).

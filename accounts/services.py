@@ -156,20 +156,42 @@ def revoke_role(user: User, role: str, *, by: User | None) -> bool:
 
 
 def forget_scope_object(kind: str, object_id: int, *, by: User | None) -> int:
-    """A station, election or team is gone: no grant covers it any more."""
-    scopes = GrantScope.objects.filter(kind=kind, object_id=object_id).select_related("grant__user")
-    entries = [
-        audit.entry(
-            "accounts.forget_scope",
-            scope.grant.user,
-            by=by,
-            detail={"role": scope.grant.role, "kind": kind, "object_id": object_id},
+    """A station, election or team is gone: no grant covers it any more.
+
+    A grant that was limited to it alone would cover nothing now (no stations,
+    no teams), or, for elections, would read as "every election": such a grant
+    is revoked, never widened. Returns how many grants changed."""
+    with transaction.atomic():
+        scopes = list(
+            GrantScope.objects.filter(kind=kind, object_id=object_id)
+            .select_related("grant__user")
+            .select_for_update(of=("self",))
         )
-        for scope in scopes
-    ]
-    deleted, _unused = GrantScope.objects.filter(pk__in=[s.pk for s in scopes]).delete()
-    audit.record_many(entries)
-    return deleted
+        if not scopes:
+            return 0
+        GrantScope.objects.filter(pk__in=[s.pk for s in scopes]).delete()
+        left = set(
+            GrantScope.objects.filter(grant__in=[s.grant_id for s in scopes], kind=kind)
+            .values_list("grant_id", flat=True)
+            .distinct()
+        )
+        entries = []
+        for scope in scopes:
+            grant = scope.grant
+            emptied = grant.pk not in left
+            if emptied:
+                grant.delete()
+            entries.append(
+                audit.entry(
+                    "accounts.revoke_role" if emptied else "accounts.forget_scope",
+                    grant.user,
+                    by=by,
+                    changes={f"{kind}s": [[object_id], None if emptied else []]},
+                    detail={"role": grant.role, "reason": f"{kind} {object_id} deleted"},
+                )
+            )
+        audit.record_many(entries)
+    return len(scopes)
 
 
 def create_staff_user(

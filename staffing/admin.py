@@ -8,6 +8,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from accounts.admin_reads import AuditedReadsAdmin
 from elections.models import Shift
 from pollcrew.refusals import Refused
 from pollcrew.service_admin import ServiceAdmin
@@ -108,7 +109,8 @@ def remove_people(model_admin, request, queryset):
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(admin.ModelAdmin):
+class AssignmentAdmin(AuditedReadsAdmin, admin.ModelAdmin):
+    read_action = "read.assignment"
     list_display = ["volunteer", "shift", "status", "invited_at", "responded_at"]
     list_filter = ["status", "shift__election", "shift__role", "shift__station__area"]
     list_select_related = ["volunteer", "shift__role", "shift__station"]

@@ -27,7 +27,7 @@ from staffing.fill import fill_of, fill_of_shift, fills_by, with_fill
 from staffing.forms import BoardFilterForm, InviteForm, VolunteerSearchForm
 from staffing.models import Assignment
 from staffing.rules import RuleViolation
-from volunteers.models import Volunteer
+from volunteers.models import Team, Volunteer
 
 STATIONS_PER_PAGE = 50
 MEMBERS_PER_PAGE = 100
@@ -55,7 +55,10 @@ def election_list(request: HttpRequest) -> HttpResponse:
     )
     fills = fills_by(scoped_shifts, "election_id")
     rows = [(e, fills.get(e.pk)) for e in elections]
-    return render(request, "staffing/election_list.html", {"rows": rows})
+    teams = danish_sorted(
+        scope_of(request.user).filter(Team.objects.all(), C.VIEW_CONTACT), key=lambda t: t.name
+    )
+    return render(request, "staffing/election_list.html", {"rows": rows, "teams": teams})
 
 
 @login_required

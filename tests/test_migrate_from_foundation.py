@@ -35,14 +35,14 @@ def empty_database(tmp_path) -> Iterator[str]:
 
     params = settings.DATABASES["default"]
     name = f"pollcrew_foundation_{uuid.uuid4().hex[:8]}"
-    admin = dict(
-        host=params["HOST"] or "127.0.0.1",
-        port=params["PORT"] or 5432,
-        user=params["USER"],
-        password=params["PASSWORD"] or None,
-        dbname="postgres",
-        autocommit=True,
-    )
+    admin = {
+        "host": params["HOST"] or "127.0.0.1",
+        "port": params["PORT"] or 5432,
+        "user": params["USER"],
+        "password": params["PASSWORD"] or None,
+        "dbname": "postgres",
+        "autocommit": True,
+    }
     with psycopg.connect(**admin) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     password = f":{params['PASSWORD']}" if params["PASSWORD"] else ""

@@ -418,6 +418,48 @@ def test_sms_bodies_fit_two_segments_with_long_names(
     assert len(sms_outbox) == 5
 
 
+@pytest.mark.parametrize("language", ["da", "en"])
+def test_notices_by_sms_fit_two_segments_with_long_names(
+    long_names, sms_outbox, django_capture_on_commit_callbacks, language
+):
+    """The office's notices (moved, shift changed, removed, a new link) keep the
+    link whole within two segments, however long the names."""
+    staff = factories.user(coordinator=True)
+    volunteer = factories.volunteer(channel="sms", first_name=LONG_FIRST_NAME, language=language)
+    other_station = factories.station(
+        name=LONG_STATION + " II", address=LONG_ADDRESS, city="Kongens Lyngby"
+    )
+    later = factories.shift(
+        long_names.election, station_=other_station, role_=long_names.role, start=21, end=23
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        [assignment] = services.invite(long_names, [volunteer], by=staff).invited
+    with django_capture_on_commit_callbacks(execute=True):
+        services.move(assignment, later, by=staff)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.reschedule_shift(
+            later, later.starts_at, later.ends_at + timedelta(minutes=30), by=staff, confirm=True
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.reissue_link(volunteer, long_names.election, by=staff)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.remove(assignment, by=staff)
+
+    kinds = {m.kind: m for m in Message.objects.filter(channel="sms").exclude(kind="invitation")}
+    assert set(kinds) == {"moved", "shift_changed", "new_link", "removed"}
+    sent = {(sms.to, redact(sms.body)): sms.body for sms in sms_outbox}
+    for kind, message in kinds.items():
+        body = sent[message.to, message.body]
+        assert is_gsm7(body), (kind, body)
+        assert segments(body) <= 2, (kind, len(body), body)
+        url, _token = link_in(body)
+        assert url.startswith(LONG_SITE_URL + "/v/")
+    # The reissue revoked the links sent before it; the later ones work.
+    for kind in ("new_link", "removed"):
+        message = kinds[kind]
+        assert resolve(sent[message.to, message.body]).volunteer_id == volunteer.pk
+
+
 def test_sms_body_is_kept_to_gsm7(sms_outbox, django_capture_on_commit_callbacks):
     """A dash pasted from a word processor, or a name like Zoë, must not turn the
     whole SMS into UCS-2 (70 characters a segment)."""

@@ -40,7 +40,16 @@ MO_FILE = LC_MESSAGES / "django.mo"
 # Python %-placeholders: %(name)s, %d, %s… ("%%" is a literal percent sign).
 _PLACEHOLDER = re.compile(r"%(?:\([^)]*\))?[-#0 +]*\d*(?:\.\d+)?[sdifFeEgGxXoc%]")
 DANISH_WEEKDAYS = ["mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag"]
-SMS_KINDS = ["invitation", "accepted", "declined", "withdrawn"]
+SMS_KINDS = [
+    "invitation",
+    "accepted",
+    "declined",
+    "withdrawn",
+    "removed",
+    "moved",
+    "shift_changed",
+    "new_link",
+]
 
 
 def _placeholders(text: str) -> list[str]:

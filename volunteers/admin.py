@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from accounts import audit
+from accounts.admin_reads import AuditedReadsAdmin
 from pollcrew.service_admin import ServiceAdmin
 from volunteers import services
 from volunteers.forms import VolunteerForm
@@ -39,7 +39,8 @@ class SkillAdmin(ServiceAdmin):
 
 
 @admin.register(Volunteer)
-class VolunteerAdmin(ServiceAdmin):
+class VolunteerAdmin(AuditedReadsAdmin, ServiceAdmin):
+    read_action = "read.volunteer"
     form = VolunteerForm
     list_display = [
         "last_name",
@@ -72,22 +73,3 @@ class VolunteerAdmin(ServiceAdmin):
 
     def delete(self, request, obj):
         services.delete_volunteer(obj, by=request.user)
-
-    # Reading personal data is audited: a volunteer's page, and searches.
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        response = super().change_view(request, object_id, form_url, extra_context)
-        if request.method == "GET" and response.status_code == 200:
-            volunteer = self.get_object(request, object_id)
-            if volunteer is not None:
-                audit.record_read(request, "read.volunteer", volunteer)
-        return response
-
-    def changelist_view(self, request, extra_context=None):
-        response = super().changelist_view(request, extra_context)
-        query = request.GET.get("q", "")
-        if query and getattr(response, "context_data", None):
-            found = response.context_data["cl"].result_count
-            audit.record_read(
-                request, "read.volunteer_search", detail={"query": query, "results": found}
-            )
-        return response

@@ -33,6 +33,10 @@ from volunteers.models import Volunteer
 DEMO_PASSWORD = "pollcrew-demo"  # noqa: S105 - printed on purpose: it is the demo login
 COORDINATOR_EMAIL = "koordinator@pollcrew.demo"
 ADMIN_EMAIL = "admin@pollcrew.demo"
+# One user for each scoped role, to see what each may see.
+STATION_MANAGER_EMAIL = "valgsted@pollcrew.demo"
+TEAM_LEADER_EMAIL = "parti@pollcrew.demo"
+VIEWER_EMAIL = "kig@pollcrew.demo"
 DAYS_AHEAD = 21
 # The bulk data leaves room for these: invitations made through the real services.
 DEMO_FILL = 0.85
@@ -123,7 +127,8 @@ class Command(BaseCommand):
             election = self._seed(coordinator)
         else:
             self.stdout.write(f"Demo data already in place: {election}. Not changed.")
-        self._report(election, coordinator, admin)
+        scoped = self._scoped_users(election)
+        self._report(election, coordinator, admin, scoped)
 
     # --- users -----------------------------------------------------------------------
 
@@ -132,6 +137,32 @@ class Command(BaseCommand):
         account_services.grant_role(coordinator, "coordinator", by=None)
         admin = self._user(ADMIN_EMAIL, "Søren", "Aagaard", superuser=True)
         return coordinator, admin
+
+    def _scoped_users(self, election: Election) -> list[str]:
+        """A station manager of the first station, a team leader of the first party
+        with reserved seats, and a viewer; described for the report."""
+        lines = []
+        station = (
+            PollingStation.objects.filter(shifts__election=election).order_by("name").first()
+        )
+        if station is not None:
+            user = self._user(STATION_MANAGER_EMAIL, "Bente", "Valgsted", superuser=False)
+            account_services.grant_role(user, "station_manager", stations=[station.pk], by=None)
+            lines.append(f"{user.email} (station manager, {station.name})")
+        reserved = (
+            Shift.objects.filter(election=election, team__isnull=False)
+            .select_related("team")
+            .order_by("team__name")
+            .first()
+        )
+        if reserved is not None:
+            user = self._user(TEAM_LEADER_EMAIL, "Peter", "Partisekretær", superuser=False)
+            account_services.grant_role(user, "team_leader", teams=[reserved.team_id], by=None)
+            lines.append(f"{user.email} (team leader, {reserved.team.name})")
+        user = self._user(VIEWER_EMAIL, "Vibeke", "Kig", superuser=False)
+        account_services.grant_role(user, "viewer", by=None)
+        lines.append(f"{user.email} (viewer: counts only)")
+        return lines
 
     @staticmethod
     def _user(email: str, first: str, last: str, *, superuser: bool) -> User:
@@ -222,7 +253,9 @@ class Command(BaseCommand):
         sent = candidates.filter(pk__in=invited.values("subject_id"))
         return sent.first() or candidates.first()
 
-    def _report(self, election: Election, coordinator: User, admin: User) -> None:
+    def _report(
+        self, election: Election, coordinator: User, admin: User, scoped: list[str]
+    ) -> None:
         seats = election.shifts.aggregate(
             n=Sum("capacity"),
         )["n"]
@@ -249,6 +282,8 @@ class Command(BaseCommand):
         out.write(f"  Open            {base}/")
         out.write(f"  Coordinator     {coordinator.email}  password: {DEMO_PASSWORD}")
         out.write(f"  Admin (/admin/) {admin.email}  password: {DEMO_PASSWORD}")
+        for line in scoped:
+            out.write(f"  Other roles     {line}, same password")
         assignment = self._open_invitation(election)
         if assignment is None:
             out.write("  No open invitation left to show a volunteer link for.")
