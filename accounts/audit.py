@@ -16,6 +16,7 @@ from typing import Any
 
 from django.db import models
 from django.http import HttpRequest
+from django.utils import timezone
 
 from accounts.models import ActorKind, AuditEntry, User
 
@@ -26,6 +27,9 @@ def json_value(value: Any) -> Any:
     """A value as the audit log stores it: model instances by id, dates as ISO."""
     if isinstance(value, models.Model):
         return value.pk
+    if isinstance(value, datetime) and timezone.is_aware(value):
+        # One instant, one text: 07:00 UTC and 08:00 in Copenhagen are no change.
+        return timezone.localtime(value).isoformat()
     if isinstance(value, datetime | date | time):
         return value.isoformat()
     if isinstance(value, Decimal):

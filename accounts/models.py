@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class StaffUserManager(UserManager["User"]):
@@ -85,7 +86,9 @@ class RoleGrant(models.Model):
     user = models.ForeignKey(
         User, on_delete=models.CASCADE, related_name="grants", verbose_name=_("staff user")
     )
-    role = models.CharField(_("role"), max_length=20, choices=StaffRole.choices)
+    role = models.CharField(
+        pgettext_lazy("staff permission", "role"), max_length=20, choices=StaffRole.choices
+    )
     granted_at = models.DateTimeField(_("granted"), default=timezone.now)
     granted_by = models.ForeignKey(
         User,

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import ActorKind, StaffRole, User
 from elections.models import Election
@@ -17,7 +18,8 @@ class StaffUserForm(forms.Form):
 
 class GrantForm(forms.Form):
     role = forms.ChoiceField(
-        label=_("Role"), choices=[("", _("Choose a role")), *StaffRole.choices]
+        label=pgettext_lazy("staff permission", "Role"),
+        choices=[("", _("Choose a role")), *StaffRole.choices],
     )
     elections = forms.ModelMultipleChoiceField(
         label=_("Elections"),

@@ -339,6 +339,8 @@ class TestPeopleAffected:
         assert shift.team is None
 
     def test_the_same_times_in_local_time_are_no_change(self):
+        """Times come back from the database in UTC and from forms in local time:
+        the same instant is not a change, and nobody is to be asked or told."""
         shift = f.shift(start=8, end=20)
         accepted(shift, f.volunteer())
         day = shift.election.election_date
