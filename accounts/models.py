@@ -175,9 +175,14 @@ class AuditEntryQuerySet(models.QuerySet["AuditEntry"]):
     def bulk_update(self, *args, **kwargs):  # type: ignore[override]
         raise AuditLogIsAppendOnly("Audit entries cannot be changed.")
 
+    def bulk_create(self, objs, *args, **kwargs):  # type: ignore[override]
+        if kwargs.get("update_conflicts") or kwargs.get("ignore_conflicts"):
+            raise AuditLogIsAppendOnly("Audit entries are inserted, never upserted.")
+        return super().bulk_create(objs, *args, **kwargs)
+
     def purge_before(self, cutoff) -> int:
         """Retention: delete entries older than ``cutoff``. The only way to delete."""
-        stale = self.model.objects.filter(at__lt=cutoff)
+        stale = self.filter(at__lt=cutoff)
         return stale._raw_delete(stale.db)
 
 
@@ -232,8 +237,11 @@ class AuditEntry(models.Model):
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label or self.actor_kind} {self.action}"
 
     def save(self, *args, **kwargs) -> None:
-        if not self._state.adding:
+        """Always an INSERT: an object carrying an existing id fails (IntegrityError)
+        instead of overwriting that entry."""
+        if not self._state.adding or kwargs.get("force_update") or kwargs.get("update_fields"):
             raise AuditLogIsAppendOnly("Audit entries cannot be changed.")
+        kwargs["force_insert"] = True
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):

@@ -104,11 +104,13 @@ def delete(
     by: User | None,
     election_of: ElectionOf | None = None,
 ) -> None:
-    """Delete, or refuse with where it is used (a protected relation)."""
-    snapshot = audit.snapshot(obj, tuple(allowed))
-    pk, label, text = obj.pk, obj._meta.label_lower, str(obj)
-    election_id = election_of(obj) if election_of else None
+    """Delete, or refuse with where it is used (a protected relation). What is
+    recorded is the row as it is in the database, not the caller's copy."""
     with transaction.atomic():
+        obj = type(obj)._default_manager.select_for_update().get(pk=obj.pk)
+        snapshot = audit.snapshot(obj, tuple(allowed))
+        pk, label, text = obj.pk, obj._meta.label_lower, str(obj)
+        election_id = election_of(obj) if election_of else None
         try:
             with transaction.atomic():
                 obj.delete()

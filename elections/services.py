@@ -98,13 +98,14 @@ def set_election_status(election: Election, status: str, *, by: User | None) -> 
 def delete_election(election: Election, *, by: User | None) -> None:
     """Only a draft can be deleted (with its shifts, if nobody was ever on them);
     any other election is closed or archived instead."""
-    if election.status != Status.DRAFT:
-        raise Refused(
-            "not_draft",
-            _("Only a draft election can be deleted; close or archive “%(name)s” instead.")
-            % {"name": election.name},
-        )
     with transaction.atomic():
+        election = Election.objects.select_for_update().get(pk=election.pk)
+        if election.status != Status.DRAFT:
+            raise Refused(
+                "not_draft",
+                _("Only a draft election can be deleted; close or archive “%(name)s” instead.")
+                % {"name": election.name},
+            )
         pk = election.pk
         writes.delete(
             election, "elections.delete_election", ELECTION_FIELDS, by=by, election_of=_election_id

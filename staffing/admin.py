@@ -198,6 +198,9 @@ class VolunteerWithAssignmentsAdmin(VolunteerAdmin):
 
     inlines = [AssignmentInline]
 
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else []  # nobody has seats before they exist
+
 
 admin.site.unregister(Volunteer)
 admin.site.register(Volunteer, VolunteerWithAssignmentsAdmin)

@@ -3,6 +3,7 @@ as CSV on stdout (the same columns as the export on the audit page)."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time, timedelta
 
 from django.core.management.base import BaseCommand, CommandError
@@ -13,7 +14,10 @@ from accounts.models import AuditEntry
 
 
 def _day(value: str) -> date:
+    """YYYY-MM-DD only (date.fromisoformat alone also takes 20260301, 2026-W10-1…)."""
     try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise ValueError
         return date.fromisoformat(value)
     except ValueError:
         raise CommandError(f"Not a date (YYYY-MM-DD): {value!r}") from None

@@ -142,9 +142,7 @@ class Command(BaseCommand):
         """A station manager of the first station, a team leader of the first party
         with reserved seats, and a viewer; described for the report."""
         lines = []
-        station = (
-            PollingStation.objects.filter(shifts__election=election).order_by("name").first()
-        )
+        station = PollingStation.objects.filter(shifts__election=election).order_by("name").first()
         if station is not None:
             user = self._user(STATION_MANAGER_EMAIL, "Bente", "Valgsted", superuser=False)
             account_services.grant_role(user, "station_manager", stations=[station.pk], by=None)
