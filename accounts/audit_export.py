@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import AuditEntry
-from pollcrew.spreadsheets import write_csv
+from pollcrew.spreadsheets import csv_lines, write_csv
 
 HEADER = (
     "time",
@@ -46,3 +46,7 @@ def _rows(entries: QuerySet[AuditEntry]) -> Iterator[list[object]]:
 
 def write_audit_csv(out: TextIO, entries: QuerySet[AuditEntry]) -> None:
     write_csv(out, HEADER, _rows(entries))
+
+
+def audit_csv_lines(entries: QuerySet[AuditEntry]) -> Iterator[str]:
+    return csv_lines(HEADER, _rows(entries))

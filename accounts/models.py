@@ -228,6 +228,11 @@ class AuditEntry(models.Model):
             # Filters on the audit page: by staff user, action, election.
             models.Index(fields=["actor", "at"], name="audit_actor_at_idx"),
             models.Index(fields=["action", "at"], name="audit_action_at_idx"),
+            # The audit page's action filter is a prefix ("staffing."): on
+            # PostgreSQL a LIKE 'x%' needs the pattern operator class.
+            models.Index(
+                fields=["action"], name="audit_action_prefix_idx", opclasses=["varchar_pattern_ops"]
+            ),
             models.Index(fields=["election_id", "at"], name="audit_election_at_idx"),
             # An object's history (a volunteer's timeline).
             models.Index(fields=["object_type", "object_id"], name="audit_object_idx"),

@@ -16,7 +16,14 @@ ROLE_NAMES = tuple(StaffRole.values)
 
 
 def _admin_count() -> int:
-    return User.objects.filter(is_superuser=True, is_active=True).count()
+    """Active admins, their rows locked: two admins demoting each other at the
+    same moment cannot both pass the "not the last one" check."""
+    return len(
+        User.objects.select_for_update()
+        .filter(is_superuser=True, is_active=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
 
 
 def _scopes_of(grant: RoleGrant | None) -> dict[str, list[int]]:
@@ -120,11 +127,12 @@ def revoke_role(user: User, role: str, *, by: User | None) -> bool:
     active admin cannot lose the admin role (nobody could grant it back)."""
     _check_role(role)
     with transaction.atomic():
+        admins = _admin_count() if role == StaffRole.ADMIN else 0
         user = User.objects.select_for_update().get(pk=user.pk)
         if role == StaffRole.ADMIN:
             if not user.is_superuser:
                 return False
-            if user.is_active and _admin_count() <= 1:
+            if user.is_active and admins <= 1:
                 raise Refused(
                     "last_admin",
                     _("%(user)s is the last admin; make someone else admin first.")
@@ -220,12 +228,13 @@ def create_staff_user(
 def set_active(user: User, active: bool, *, by: User | None) -> User:
     """Deactivate (sign-in refused, history kept) or reactivate a staff user."""
     with transaction.atomic():
+        admins = _admin_count() if not active else 0
         user = User.objects.select_for_update().get(pk=user.pk)
         if user.is_active == active:
             return user
         if not active and by is not None and user.pk == by.pk:
             raise Refused("self", _("You cannot deactivate yourself."))
-        if not active and user.is_superuser and _admin_count() <= 1:
+        if not active and user.is_superuser and admins <= 1:
             raise Refused("last_admin", _("%(user)s is the last admin.") % {"user": user.email})
         user.is_active = active
         user.save(update_fields=["is_active"])

@@ -31,8 +31,12 @@ def _logged_out(sender: Any, request: HttpRequest | None, user: User | None, **k
 def _login_failed(
     sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
 ) -> None:
-    # Django passes the credentials with the password already masked; keep the name only.
+    # Django passes the credentials with the password already masked; keep the
+    # name only, and only if it looks like an email address: a password typed
+    # into the email field must not end up in the log.
     attempted = str(credentials.get("email") or credentials.get("username") or "")[:254]
+    if "@" not in attempted:
+        attempted = ""
     known = User.objects.filter(email__iexact=attempted).first() if attempted else None
     audit.record(
         "auth.login_failed",

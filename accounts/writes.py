@@ -103,9 +103,11 @@ def delete(
     *,
     by: User | None,
     election_of: ElectionOf | None = None,
+    record_values: bool = True,
 ) -> None:
     """Delete, or refuse with where it is used (a protected relation). What is
-    recorded is the row as it is in the database, not the caller's copy."""
+    recorded is the row as it is in the database, not the caller's copy; with
+    ``record_values=False`` (personal data) only which fields it had."""
     with transaction.atomic():
         obj = type(obj)._default_manager.select_for_update().get(pk=obj.pk)
         snapshot = audit.snapshot(obj, tuple(allowed))
@@ -123,5 +125,9 @@ def delete(
             object_id=pk,
             object_repr=text,
             election_id=election_id,
-            changes={name: [value, None] for name, value in snapshot.items()},
+            changes={
+                name: [value if record_values else "…", None]
+                for name, value in snapshot.items()
+                if record_values or value not in (None, "", [])
+            },
         )

@@ -41,3 +41,8 @@ class MessageAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # A queued message is cancelled by the services that queued it; the outbox
+        # is the record of what was sent.
+        return False

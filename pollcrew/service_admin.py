@@ -78,6 +78,8 @@ class ServiceAdmin(admin.ModelAdmin):
         fields = self._fields(form, change)
         if change:
             original = type(form.instance)._default_manager.get(pk=form.instance.pk)
+            if not fields:
+                return original  # saved without changes: nothing to do or record
             return self.update(request, original, fields, form)
         return self.create(request, fields)
 
@@ -107,6 +109,16 @@ class ServiceAdmin(admin.ModelAdmin):
         saved = self._call(request, form, change)
         obj.pk = saved.pk  # the admin's log entry and redirect use it
 
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # The dry run decided in the form; if something changed between it and the
+        # real call (someone else's write), the refusal comes here: the admin's own
+        # transaction is rolled back and the page says why, instead of a 500.
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except Refused as refusal:
+            messages.error(request, refusal.message)
+            return HttpResponseRedirect(request.get_full_path())
+
     def save_related(self, request, form, formsets, change) -> None:
         # Many-to-many fields went to the service with the other fields.
         for formset in formsets:
@@ -122,14 +134,17 @@ class ServiceAdmin(admin.ModelAdmin):
 
     def delete_view(self, request, object_id, extra_context=None) -> HttpResponse:
         try:
-            return super().delete_view(request, object_id, extra_context)
+            with transaction.atomic():
+                return super().delete_view(request, object_id, extra_context)
         except Refused as refusal:
             messages.error(request, refusal.message)
             return HttpResponseRedirect(request.path.rsplit("/delete/", 1)[0] + "/change/")
 
     def response_action(self, request, queryset):
         try:
-            return super().response_action(request, queryset)
+            # One transaction: a refused bulk delete leaves no false history behind.
+            with transaction.atomic():
+                return super().response_action(request, queryset)
         except Refused as refusal:
             messages.error(request, refusal.message)
             return HttpResponseRedirect(request.get_full_path())

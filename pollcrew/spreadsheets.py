@@ -9,7 +9,7 @@ advice for CSV injection.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any, TextIO
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -25,3 +25,19 @@ def write_csv(out: TextIO, header: Iterable[str], rows: Iterable[Iterable[Any]])
     writer.writerow([safe_cell(h) for h in header])
     for row in rows:
         writer.writerow([safe_cell(v) for v in row])
+
+
+class _Echo:
+    """A file-like object whose write() returns the line (for streaming)."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_lines(header: Iterable[str], rows: Iterable[Iterable[Any]]) -> Iterator[str]:
+    """The CSV, line by line, for a StreamingHttpResponse: a large export never
+    sits in memory whole."""
+    writer = csv.writer(_Echo())
+    yield writer.writerow([safe_cell(h) for h in header])
+    for row in rows:
+        yield writer.writerow([safe_cell(v) for v in row])

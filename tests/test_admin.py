@@ -176,3 +176,34 @@ def test_volunteer_page_query_count_does_not_grow_with_assignments(
     add(2, 10)
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert admin_client.get(url).status_code == 200
+
+
+def test_saving_without_changes_writes_nothing(admin_client):
+    from volunteers.models import Skill
+
+    skill = Skill.objects.create(name="Førstehjælp")
+    url = reverse("admin:volunteers_skill_change", args=[skill.pk])
+    response = admin_client.post(url, {"name": "Førstehjælp"})
+    assert response.status_code == 302
+    assert not AuditEntry.objects.filter(action="volunteers.update_skill").exists()
+
+
+def test_the_outbox_cannot_be_deleted_from_in_the_admin(admin_client, data):
+    _shift, volunteer = data
+    message = messages_for_volunteer(volunteer).first()
+    url = reverse("admin:notifications_message_delete", args=[message.pk])
+    assert admin_client.post(url, {"post": "yes"}).status_code == 403
+    changelist = reverse("admin:notifications_message_changelist")
+    admin_client.post(
+        changelist, {"action": "delete_selected", "_selected_action": [message.pk], "post": "yes"}
+    )
+    assert type(message).objects.filter(pk=message.pk).exists()
+
+
+def test_the_admin_is_for_admins_even_with_a_staff_flag(client):
+    # A staff flag left from before roles (or set by hand) opens nothing.
+    staff = f.user("gammel@kommune.dk", role="coordinator", is_staff=True)
+    client.force_login(staff)
+    response = client.get(reverse("admin:index"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("admin:login"))

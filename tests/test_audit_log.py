@@ -446,9 +446,10 @@ def exported(client: Client, **params) -> list[str]:
     response = client.get(reverse("administration:audit_export"), params)
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
-    rows = csv_rows(response.content.decode())
-    # The export's own entry is written first, so an export of "read." has it too.
-    return [r["object"] for r in rows if r["action"] != "read.audit_export"]
+    rows = csv_rows(b"".join(response.streaming_content).decode())
+    # The export's own entry is written first, and never listed in it.
+    assert all(r["action"] != "read.audit_export" for r in rows)
+    return [r["object"] for r in rows]
 
 
 def test_audit_page_lists_entries_newest_first(admin_client, logbook):
@@ -970,9 +971,10 @@ def test_volunteer_writes_are_audited_with_old_and_new_values(admin_user):
     (created,) = entries("volunteers.create_volunteer")
     assert created.actor == admin_user
     assert created.object_id == v.pk
-    assert created.changes["phone"] == [None, "+4520123456"]
-    assert created.changes["teams"] == [None, [team.pk]]
-    assert created.changes["birth_date"] == [None, "1980-05-17"]
+    # Which fields were given, not their values (the register is not copied).
+    assert created.changes == {}
+    assert {"phone", "teams", "birth_date"} <= set(created.detail["fields"])
+    assert "+4520123456" not in str(created.detail)
 
     other = f.team("Blåt hold")
     volunteer_services.update_volunteer(
@@ -1057,3 +1059,43 @@ def test_a_django_admin_delete_of_a_station_in_use_is_refused(admin_client):
     assert response.status_code == 200
     assert PollingStation.objects.filter(pk=station.pk).exists()
     assert not AuditEntry.objects.filter(action="polling_stations.delete_station").exists()
+
+
+def test_a_password_typed_as_the_email_is_not_kept(fresh_rate_limits):
+    """Someone types their password into the email field: the failed sign-in is
+    recorded, but not what was typed."""
+    from django.contrib.auth import authenticate
+
+    assert authenticate(email="Hemmeligt-Kodeord-1", password="noget") is None
+    failed = AuditEntry.objects.get(action="auth.login_failed")
+    assert failed.detail == {"attempted": ""}
+    assert "Hemmeligt-Kodeord-1" not in json.dumps(model_to_dict(failed), default=str)
+
+
+def test_the_audit_page_pages_without_counting_the_log(admin_client, admin_user):
+    AuditEntry.objects.bulk_create(
+        AuditEntry(actor_kind=ActorKind.SYSTEM, action="test.page", object_repr=f"e{i:03d}")
+        for i in range(130)
+    )
+    url = reverse("administration:audit")
+    first = admin_client.get(url, {"action": "test."})
+    page = first.context["page"]
+    assert len(page.object_list) == 100 and page.has_next and not page.has_previous
+    assert page.object_list[0].object_repr == "e129"  # newest first
+    second = admin_client.get(url, {"action": "test.", "page": "2"}).context["page"]
+    assert [e.object_repr for e in second.object_list][-1] == "e000"
+    assert len(second.object_list) == 30 and not second.has_next and second.has_previous
+    assert "COUNT(" not in " ".join(
+        q["sql"] for q in _queries(admin_client, url, {"action": "test."})
+    )
+    # Nonsense page numbers are the first page, not an error.
+    assert admin_client.get(url, {"page": "x"}).status_code == 200
+
+
+def _queries(client, url, params):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        client.get(url, params)
+    return captured.captured_queries

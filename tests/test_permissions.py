@@ -48,6 +48,8 @@ class World:
     token: str
     assignment: object
     staff: object  # a staff user (for the administration pages)
+    member: object  # of the team, not yet on the team's shift
+    outsider_volunteer: object  # in no team
 
 
 @pytest.fixture
@@ -72,8 +74,16 @@ def world() -> World:
         team=team,
         token=issue_link(member, e),
         assignment=assignment,
-        staff=f.user("someone@kommune.dk"),
+        staff=f.user("someone@kommune.dk", role="viewer"),
+        member=_member(team),
+        outsider_volunteer=f.volunteer(first_name="Uden", last_name="Hold"),
     )
+
+
+def _member(team):
+    volunteer = f.volunteer(first_name="Ny", last_name="Medlem")
+    volunteer.teams.add(team)
+    return volunteer
 
 
 @pytest.fixture
@@ -109,6 +119,8 @@ def everyone(code: int) -> dict[str, int]:
 
 ADMIN_ONLY = staff_only(coordinator=404, station_manager=404, team_leader=404, viewer=404)
 POST_ONLY = {**everyone(405), "anonymous": LOGIN}
+# A POST that an admin may make (and is redirected after), nobody else.
+ADMIN_POST = {**ADMIN_ONLY, "admin": 302}
 CONTACT = staff_only(viewer=404)  # names and phone numbers: never for viewers
 MANAGE = staff_only(station_manager=404, team_leader=404, viewer=404)
 
@@ -118,6 +130,7 @@ class Case:
     url: Callable[[World], str]
     expected: dict[str, int]
     why: str = ""
+    post: Callable[[World], dict] | None = None  # POST this form data instead of a GET
 
 
 def url(name: str, *args: Callable[[World], object]) -> Callable[[World], str]:
@@ -146,6 +159,17 @@ TABLE: dict[str, list[Case]] = {
             url("staffing:invite", E, lambda w: w.team_shift.pk),
             staff_only(station_manager=404, viewer=404),
             "team leaders invite to their team's seats",
+        ),
+        Case(
+            url("staffing:invite", E, lambda w: w.open_shift.pk),
+            {**MANAGE, "admin": 302, "coordinator": 302},
+            "inviting is a POST; the result page follows",
+            post=lambda w: {"volunteers": [w.outsider_volunteer.pk]},
+        ),
+        Case(
+            url("staffing:invite", E, lambda w: w.team_shift.pk),
+            {**MANAGE, "admin": 302, "coordinator": 302, "team_leader": 302},
+            post=lambda w: {"volunteers": [w.member.pk]},
         ),
     ],
     "staffing:team": [
@@ -181,21 +205,50 @@ TABLE: dict[str, list[Case]] = {
         Case(url("portal:decline", lambda w: w.token, lambda w: w.assignment.pk), everyone(404))
     ],
     "notifications:twilio_status": [
-        Case(url("notifications:twilio_status"), everyone(405), "signed POSTs from Twilio only")
+        Case(url("notifications:twilio_status"), everyone(405), "signed POSTs from Twilio only"),
+        Case(
+            url("notifications:twilio_status"),
+            everyone(403),
+            "unsigned: refused, whoever sends it",
+            post=lambda w: {"MessageSid": "SM123", "MessageStatus": "delivered"},
+        ),
     ],
     "administration:staff": [Case(url("administration:staff"), ADMIN_ONLY)],
-    "administration:staff_create": [Case(url("administration:staff_create"), POST_ONLY)],
+    "administration:staff_create": [
+        Case(url("administration:staff_create"), POST_ONLY),
+        Case(
+            url("administration:staff_create"),
+            ADMIN_POST,
+            post=lambda w: {"email": "ny@kommune.dk", "first_name": "", "last_name": ""},
+        ),
+    ],
     "administration:staff_user": [
-        Case(url("administration:staff_user", lambda w: w.staff.pk), ADMIN_ONLY)
+        Case(url("administration:staff_user", lambda w: w.staff.pk), ADMIN_ONLY),
+        Case(
+            url("administration:staff_user", lambda w: w.staff.pk),
+            ADMIN_POST,
+            "granting a role",
+            post=lambda w: {"role": "viewer"},
+        ),
     ],
     "administration:staff_revoke": [
         Case(
             url("administration:staff_revoke", lambda w: w.staff.pk, lambda w: "viewer"),
             POST_ONLY,
-        )
+        ),
+        Case(
+            url("administration:staff_revoke", lambda w: w.staff.pk, lambda w: "viewer"),
+            ADMIN_POST,
+            post=lambda w: {},
+        ),
     ],
     "administration:staff_set_active": [
-        Case(url("administration:staff_set_active", lambda w: w.staff.pk), POST_ONLY)
+        Case(url("administration:staff_set_active", lambda w: w.staff.pk), POST_ONLY),
+        Case(
+            url("administration:staff_set_active", lambda w: w.staff.pk),
+            ADMIN_POST,
+            post=lambda w: {"active": "1"},
+        ),
     ],
     "administration:audit": [Case(url("administration:audit"), ADMIN_ONLY)],
     "administration:audit_export": [Case(url("administration:audit_export"), ADMIN_ONLY)],
@@ -239,12 +292,29 @@ def test_the_table_has_no_stale_entries():
     assert set(TABLE) <= names, set(TABLE) - names
 
 
+def test_post_only_urls_say_who_may_post():
+    """A URL that only takes POSTs (405 on GET) must have a POST case: a new form
+    handler cannot slip in without a decision about who may post to it."""
+    missing = [
+        name
+        for name, cases in TABLE.items()
+        if any(c.post is None and c.expected["admin"] == 405 for c in cases)
+        and not any(c.post is not None for c in cases)
+        and not name.startswith("portal:")  # POSTs are checked by form token (test_portal)
+    ]
+    assert not missing, missing
+
+
 @pytest.mark.parametrize("name", sorted(TABLE))
 def test_role_by_url(name, world, clients):
     for case in TABLE[name]:
         target = case.url(world)
         for persona in PERSONAS:
-            response = clients[persona].get(target)
+            client = clients[persona]
+            if case.post is not None:
+                response = client.post(target, case.post(world))
+            else:
+                response = client.get(target)
             assert response.status_code == case.expected[persona], (target, persona, case.why)
             if response.status_code == LOGIN and persona == "anonymous" and name != "":
                 assert response["Location"].startswith(reverse("account_login")), target

@@ -334,8 +334,7 @@ def test_admin_add_stores_the_phone_in_e164_and_is_audited(admin_client, admin_u
     (created,) = AuditEntry.objects.filter(action="volunteers.create_volunteer")
     assert created.actor == admin_user
     assert created.object_id == volunteer.pk
-    assert created.changes["phone"] == [None, "+4520123456"]
-    assert created.changes["teams"] == [None, [team.pk]]
+    assert {"phone", "teams"} <= set(created.detail["fields"])
 
 
 @pytest.mark.django_db

@@ -12,8 +12,10 @@ from django.utils import timezone
 from accounts.models import AuditEntry
 from elections.models import Election
 from notifications.models import Message
+from pollcrew.refusals import Refused
 from staffing import services
 from staffing.links import issue_link, resolve_link
+from staffing.messaging import messages_for_volunteer
 from staffing.models import Assignment, PersonalLink, hash_token
 from staffing.rules import RuleViolation
 from tests import factories as f
@@ -93,7 +95,7 @@ class TestAudit:
         assert assign.changes["status"] == [None, "accepted"]
         assert move.changes == {"shift": [first.pk, second.pk]}
         assert remove.changes == {"status": ["accepted", "removed"]}
-        assert remove.detail == {"reason": "Flyttet til udlandet"}
+        assert remove.detail == {"reason": "Flyttet til udlandet", "told": True}
         for written in (assign, move, remove):
             assert (written.actor, written.actor_kind) == (coordinator, "staff")
             assert (written.object_id, written.election_id) == (a.pk, e.pk)
@@ -248,9 +250,16 @@ class TestNotices:
         assert not Assignment.objects.exists()
         assert len(mailoutbox) == 2
         assert all(m.subject.startswith("You are no longer on the shift") for m in mailoutbox)
-        assert kinds_about(yes)[-1] == "removed"
+        # The answers are gone with the shift; their messages now follow the person.
+        assert not Message.objects.about(yes).exists()
+        history = messages_for_volunteer(yes.volunteer).order_by("pk")
+        assert list(history.values_list("kind", flat=True)) == ["invitation", "accepted", "removed"]
         deleted = entry("staffing.delete_shift")
-        assert deleted.detail == {"removed": ["Anna Berg", "Bo Dahl"], "assignments_deleted": 3}
+        assert deleted.detail == {
+            "removed": ["Anna Berg", "Bo Dahl"],
+            "not_notified": [],
+            "assignments_deleted": 3,
+        }
         assert len(entries("staffing.remove")) == 2
 
 
@@ -523,3 +532,52 @@ class TestLinks:
         revoked = entry("staffing.revoke_link")
         assert (revoked.actor_kind, revoked.election_id) == ("staff", e.pk)
         assert revoked.changes["revoked_at"][0] is None
+
+
+# --- after review: who could not be told, team-only changes, reissue with no way to send ----
+
+
+class TestReviewFindings:
+    def test_people_who_cannot_be_told_are_named_not_claimed_as_told(self, committed, mailoutbox):
+        shift = f.shift()
+        reachable = accepted(shift, f.volunteer(first_name="Anna", last_name="Berg"))
+        quiet = accepted(shift, f.volunteer(first_name="Bo", last_name="Stille"))
+        type(quiet.volunteer).objects.filter(pk=quiet.volunteer_id).update(do_not_contact=True)
+        later = shift.starts_at + timedelta(hours=1)
+        with pytest.raises(services.PeopleAffected) as refused:
+            services.reschedule_shift(shift, later, shift.ends_at, by=None)
+        assert "No message can reach Bo Stille: please call them." in refused.value.message
+        mailoutbox.clear()
+        change = committed(
+            services.reschedule_shift, shift, later, shift.ends_at, by=None, confirm=True
+        )
+        assert [a.pk for a in change.notified] == [reachable.pk]
+        assert [a.pk for a in change.not_notified] == [quiet.pk]
+        assert [m.to for m in mailoutbox] == [[reachable.volunteer.email]]
+        updated = entry("staffing.update_shift")
+        assert updated.detail["notified"] == ["Anna Berg"]
+        assert updated.detail["not_notified"] == ["Bo Stille"]
+
+    def test_a_team_reservation_change_alone_tells_nobody(self, committed, mailoutbox):
+        team = f.team()
+        shift = f.shift(team=team)
+        member = f.volunteer()
+        member.teams.add(team)
+        accepted(shift, member)
+        mailoutbox.clear()
+        # Lifting the reservation changes nothing for the person on it: no
+        # confirmation needed, no message.
+        change = committed(services.update_shift, shift, by=None, team=None)
+        shift.refresh_from_db()
+        assert shift.team_id is None
+        assert change.notified == [] and mailoutbox == []
+
+    def test_reissue_is_refused_when_nothing_can_be_sent(self):
+        e = f.election()
+        v = f.volunteer(do_not_contact=True)
+        token = issue_link(v, e)
+        with pytest.raises(Refused) as refused:
+            services.reissue_link(v, e, by=None)
+        assert refused.value.code == "cannot_send"
+        assert resolve_link(token) is not None  # the old link still works
+        assert not AuditEntry.objects.filter(action="staffing.reissue_link").exists()

@@ -57,11 +57,17 @@ def create_volunteer(*, by: User | None, **fields: Any) -> Volunteer:
         volunteer.save(force_insert=True)
         for name, values in relations.items():
             getattr(volunteer, name).set(values)
+        # Which fields were given, not their values: an import of the whole
+        # register must not copy it into the audit log. Changes later are
+        # recorded old → new (who changed a phone number, from what).
+        given = audit.snapshot(volunteer, (*VOLUNTEER_FIELDS, *relations))
         audit.record(
             "volunteers.create_volunteer",
             volunteer,
             by=by,
-            changes=audit.created(volunteer, (*VOLUNTEER_FIELDS, *relations)),
+            detail={
+                "fields": sorted(k for k, v in given.items() if v not in (None, "", [], False))
+            },
         )
     return volunteer
 
@@ -105,8 +111,8 @@ def create_skill(*, by: User | None, name: str) -> Skill:
     return writes.create(Skill, "volunteers.create_skill", {"name": name}, ("name",), by=by)
 
 
-def update_skill(skill: Skill, *, by: User | None, name: str) -> Skill:
-    return writes.update(skill, "volunteers.update_skill", {"name": name}, ("name",), by=by)
+def update_skill(skill: Skill, *, by: User | None, **changes: Any) -> Skill:
+    return writes.update(skill, "volunteers.update_skill", changes, ("name",), by=by)
 
 
 def delete_skill(skill: Skill, *, by: User | None) -> None:
@@ -116,4 +122,6 @@ def delete_skill(skill: Skill, *, by: User | None) -> None:
 def delete_volunteer(volunteer: Volunteer, *, by: User | None) -> None:
     """Only someone who was never on a shift; anyone with history is kept (and
     later anonymised by retention), so that rosters and answers stay true."""
-    writes.delete(volunteer, "volunteers.delete_volunteer", VOLUNTEER_FIELDS, by=by)
+    writes.delete(
+        volunteer, "volunteers.delete_volunteer", VOLUNTEER_FIELDS, by=by, record_values=False
+    )

@@ -14,6 +14,8 @@ def drop_coordinate_permission(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
+        # Holders of the permission become coordinators before it goes.
+        ('accounts', '0003_coordinators_group_to_grants'),
         ('auth', '0012_alter_user_first_name_max_length'),
         ('elections', '0002_shift_team_and_constraints'),
         ('polling_stations', '0002_constraint_messages'),

@@ -13,6 +13,7 @@ from typing import Any
 from accounts import audit
 from accounts.models import ActorKind, AuditEntry, User
 from elections.models import Shift
+from staffing import rules
 from staffing.models import Assignment
 from volunteers.models import Volunteer
 
@@ -41,17 +42,19 @@ def lock_assignment(assignment_id: int) -> Assignment:
 
 def lock_seat(assignment: Assignment) -> tuple[Shift, Volunteer, Assignment]:
     """Lock an assignment with its shift and volunteer, in the lock order, as they
-    are in the database now (the caller's object may be stale: moved since)."""
-    for _attempt in range(3):
-        shift_id = Assignment.objects.values_list("shift_id", flat=True).get(pk=assignment.pk)
-        shift = lock_shift(shift_id)
-        volunteer = lock_volunteer(assignment.volunteer_id)
-        current = lock_assignment(assignment.pk)
-        if current.shift_id == shift.pk:
-            current.shift, current.volunteer = shift, volunteer
-            return shift, volunteer, current
-        # Moved between our read and our lock: lock the shift it is on now.
-    raise RuntimeError(f"assignment {assignment.pk} keeps moving")
+    are in the database now (the caller's object may be stale: moved since).
+
+    If it moves between our read and our lock, the caller is refused ("changed
+    meanwhile") rather than taking a second shift lock after the volunteer's,
+    which would break the lock order."""
+    shift_id = Assignment.objects.values_list("shift_id", flat=True).get(pk=assignment.pk)
+    shift = lock_shift(shift_id)
+    volunteer = lock_volunteer(assignment.volunteer_id)
+    current = lock_assignment(assignment.pk)
+    if current.shift_id != shift.pk:
+        raise rules.refusal("changed_meanwhile", volunteer)
+    current.shift, current.volunteer = shift, volunteer
+    return shift, volunteer, current
 
 
 def assignment_entry(

@@ -136,8 +136,11 @@ def expire_invitations(now: datetime | None = None) -> int:
     for election in Election.objects.filter(status=Election.Status.ACTIVE):
         cutoff = timezone.localtime(now) - timedelta(days=election.response_days)
         with transaction.atomic():
+            # skip_locked: a seat another service holds right now (an answer, a
+            # removal) is left for the next sweep; the sweep never waits, so it
+            # cannot deadlock with the services' shift → volunteer → seat order.
             due = list(
-                Assignment.objects.select_for_update(of=("self",))
+                Assignment.objects.select_for_update(of=("self",), skip_locked=True)
                 .filter(shift__election=election, status=Status.INVITED)
                 .filter(Q(invited_at__lt=cutoff) | Q(shift__starts_at__lte=now))
                 .select_related("shift", "volunteer")

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from elections.models import Shift
+from notifications.models import Message
 from staffing import messaging, rules
 from staffing.models import SEAT_HOLDING_STATUSES, Assignment
 from staffing.services._common import (
@@ -21,16 +22,27 @@ Status = Assignment.Status
 MOVABLE = (Status.INVITED, Status.ACCEPTED)
 
 
-def _take_off(assignment: Assignment, *, by: User | None, reason: str, action: str) -> None:
-    """Free the seat, cancel what has not gone out about it, tell the volunteer.
-    The caller holds the locks and has set assignment.shift/volunteer."""
+def _take_off(
+    assignment: Assignment, *, by: User | None, reason: str, action: str
+) -> Message | None:
+    """Free the seat, cancel what has not gone out about it, tell the volunteer
+    (returns the notice; None if they cannot be told). The caller holds the
+    locks and has set assignment.shift/volunteer."""
     before = {"status": assignment.status}
     assignment.status = Status.REMOVED
     assignment.save(update_fields=["status", "updated_at"])
     messaging.cancel_queued_about(assignment)
+    notice = None
     if assignment.shift.starts_at > timezone.now():
-        messaging.queue_removal_notice(assignment)
-    record_assignment(action, assignment, by=by, before=before, detail={"reason": reason})
+        notice = messaging.queue_removal_notice(assignment)
+    record_assignment(
+        action,
+        assignment,
+        by=by,
+        before=before,
+        detail={"reason": reason, "told": notice is not None},
+    )
+    return notice
 
 
 def remove(assignment: Assignment, *, by: User | None, reason: str = "") -> Assignment:

@@ -23,6 +23,7 @@ from django.utils.translation import ngettext
 from accounts import audit
 from accounts.models import User
 from elections.models import Election, Role, Shift
+from notifications.models import Message, subject_of
 from pollcrew.refusals import Refused
 from polling_stations.models import PollingStation
 from staffing import messaging, rules
@@ -51,6 +52,9 @@ class ShiftChange:
     shift: Shift
     removed: list[Assignment] = field(default_factory=list)
     notified: list[Assignment] = field(default_factory=list)
+    # Affected but not told (marked "do not contact", or the election is not
+    # active): the office has to call them.
+    not_notified: list[Assignment] = field(default_factory=list)
 
 
 def _names(assignments: list[Assignment]) -> list[str]:
@@ -58,17 +62,24 @@ def _names(assignments: list[Assignment]) -> list[str]:
 
 
 def _holders(shift: Shift) -> list[Assignment]:
-    """People holding a seat on the (locked) shift, volunteers locked too."""
-    holders = list(
-        shift.assignments.holding_seat().select_related("volunteer").order_by("volunteer_id")
+    """People holding a seat on the (locked) shift: their volunteer rows, then
+    their assignment rows locked (the lock order), read as they are now."""
+    ids = list(shift.assignments.holding_seat().values_list("pk", "volunteer_id"))
+    if not ids:
+        return []
+    list(
+        Volunteer.objects.select_for_update(no_key=True)
+        .filter(pk__in=sorted({vid for _pk, vid in ids}))
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
-    if holders:
-        list(
-            Volunteer.objects.select_for_update(no_key=True)
-            .filter(pk__in=[a.volunteer_id for a in holders])
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
+    holders = list(
+        Assignment.objects.select_for_update(of=("self",))
+        .filter(pk__in=[pk for pk, _vid in ids])
+        .holding_seat()  # still: an expiry may have come first
+        .select_related("volunteer")
+        .order_by("pk")
+    )
     for a in holders:
         a.shift = shift
     return holders
@@ -166,8 +177,8 @@ def update_shift(
         holders = _holders(current)
         losing = _losing_seats(holders, new.capacity)
         keeping = [a for a in holders if a not in losing]
-        told = bool(set(diff) & set(NOTICE_FIELDS)) or "team" in diff
-        if told:
+        told = bool(set(diff) & set(NOTICE_FIELDS))
+        if told or "team" in diff:
             problems = _rule_problems(new, current, keeping)
             if problems:
                 raise RuleViolation(
@@ -179,29 +190,46 @@ def update_shift(
             raise _affected(losing, keeping if told else [])
         new.save()
         for assignment in losing:
-            _take_off(assignment, by=by, reason="seats reduced", action="staffing.remove")
+            sent = _take_off(assignment, by=by, reason="seats reduced", action="staffing.remove")
+            (result.notified if sent else result.not_notified).append(assignment)
         result.removed = losing
         if told:
             for assignment in keeping:
                 assignment.shift = new
-                messaging.queue_change_notice(assignment, current)
+                sent = messaging.queue_change_notice(assignment, current)
+                (result.notified if sent else result.not_notified).append(assignment)
                 record_assignment(
                     "staffing.shift_changed",
                     assignment,
                     by=by,
                     before={},
-                    detail={"changes": diff},
+                    detail={"changes": diff, "told": sent is not None},
                 )
-            result.notified = keeping
         audit.record(
             "staffing.update_shift",
             new,
             by=by,
             election_id=new.election_id,
             changes=diff,
-            detail={"removed": _names(losing), "notified": _names(result.notified)},
+            detail={
+                "removed": _names(losing),
+                "notified": _names(result.notified),
+                "not_notified": _names(result.not_notified),
+            },
         )
     return result
+
+
+def _unreachable(assignments: list[Assignment]) -> str:
+    """A sentence naming those no message can reach, or ""."""
+    names = [
+        a.volunteer.full_name
+        for a in assignments
+        if not messaging.may_message(a.volunteer, a.shift.election)
+    ]
+    if not names:
+        return ""
+    return _("No message can reach %(names)s: please call them.") % {"names": ", ".join(names)}
 
 
 def _affected(losing: list[Assignment], told: list[Assignment]) -> PeopleAffected:
@@ -225,7 +253,10 @@ def _affected(losing: list[Assignment], told: list[Assignment]) -> PeopleAffecte
             % {"count": len(told), "names": ", ".join(_names(told))}
         )
     parts.append(_("Confirm to carry it out; everyone affected gets a message."))
-    return PeopleAffected("people_affected", " ".join(parts), names=_names(losing + told))
+    parts.append(_unreachable(losing + told))
+    return PeopleAffected(
+        "people_affected", " ".join(p for p in parts if p), names=_names(losing + told)
+    )
 
 
 def resize_shift(
@@ -262,21 +293,44 @@ def delete_shift(shift: Shift, *, by: User | None, confirm: bool = False) -> Shi
                     "delete it; they will be told they are no longer on it.",
                     len(holders),
                 )
-                % {"count": len(holders), "names": ", ".join(_names(holders))},
+                % {"count": len(holders), "names": ", ".join(_names(holders))}
+                + (" " + _unreachable(holders) if _unreachable(holders) else ""),
                 names=_names(holders),
             )
+        result = ShiftChange(shift=current, removed=holders)
         for assignment in holders:
-            _take_off(assignment, by=by, reason="shift deleted", action="staffing.remove")
+            sent = _take_off(assignment, by=by, reason="shift deleted", action="staffing.remove")
+            (result.notified if sent else result.not_notified).append(assignment)
         snapshot = audit.snapshot(current, SHIFT_FIELDS)
-        answered = Assignment.objects.filter(shift=current).count()
-        Assignment.objects.filter(shift=current).delete()
+        answers = dict(Assignment.objects.filter(shift=current).values_list("pk", "volunteer_id"))
+        _messages_follow_the_volunteer(answers)
+        Assignment.objects.filter(pk__in=list(answers)).delete()
         audit.record(
             "staffing.delete_shift",
             current,
             by=by,
             election_id=current.election_id,
             changes={name: [value, None] for name, value in snapshot.items()},
-            detail={"removed": _names(holders), "assignments_deleted": answered},
+            detail={
+                "removed": _names(holders),
+                "not_notified": _names(result.not_notified),
+                "assignments_deleted": len(answers),
+            },
         )
         current.delete()
-    return ShiftChange(shift=current, removed=holders)
+    return result
+
+
+def _messages_follow_the_volunteer(assignment_volunteers: dict[int, int]) -> None:
+    """Messages about assignments about to be deleted (the invitation, the
+    notice just queued) are re-pointed at the volunteer, so that their history
+    still finds them."""
+    assignment_type, _unused = subject_of(Assignment(pk=0))
+    volunteer_type, _unused = subject_of(Volunteer(pk=0))
+    by_volunteer: dict[int, list[int]] = {}
+    for assignment_id, volunteer_id in assignment_volunteers.items():
+        by_volunteer.setdefault(volunteer_id, []).append(assignment_id)
+    for volunteer_id, assignment_ids in by_volunteer.items():
+        Message.objects.filter(subject_type=assignment_type, subject_id__in=assignment_ids).update(
+            subject_type=volunteer_type, subject_id=volunteer_id
+        )

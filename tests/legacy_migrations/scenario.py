@@ -66,11 +66,21 @@ def build() -> dict:
     tz = timezone(timedelta(hours=1))
     day = date.today() + timedelta(days=60)
 
-    user = model("accounts", "User").objects.create(
-        email="koordinator@kommune.dk", password="!", is_active=True
-    )
+    User = model("accounts", "User")
+    user = User.objects.create(email="koordinator@kommune.dk", password="!", is_active=True)
+    # Coordinating was a permission: the demo's "Coordinators" group held it, and a
+    # municipality may have given it through a group of its own, or directly.
+    permission = model("auth", "Permission").objects.get(codename="coordinate_election")
     group = model("auth", "Group").objects.create(name="Coordinators")
+    group.permissions.add(permission)
     user.groups.add(group)
+    handmade = model("auth", "Group").objects.create(name="Koordinatorer")
+    handmade.permissions.add(permission)
+    by_group = User.objects.create(email="via-gruppe@kommune.dk", password="!")
+    by_group.groups.add(handmade)
+    direct = User.objects.create(email="direkte@kommune.dk", password="!", is_staff=True)
+    direct.user_permissions.add(permission)
+    User.objects.create(email="admin@kommune.dk", password="!", is_staff=True, is_superuser=True)
     area = model("polling_stations", "Area").objects.create(name="Nord")
     station = model("polling_stations", "PollingStation").objects.create(
         area=area, name="Nordskolen", address="Skolevej 1", postal_code="8000", city="Aarhus"
@@ -146,6 +156,8 @@ def build() -> dict:
     )
     return {
         "user": user.pk,
+        "coordinators": sorted([user.pk, by_group.pk, direct.pk]),
+        "direct": direct.pk,
         "election": election.pk,
         "shift": shift.pk,
         "volunteers": [p.pk for p in people],
@@ -155,13 +167,29 @@ def build() -> dict:
     }
 
 
+def schema_names(connection) -> dict[str, list]:
+    """What the staffing tables' constraints and indexes are called and hold."""
+    result = {}
+    with connection.cursor() as cursor:
+        for table in ("staffing_assignment", "staffing_personallink"):
+            found = connection.introspection.get_constraints(cursor, table)
+            result[table] = sorted(
+                [name, sorted(info["columns"]), bool(info["unique"]), bool(info["primary_key"])]
+                for name, info in found.items()
+            )
+            if connection.vendor == "postgresql":
+                cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
+                result[table].append(["sequence", cursor.fetchone()[0]])
+    return result
+
+
 def check() -> dict:
     _setup(legacy=False)
     from django.contrib.auth.models import Group
     from django.contrib.contenttypes.models import ContentType
     from django.db import connection
 
-    from accounts.models import AuditEntry, RoleGrant
+    from accounts.models import AuditEntry, RoleGrant, User
     from notifications.models import Message
     from staffing import services
     from staffing.links import resolve_link
@@ -192,9 +220,13 @@ def check() -> dict:
         "message_subjects": {
             str(m.pk): [m.subject_type, m.subject_id] for m in Message.objects.order_by("pk")
         },
-        "grants": list(RoleGrant.objects.values_list("user_id", "role")),
+        "grants": sorted(RoleGrant.objects.values_list("user_id", "role")),
         "grant_audited": AuditEntry.objects.filter(action="accounts.grant_role").count(),
         "group_left": Group.objects.filter(name="Coordinators").exists(),
+        "staff_flags": sorted(User.objects.filter(is_staff=True).values_list("email", flat=True)),
+        "staff_flag_audited": AuditEntry.objects.filter(
+            action="accounts.update_user", changes__is_staff=[True, False]
+        ).count(),
         "new_invitation_ids": [a.pk for a in result.invited],
         "accepted_after_upgrade": Assignment.objects.get(pk=invited.pk).status,
         "legacy_tables": sorted(t for t in tables if t.startswith("volunteers_a")),
@@ -203,6 +235,7 @@ def check() -> dict:
         in [c.name for c in connection.introspection.get_table_description(
             connection.cursor(), "notifications_message"
         )],
+        "schema": schema_names(connection),
         "content_types": sorted(
             ContentType.objects.filter(model__in=["assignment", "personallink"]).values_list(
                 "app_label", "model"
