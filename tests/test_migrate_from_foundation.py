@@ -88,6 +88,11 @@ def test_migrating_a_foundation_database_keeps_every_row(empty_database):
     # The link mailed before the upgrade still opens the volunteer's page.
     assert before["link"] in after["links"]
     assert after["link_resolves_to"] == before["volunteers"][1]
+    # Numbers stored with spaces are E.164 now (or at least without the spaces,
+    # where phonenumbers cannot make sense of them), and that is in the audit log.
+    spaced = before["spaced_phones"]
+    assert [after["phones"][pk] for pk in spaced] == ["+4520123456", "+4512345678"]
+    assert after["phones_audited"] == 2
     # Messages now point at the assignment they were about; the account email at nothing.
     for pk, key in before["messages"].items():
         if key.startswith("assignment:"):

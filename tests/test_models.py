@@ -136,14 +136,15 @@ def test_volunteer_channel_needs_its_address():
     )
 
 
-def test_volunteer_phone_is_stored_in_e164():
+@pytest.mark.parametrize("phone", ["20123456", "+45 20 12 34 56"])
+def test_volunteer_phone_is_stored_in_e164(phone):
     refused(
         "volunteer_phone_e164",
         lambda: Volunteer.objects.create(
             first_name="A",
             last_name="B",
             birth_date=date(1990, 1, 1),
-            phone="20123456",
+            phone=phone,
             preferred_channel="sms",
         ),
     )

@@ -117,8 +117,10 @@ class Volunteer(models.Model):
                     "an email address for email."
                 ),
             ),
+            # E.164 as stored by the services: "+", no spaces (a number with spaces
+            # once reached the SMS provider as typed).
             models.CheckConstraint(
-                condition=Q(phone="") | Q(phone__startswith="+"),
+                condition=Q(phone="") | (Q(phone__startswith="+") & ~Q(phone__contains=" ")),
                 name="volunteer_phone_e164",
                 violation_error_message=_(
                     "Write the mobile number in international format, e.g. +45 20 12 34 56."

@@ -114,6 +114,17 @@ def build() -> dict:
     ]
     for person in people:
         person.teams.add(team)
+    # The foundation stored numbers as typed, spaces and all.
+    spaced = [
+        Volunteer.objects.create(
+            first_name="Dorthe",
+            last_name="Mellemrum",
+            birth_date=date(1975, 1, 1),
+            phone=phone,
+            preferred_channel="sms",
+        )
+        for phone in ("+45 20 12 34 56", "+45 12 34 56 78")
+    ]
     Assignment = model("volunteers", "Assignment")
     now = datetime.now(tz)
     assignments = [
@@ -161,6 +172,7 @@ def build() -> dict:
         "election": election.pk,
         "shift": shift.pk,
         "volunteers": [p.pk for p in people],
+        "spaced_phones": {str(v.pk): v.phone for v in spaced},
         "assignments": {str(a.pk): [a.status, a.volunteer_id, a.reason] for a in assignments},
         "link": link.pk,
         "messages": {str(m.pk): m.idempotency_key for m in [*messages, account_mail]},
@@ -217,6 +229,8 @@ def check() -> dict:
         },
         "links": list(PersonalLink.objects.values_list("pk", flat=True)),
         "link_resolves_to": link.volunteer_id if link else None,
+        "phones": {str(v.pk): v.phone for v in Volunteer.objects.all()},
+        "phones_audited": AuditEntry.objects.filter(action="volunteers.normalise_phone").count(),
         "message_subjects": {
             str(m.pk): [m.subject_type, m.subject_id] for m in Message.objects.order_by("pk")
         },
