@@ -10,6 +10,7 @@ from accounts.forms import StaffUserChangeForm, StaffUserCreationForm
 from accounts.models import AuditEntry, RoleGrant, User
 from notifications.admin import MessageAdmin
 from notifications.models import Message
+from pollcrew.service_admin import ReadOnlyAdmin
 
 
 class RoleGrantInline(admin.TabularInline):
@@ -86,7 +87,7 @@ class StaffUserAdmin(UserAdmin):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdmin):
     """Read-only: entries are never changed or deleted (retention does that)."""
 
     list_display = ["at", "actor_kind", "actor_label", "action", "object_type", "object_repr"]
@@ -96,15 +97,6 @@ class AuditEntryAdmin(admin.ModelAdmin):
     search_fields = ["actor_label", "object_repr", "action"]
     show_full_result_count = False
     list_select_related = ["actor"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class AuditedMessageAdmin(AuditedReadsAdmin, MessageAdmin):

@@ -3,10 +3,14 @@ from django.utils.translation import gettext_lazy as _
 
 from notifications.models import Message
 from pollcrew.redaction import redact
+from pollcrew.service_admin import ReadOnlyAdmin
 
 
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(ReadOnlyAdmin):
+    """The record of what was sent: a queued message is cancelled by the services
+    that queued it, never deleted here."""
+
     list_display = [
         "created_at",
         "channel",
@@ -35,14 +39,3 @@ class MessageAdmin(admin.ModelAdmin):
     @admin.display(description=_("HTML body"))
     def body_html_redacted(self, obj: Message) -> str:
         return redact(obj.body_html)
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        # A queued message is cancelled by the services that queued it; the outbox
-        # is the record of what was sent.
-        return False

@@ -148,3 +148,18 @@ class ServiceAdmin(admin.ModelAdmin):
         except Refused as refusal:
             messages.error(request, refusal.message)
             return HttpResponseRedirect(request.get_full_path())
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Shown, never written through the admin: the services write these rows
+    (assignments, personal links), or nobody does (the outbox, the audit log).
+    Actions that call services may still be offered."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -11,7 +11,7 @@ from django.utils.translation import ngettext
 from accounts.admin_reads import AuditedReadsAdmin
 from elections.models import Shift
 from pollcrew.refusals import Refused
-from pollcrew.service_admin import ServiceAdmin
+from pollcrew.service_admin import ReadOnlyAdmin, ServiceAdmin
 from staffing import services
 from staffing.fill import fill_of, with_fill
 from staffing.models import Assignment, PersonalLink
@@ -109,7 +109,7 @@ def remove_people(model_admin, request, queryset):
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(AuditedReadsAdmin, admin.ModelAdmin):
+class AssignmentAdmin(AuditedReadsAdmin, ReadOnlyAdmin):
     read_action = "read.assignment"
     list_display = ["volunteer", "shift", "status", "invited_at", "responded_at"]
     list_filter = ["status", "shift__election", "shift__role", "shift__station__area"]
@@ -122,18 +122,9 @@ class AssignmentAdmin(AuditedReadsAdmin, admin.ModelAdmin):
         "shift__station__name",
     ]
     date_hierarchy = "invited_at"
-    actions = [remove_people]
-
     # Assignments change only through the services (capacity, overlap, age,
-    # notices, audit): the admin shows them and offers the actions above.
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+    # notices, audit): the admin shows them and offers this action.
+    actions = [remove_people]
 
 
 @admin.action(description=_("Revoke (the link stops working at once)"))
@@ -144,7 +135,7 @@ def revoke_links(model_admin, request, queryset):
 
 
 @admin.register(PersonalLink)
-class PersonalLinkAdmin(admin.ModelAdmin):
+class PersonalLinkAdmin(ReadOnlyAdmin):
     list_display = [
         "volunteer",
         "election",
@@ -158,15 +149,6 @@ class PersonalLinkAdmin(admin.ModelAdmin):
     search_fields = ["volunteer__first_name", "volunteer__last_name", "volunteer__email"]
     fields = ["volunteer", "election", "created_at", "expires_at", "revoked_at", "last_used_at"]
     actions = [revoke_links]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class AssignmentInline(admin.TabularInline):

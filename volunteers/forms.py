@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from pollcrew.phones import normalize_mobile
 from volunteers.models import Volunteer
+from volunteers.services import VOLUNTEER_FIELDS, VOLUNTEER_M2M
 
 
 class MobilePhoneField(forms.CharField):
@@ -28,20 +29,4 @@ class VolunteerForm(forms.ModelForm):
 
     class Meta:
         model = Volunteer
-        fields = [
-            "first_name",
-            "last_name",
-            "birth_date",
-            "email",
-            "phone",
-            "preferred_channel",
-            "language",
-            "do_not_contact",
-            "address",
-            "postal_code",
-            "city",
-            "teams",
-            "skills",
-            "diet",
-            "notes",
-        ]
+        fields = [*VOLUNTEER_FIELDS, *VOLUNTEER_M2M]
