@@ -46,9 +46,13 @@ class BaseSmsBackend(ABC):
 
 
 class ConsoleBackend(BaseSmsBackend):
+    """Prints instead of sending: for development only (production refuses it)."""
+
     def send(self, to: str, body: str, *, status_callback: str = "") -> str:
         provider_id = f"console-{uuid.uuid4().hex[:16]}"
-        sys.stdout.write(f"--- SMS to {to} ({provider_id}) ---\n{body}\n---\n")
+        sys.stdout.write(
+            f"--- SMS to {to} ({provider_id}) · DEVELOPMENT ONLY, NOT SENT ---\n{body}\n---\n"
+        )
         sys.stdout.flush()
         return provider_id
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from notifications.channels import DeliveryError, deliver
 from notifications.models import Message
-from pollcrew.redaction import redacted_fields
+from pollcrew.redaction import redacted_fields, scrub
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,9 @@ def backoff(attempts: int) -> timedelta:
 
 def _after_failure(task: Task, message: Message, exc: Exception, *, transient: bool) -> str:
     """Fail for good, or put the message back in the queue with a backoff."""
-    error = str(exc)[:2000] or type(exc).__name__
+    # Stored and logged scrubbed: provider errors quote the number ("Invalid 'To'
+    # Phone Number: +4512…") and the body's link.
+    error = scrub(str(exc))[:2000] or type(exc).__name__
     if not transient or message.attempts >= MAX_ATTEMPTS:
         Message.objects.filter(pk=message.pk).update(
             status=Status.FAILED,
@@ -122,9 +124,14 @@ def requeue_interrupted() -> int:
     cutoff = timezone.now() - settings.OUTBOX_REDISPATCH_AFTER
     stale = Message.objects.filter(status=Status.SENDING, claimed_at__lt=cutoff)
     note = "Interrupted while sending; "
-    failed = stale.filter(attempts__gte=MAX_ATTEMPTS).update(
-        status=Status.FAILED, last_error=note + "no attempts left"
-    )
+    failed = 0
+    for message in stale.filter(attempts__gte=MAX_ATTEMPTS).only("pk", "body", "body_html"):
+        # Failed for good: the stored copy keeps no live link.
+        failed += Message.objects.filter(pk=message.pk, status=Status.SENDING).update(
+            status=Status.FAILED,
+            last_error=note + "no attempts left",
+            **redacted_fields(message.body, message.body_html),
+        )
     requeued = stale.update(
         status=Status.QUEUED, dispatched_at=None, last_error=note + "sending again"
     )

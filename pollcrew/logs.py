@@ -1,18 +1,24 @@
-"""Secrets in URLs (personal-link tokens, password reset keys) must not end up in
-logs: Django logs the path of every 4xx/5xx response ("Not Found: /v/<token>/…"),
-runserver every request. The patterns are the outbox's (MESSAGE_SECRET_PATTERNS)."""
+"""Log lines never carry personal data or secrets: personal-link tokens and
+password-reset keys are cut out of every line (Django logs the path of every
+4xx/5xx response, "Not Found: /v/<token>/…", runserver every request), and
+phone numbers and email addresses are masked ("+45 •• •• •• 78",
+"s•••@example.org"). The filter sits on every handler, Django's included."""
 
 from __future__ import annotations
 
 import logging
 
-from pollcrew.redaction import redact
+from pollcrew.redaction import scrub
 
 
-class RedactTokens(logging.Filter):
+class RedactPersonalData(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        cleaned = redact(message)
+        cleaned = scrub(message)
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = scrub(record.exc_text)
         if cleaned != message:
             record.msg = cleaned
             record.args = ()

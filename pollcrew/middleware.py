@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 
 
@@ -34,3 +35,19 @@ class RejectNulBytes:
                 if "\x00" in key or any("\x00" in value for value in values):
                     return True
         return False
+
+
+class NoStoreWhenSignedIn:
+    """Every page a signed-in staff user gets (lists of people, contact data, the
+    admin, downloads) says ``Cache-Control: no-store, private``: no shared cache
+    keeps it, and the browser does not put it in its disk cache or history."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            patch_cache_control(response, no_store=True, private=True)
+        return response

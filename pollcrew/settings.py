@@ -7,6 +7,7 @@ hosts and a database URL, and turns on the secure-cookie/HSTS settings that
 """
 
 import os
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -23,35 +24,20 @@ if (BASE_DIR / ".env").exists():
 DJANGO_ENV = env.str("DJANGO_ENV", default="development")
 PRODUCTION = DJANGO_ENV == "production"
 
+DEBUG = env.bool("DEBUG", default=not PRODUCTION)
+
 if PRODUCTION:
-    # Without these a production site would print messages (with live links) to
-    # stdout, send links pointing at localhost, or never retry a failed send.
-    required = (
-        "SECRET_KEY",
-        "ALLOWED_HOSTS",
-        "DATABASE_URL",
-        "SITE_URL",
-        "EMAIL_URL",
-        "CELERY_BROKER_URL",
-    )
-    missing = [name for name in required if not env.str(name, default="")]
-    sms_configured = env.str("SMS_BACKEND", default="") or (
-        env.str("TWILIO_ACCOUNT_SID", default="")
-        and env.str("TWILIO_AUTH_TOKEN", default="")
-        and (
-            env.str("TWILIO_FROM", default="")
-            or env.str("TWILIO_MESSAGING_SERVICE_SID", default="")
-        )
-    )
-    if not sms_configured:
-        missing.append("TWILIO_ACCOUNT_SID/TWILIO_AUTH_TOKEN/TWILIO_FROM (or SMS_BACKEND)")
-    if missing:
+    from pollcrew.production import problems
+
+    _problems = problems(env, DEBUG)
+    if _problems and not env.bool("POLLCREW_ALLOW_UNSAFE_PRODUCTION", default=False):
         raise ImproperlyConfigured(
-            "DJANGO_ENV=production needs these environment variables: " + ", ".join(missing)
+            "DJANGO_ENV=production refuses to start:\n  " + "\n  ".join(_problems)
         )
+    for _problem in _problems:  # deliberately unsafe (a local production-like test)
+        sys.stderr.write(f"UNSAFE PRODUCTION (POLLCREW_ALLOW_UNSAFE_PRODUCTION): {_problem}\n")
 
 SECRET_KEY = env.str("SECRET_KEY", default="django-insecure-development-only-do-not-deploy")
-DEBUG = env.bool("DEBUG", default=not PRODUCTION)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # The public address of this site, used in links sent to volunteers and to
@@ -94,6 +80,7 @@ MIDDLEWARE = [
     "pollcrew.middleware.RejectNulBytes",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "pollcrew.middleware.NoStoreWhenSignedIn",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -170,6 +157,9 @@ ACCOUNT_LOGIN_BY_CODE_ENABLED = False
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = True
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
+# The password-reset form never emails an address that has no account (an
+# "unknown account" email would go to anyone whose address is typed in).
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "staffing:elections"
 ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
@@ -201,6 +191,9 @@ STORAGES = {
 # EMAIL_URL: consolemail:// (default), smtp://user:pass@host:25, smtp+tls://…:587,
 # smtp+ssl://…:465. See django-environ's email_url.
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+if EMAIL_CONFIG["EMAIL_BACKEND"] == "django.core.mail.backends.console.EmailBackend":
+    # The same, saying on every message that it was printed, not sent.
+    EMAIL_CONFIG["EMAIL_BACKEND"] = "notifications.email.ConsoleEmailBackend"
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Pollcrew <valg@pollcrew.invalid>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
@@ -285,25 +278,31 @@ if PRODUCTION:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
 
+# Every handler scrubs what it writes (pollcrew.logs): link tokens are cut out,
+# phone numbers and email addresses masked. Django's own loggers are routed to
+# the same handler (their default one, and mail_admins, would not scrub), and
+# Celery workers keep this configuration instead of installing their own.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    # Personal-link tokens are cut out of every log line (request paths).
-    "filters": {"redact_tokens": {"()": "pollcrew.logs.RedactTokens"}},
+    "filters": {"scrub": {"()": "pollcrew.logs.RedactPersonalData"}},
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "plain",
-            "filters": ["redact_tokens"],
+            "filters": ["scrub"],
         }
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.db.backends": {"level": "WARNING"},
+        "celery": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "weasyprint": {"level": "WARNING"},
         "twilio.http_client": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
     },
 }
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False

@@ -4,6 +4,9 @@ impossible dates, link housekeeping."""
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
+import sys
 from datetime import timedelta
 
 import pytest
@@ -13,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from notifications.models import Message
-from pollcrew.logs import RedactTokens
+from pollcrew.logs import RedactPersonalData
 from pollcrew.redaction import redact
 from staffing import services
 from staffing.links import issue_link, purge_expired
@@ -68,11 +71,59 @@ def test_log_lines_never_carry_a_token():
         ("/v/AbCdEf0123456789_-AbCdEf0123456789/a/3/accept/",),
         None,
     )
-    RedactTokens().filter(record)
+    RedactPersonalData().filter(record)
     assert record.getMessage() == "Not Found: /v/[redacted]/a/3/accept/"
     handlers = settings.LOGGING["handlers"]
-    assert all("redact_tokens" in h.get("filters", []) for h in handlers.values())
-    assert settings.LOGGING["loggers"]["django.server"]["handlers"] == ["console"]
+    assert all("scrub" in h.get("filters", []) for h in handlers.values())
+    for name in ("django", "django.server", "celery"):
+        assert settings.LOGGING["loggers"][name]["handlers"] == ["console"], name
+    assert settings.CELERY_WORKER_HIJACK_ROOT_LOGGER is False
+
+
+LEAKY = """
+import logging, os, django
+os.environ["DJANGO_SETTINGS_MODULE"] = "pollcrew.settings"
+django.setup()
+request = logging.getLogger("django.request")
+request.warning("Not Found: %s", "/v/AbCdEf0123456789_-AbCdEf0123456789/")
+logging.getLogger("django.security").error("Bad input from karen.jensen@example.org")
+logging.getLogger("celery.app.trace").error("Unable to create record: Invalid To +4512345678")
+logging.getLogger("notifications.tasks").warning("SMS to +45 20 12 34 56 failed")
+try:
+    raise ValueError("Invalid 'To' Phone Number: +4520123456 for bo@example.dk")
+except ValueError:
+    request.exception("Internal Server Error: /v/XyZ0123456789XyZ0123456789/")
+"""
+
+
+@pytest.mark.parametrize("debug", ["true", "false"])
+def test_djangos_own_loggers_redact_and_mask(debug):
+    """Through the configuration a server runs with (Django's loggers, Celery's,
+    a traceback), with DEBUG on and off: no token, no number, no address."""
+    env = {**os.environ, "DEBUG": debug, "LOG_LEVEL": "INFO"}
+    done = subprocess.run(
+        [sys.executable, "-c", LEAKY],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    logged = done.stderr + done.stdout
+    for secret in (
+        "AbCdEf0123456789_-AbCdEf0123456789",
+        "XyZ0123456789XyZ0123456789",
+        "karen.jensen@",
+        "bo@example.dk",
+        "+4512345678",
+        "+4520123456",
+        "20 12 34 56",
+    ):
+        assert secret not in logged, (secret, logged)
+    for shown in ("/v/[redacted]/", "k•••@example.org", "+45 •• •• •• 78", "+45 •• •• •• 56"):
+        assert shown in logged, (shown, logged)
+    assert "Traceback" in logged  # the error is still there to read
 
 
 def test_sent_messages_keep_no_live_link(committed, mailoutbox):
@@ -167,6 +218,38 @@ def test_staff_password_reset_goes_through_the_outbox(client, mailoutbox, commit
     assert redact(email.body) == message.body
 
 
+def test_password_reset_never_emails_an_unknown_address(client, mailoutbox, committed):
+    """No "you have no account" email to whoever's address is typed in: the page
+    looks the same, nothing is sent or queued."""
+    response = committed(
+        client.post, reverse("account_reset_password"), {"email": "fremmed@example.org"}
+    )
+    assert response.status_code == 302
+    assert mailoutbox == []
+    assert not Message.objects.exists()
+
+
+def test_staff_pages_are_not_stored_by_caches(client):
+    """Every page a signed-in staff user gets is no-store (lists of people, the
+    admin); the public sign-in page is not affected."""
+    user = f.user("koordinator@kommune.dk", coordinator=True)
+    e = f.election()
+    shift = f.shift(e)
+    client.force_login(user)
+    for url in (
+        reverse("staffing:elections"),
+        reverse("staffing:board", args=[e.pk]),
+        reverse("staffing:station", args=[e.pk, shift.station_id]),
+        reverse("staffing:invite", args=[e.pk, shift.pk]),
+    ):
+        cache_control = client.get(url)["Cache-Control"]
+        assert "no-store" in cache_control and "private" in cache_control, url
+    admin = f.user("admin@kommune.dk", is_superuser=True, is_staff=True)
+    client.force_login(admin)
+    assert "no-store" in client.get(reverse("admin:index"))["Cache-Control"]
+    assert "no-store" in client.get(reverse("administration:audit"))["Cache-Control"]
+
+
 def test_log_lines_never_carry_a_reset_key():
     record = logging.LogRecord(
         "django.server",
@@ -177,5 +260,5 @@ def test_log_lines_never_carry_a_reset_key():
         ("/accounts/password/reset/key/3-cb7x-a1b2c3/",),
         None,
     )
-    RedactTokens().filter(record)
+    RedactPersonalData().filter(record)
     assert record.getMessage() == '"GET /accounts/password/reset/key/[redacted]/ HTTP/1.1" 200'

@@ -58,13 +58,52 @@ def test_production_refuses_to_start_without(missing):
     env = {k: v for k, v in GOOD.items() if k != missing}
     result = manage("check", env=env)
     assert result.returncode != 0
-    assert "DJANGO_ENV=production needs these environment variables" in result.stderr
+    assert "DJANGO_ENV=production refuses to start" in result.stderr
     assert missing in result.stderr
+
+
+# Each development setting is refused, with a line that says what to set.
+UNSAFE = [
+    ({"SECRET_KEY": "django-insecure-development-only-do-not-deploy"}, "SECRET_KEY is a"),
+    ({"SECRET_KEY": "kort-men-hemmelig-1234"}, "SECRET_KEY is a development or short key"),
+    ({"DEBUG": "true"}, "DEBUG is on: set DEBUG=false"),
+    ({"ALLOWED_HOSTS": "*"}, "ALLOWED_HOSTS allows any host"),
+    ({"ALLOWED_HOSTS": "valg.kommune.dk,*"}, "ALLOWED_HOSTS allows any host"),
+    ({"EMAIL_URL": "consolemail://"}, "EMAIL_URL is a development backend"),
+    ({"EMAIL_URL": "filemail:///tmp/mails"}, "EMAIL_URL is a development backend"),
+    ({"EMAIL_URL": "memorymail://"}, "EMAIL_URL is a development backend"),
+    ({"CELERY_BROKER_URL": "memory://"}, "CELERY_BROKER_URL is in-process"),
+    ({"SMS_BACKEND": "notifications.sms.ConsoleBackend"}, "SMS_BACKEND is ConsoleBackend"),
+    ({"SITE_URL": "http://valg.kommune.dk"}, "SITE_URL is not https on a public host"),
+    ({"SITE_URL": "https://localhost"}, "SITE_URL is not https on a public host"),
+    ({"SITE_URL": "https://127.0.0.1:8000"}, "SITE_URL is not https on a public host"),
+    ({"SITE_URL": "https://10.0.0.5"}, "SITE_URL is not https on a public host"),
+]
+
+
+@pytest.mark.parametrize(("bad", "line"), UNSAFE, ids=[next(iter(b)) for b, _ in UNSAFE])
+def test_production_refuses_a_development_setting(bad, line):
+    result = manage("check", env={**GOOD, **bad})
+    assert result.returncode != 0
+    assert "DJANGO_ENV=production refuses to start" in result.stderr
+    assert line in result.stderr
+
+
+def test_all_problems_are_listed_at_once():
+    result = manage("check", env={**GOOD, "DEBUG": "true", "EMAIL_URL": "consolemail://"})
+    assert "DEBUG is on" in result.stderr and "EMAIL_URL is a development" in result.stderr
+
+
+def test_the_escape_hatch_warns_instead_of_refusing():
+    env = {**GOOD, "SITE_URL": "http://127.0.0.1:8000", "POLLCREW_ALLOW_UNSAFE_PRODUCTION": "true"}
+    result = manage("check", env=env)
+    assert result.returncode == 0, result.stderr
+    assert "UNSAFE PRODUCTION (POLLCREW_ALLOW_UNSAFE_PRODUCTION): SITE_URL" in result.stderr
 
 
 def test_production_may_choose_another_sms_backend():
     env = {k: v for k, v in GOOD.items() if not k.startswith("TWILIO_")}
-    result = manage("check", env={**env, "SMS_BACKEND": "notifications.sms.ConsoleBackend"})
+    result = manage("check", env={**env, "SMS_BACKEND": "kommune.sms.GatewayBackend"})
     assert result.returncode == 0, result.stderr
 
 

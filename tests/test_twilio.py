@@ -104,7 +104,8 @@ def test_invalid_number_fails_at_once(fake_twilio, invite_sms, problem_details):
     assert message.status == Status.FAILED
     assert message.attempts == 1
     assert "21211" in message.last_error
-    assert PHONE in message.last_error
+    assert PHONE not in message.last_error  # stored masked
+    assert "+45 •• •• •• " in message.last_error
     assert fake_twilio.received == []
     # Nothing comes back for another try.
     make_due(message)
