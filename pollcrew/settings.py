@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -53,6 +54,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    "csp",
     "allauth",
     "allauth.account",
     "pollcrew",
@@ -73,6 +75,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -104,6 +107,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "pollcrew.context_processors.site",
                 "accounts.context_processors.staff_scope",
+                "csp.context_processors.nonce",
             ],
         },
     },
@@ -264,6 +268,23 @@ MESSAGE_SECRET_PATTERNS = [
 ELECTION_OFFICE_CONTACT = env.str("ELECTION_OFFICE_CONTACT", default="")
 
 # --- Security -------------------------------------------------------------------
+# A strict Content-Security-Policy on every page (ours, allauth's, the Django
+# admin's): scripts and styles from this site only, inline ones only with the
+# request's nonce; nothing may frame the site, forms post only here, no <base>.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF, *env.list("CSP_FORM_ACTION", default=[])],
+        "base-uri": [NONE],
+    }
+}
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"

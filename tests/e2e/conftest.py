@@ -39,8 +39,27 @@ def browser_type_launch_args(browser_type_launch_args):
     }
 
 
+@pytest.fixture(autouse=True)
+def csp_violations():
+    """Every page the browser tests open is watched: a Content-Security-Policy
+    violation in the console (an inline style or script, a blocked resource)
+    fails the test."""
+    seen: list[str] = []
+    yield seen
+    assert not seen, "CSP violations:\n" + "\n".join(seen)
+
+
+def watch(page: Page, seen: list[str]) -> Page:
+    def on_console(message) -> None:
+        if "Content Security Policy" in message.text:
+            seen.append(f"{page.url}: {message.text}")
+
+    page.on("console", on_console)
+    return page
+
+
 @pytest.fixture
-def phone(browser, live_server):
+def phone(browser, live_server, csp_violations):
     """A phone-sized, touch browser context against the live server."""
     context = browser.new_context(
         viewport={"width": 390, "height": 844},
@@ -50,17 +69,17 @@ def phone(browser, live_server):
         locale="en-GB",
         base_url=live_server.url,
     )
-    page = context.new_page()
+    page = watch(context.new_page(), csp_violations)
     yield page
     context.close()
 
 
 @pytest.fixture
-def desktop(browser, live_server):
+def desktop(browser, live_server, csp_violations):
     context = browser.new_context(
         viewport={"width": 1280, "height": 900}, locale="en-GB", base_url=live_server.url
     )
-    page = context.new_page()
+    page = watch(context.new_page(), csp_violations)
     yield page
     context.close()
 
@@ -78,14 +97,14 @@ def screenshot():
 
 
 @pytest.fixture
-def open_page(browser: Browser, live_server) -> Iterator[Callable[..., Page]]:
+def open_page(browser: Browser, live_server, csp_violations) -> Iterator[Callable[..., Page]]:
     """``open_page(PHONE, "da-DK")``: a fresh context (own cookies, own language)."""
     contexts = []
 
     def open_(device: dict, locale: str) -> Page:
         context = browser.new_context(**device, locale=locale, base_url=live_server.url)
         contexts.append(context)
-        return context.new_page()
+        return watch(context.new_page(), csp_violations)
 
     yield open_
     for context in contexts:
