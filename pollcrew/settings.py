@@ -246,7 +246,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.purge_audit_log",
         "schedule": timedelta(hours=24),
     },
+    "apply-retention": {
+        "task": "staffing.tasks.apply_retention",
+        "schedule": timedelta(hours=24),
+    },
 }
+
+# --- Retention (personal data an election no longer needs) ----------------------
+# Days after an election is closed before its decline reasons, message bodies and
+# recipients and personal links go; months without activity before a volunteer
+# with no seat in any open election is removed (counts are kept for statistics).
+RETENTION_DAYS_AFTER_CLOSE = env.int("RETENTION_DAYS_AFTER_CLOSE", default=90)
+RETENTION_INACTIVE_MONTHS = env.int("RETENTION_INACTIVE_MONTHS", default=24)
 
 # --- Pollcrew -------------------------------------------------------------------
 # How long a volunteer's personal link keeps working after election day.
@@ -327,3 +338,9 @@ LOGGING = {
     },
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# --- Sign-in: multi-factor and single sign-on (each in its own module) ------------
+from pollcrew import settings_mfa, settings_sso  # noqa: E402
+
+settings_mfa.apply(globals(), env)
+settings_sso.apply(globals(), env)

@@ -11,3 +11,9 @@ def expire_invitations() -> int:
 @shared_task(acks_late=True)
 def purge_expired_links() -> int:
     return services.purge_expired_links()
+
+
+@shared_task(acks_late=True)
+def apply_retention() -> dict:
+    """Placeholder until retention lands: does nothing."""
+    return {}
