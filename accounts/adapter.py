@@ -9,6 +9,8 @@ from django.http import HttpRequest
 from django.utils.html import strip_tags
 from django.utils.translation import get_language
 
+from accounts import devices, limits
+from accounts.models import User
 from notifications.services import queue_prepared_email
 
 
@@ -37,10 +39,35 @@ class OutboxEmail(EmailMultiAlternatives):
 
 class StaffAccountAdapter(DefaultAccountAdapter):
     """Staff accounts are created by a municipality admin, never by sign-up, and
-    their account emails go through the outbox like every other message."""
+    their account emails go through the outbox like every other message.
+
+    Failed sign-ins are limited by accounts.limits (shared cache, three windows,
+    a known browser exempt from the account-wide one) instead of allauth's
+    "login_failed" limit, which counts every attempt against the account and so
+    lets anyone lock its owner out."""
 
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         return False
+
+    @staticmethod
+    def _login(credentials: dict[str, Any]) -> str:
+        return str(credentials.get("email") or credentials.get("username") or "")
+
+    def pre_authenticate(self, request: HttpRequest, **credentials: Any) -> None:
+        login = self._login(credentials)
+        user = User.objects.filter(email__iexact=login.strip()).first() if login else None
+        known = user is not None and devices.is_known(user, request)
+        if limits.blocked(request, login, known_device=known):
+            raise self.validation_error("too_many_login_attempts")
+
+    def authenticate(self, request: HttpRequest, **credentials: Any):
+        user = super().authenticate(request, **credentials)
+        if user is not None:
+            limits.record_success(request, self._login(credentials))
+        return user
+
+    def authentication_failed(self, request: HttpRequest, **credentials: Any) -> None:
+        limits.record_failure(request, self._login(credentials))
 
     def render_mail(
         self,

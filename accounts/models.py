@@ -6,6 +6,7 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -44,6 +45,10 @@ class User(AbstractUser):
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
 
+    # Part of the session hash: changing it signs the user out everywhere
+    # (accounts.services.sign_out_everywhere) without touching the password.
+    session_salt = models.CharField(max_length=32, blank=True, default="", editable=False)
+
     objects = StaffUserManager()  # type: ignore[misc]
 
     class Meta:
@@ -57,6 +62,14 @@ class User(AbstractUser):
     def save(self, *args, **kwargs) -> None:
         self.email = (self.email or "").strip().lower()
         super().save(*args, **kwargs)
+
+    def _get_session_auth_hash(self, secret=None) -> str:
+        """Django's session hash, with the session salt in it (empty: the same
+        hash as Django's, so sessions survive the upgrade)."""
+        key_salt = "django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash"
+        return salted_hmac(
+            key_salt, self.password + self.session_salt, secret=secret, algorithm="sha256"
+        ).hexdigest()
 
 
 class StaffRole(models.TextChoices):
@@ -251,3 +264,34 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AuditLogIsAppendOnly("Audit entries cannot be deleted (retention does that).")
+
+
+class KnownDevice(models.Model):
+    """A browser a staff user has signed in from before (a random id in a
+    long-lived cookie; only its hash is kept). A sign-in from a browser not known
+    for the user is emailed to them; a known browser passes the account-wide
+    sign-in limit, so that guessing an account's password elsewhere cannot lock
+    its owner out."""
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="devices", verbose_name=_("staff user")
+    )
+    device_hash = models.CharField(_("device"), max_length=64)
+    user_agent = models.CharField(_("browser"), max_length=200, blank=True)
+    first_seen = models.DateTimeField(_("first sign-in"), default=timezone.now)
+    last_seen = models.DateTimeField(_("last sign-in"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("known browser")
+        verbose_name_plural = _("known browsers")
+        ordering = ["-last_seen"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "device_hash"],
+                name="knowndevice_unique_user_device",
+                violation_error_message=_("This browser is known for this user already."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.user_agent[:40]}"

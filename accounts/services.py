@@ -3,6 +3,7 @@ as ``by`` and leaves an audit entry in the same transaction."""
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable
 
 from django.db import transaction
@@ -241,4 +242,15 @@ def set_active(user: User, active: bool, *, by: User | None) -> User:
         audit.record(
             "accounts.set_active", user, by=by, changes={"is_active": [not active, active]}
         )
+    return user
+
+
+def sign_out_everywhere(user: User, *, by: User | None) -> User:
+    """End every session of the user, on every browser (theirs, or an admin's
+    decision): the session hash changes, so each session fails its next check."""
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        user.session_salt = secrets.token_hex(16)
+        user.save(update_fields=["session_salt"])
+        audit.record("accounts.sign_out_everywhere", user, by=by)
     return user

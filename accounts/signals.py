@@ -8,7 +8,7 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.dispatch import receiver
 from django.http import HttpRequest
 
-from accounts import audit
+from accounts import audit, devices, notices, sessions
 from accounts.models import ActorKind, User
 
 
@@ -18,7 +18,15 @@ def _ip(request: HttpRequest | None) -> str | None:
 
 @receiver(user_logged_in, dispatch_uid="audit_login")
 def _logged_in(sender: Any, request: HttpRequest | None, user: User, **kwargs: Any) -> None:
-    audit.record("auth.login", user, by=user, ip=_ip(request))
+    new_browser = False
+    if request is not None and hasattr(request, "session"):
+        sessions.mark_active(request.session)
+    if request is not None:
+        had_devices = user.devices.exists()
+        new_browser = devices.remember(user, request)
+        if new_browser and had_devices:
+            notices.queue_new_sign_in(user, request)
+    audit.record("auth.login", user, by=user, ip=_ip(request), detail={"new_browser": new_browser})
 
 
 @receiver(user_logged_out, dispatch_uid="audit_logout")

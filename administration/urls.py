@@ -9,6 +9,11 @@ urlpatterns = [
     path("staff/<int:user_id>/", views.staff_user, name="staff_user"),
     path("staff/<int:user_id>/revoke/<str:role>/", views.staff_revoke, name="staff_revoke"),
     path("staff/<int:user_id>/active/", views.staff_set_active, name="staff_set_active"),
+    path(
+        "staff/<int:user_id>/sign-out-everywhere/",
+        views.staff_sign_out_everywhere,
+        name="staff_sign_out_everywhere",
+    ),
     path("audit/", views.audit_log, name="audit"),
     path("audit/export.csv", views.audit_export, name="audit_export"),
 ]

@@ -204,6 +204,19 @@ def staff_set_active(request: HttpRequest, user_id: int) -> HttpResponse:
     return redirect("administration:staff_user", user_id=staff.pk)
 
 
+@login_required
+@require_POST
+def staff_sign_out_everywhere(request: HttpRequest, user_id: int) -> HttpResponse:
+    staff = get_staff_user_for_admin(request.user, user_id)
+    services.sign_out_everywhere(staff, by=request.user)
+    messages.success(
+        request, _("%(email)s is signed out on every browser.") % {"email": staff.email}
+    )
+    if staff.pk == request.user.pk:
+        return redirect("account_login")
+    return redirect("administration:staff_user", user_id=staff.pk)
+
+
 def _filtered_entries(form: AuditFilterForm) -> QuerySet[AuditEntry]:
     entries = AuditEntry.objects.all()
     if not form.is_valid():

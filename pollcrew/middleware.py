@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import contextlib
+import ipaddress
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
@@ -51,3 +54,39 @@ class NoStoreWhenSignedIn:
         if user is not None and user.is_authenticated:
             patch_cache_control(response, no_store=True, private=True)
         return response
+
+
+class TrustedProxies:
+    """The client's address behind the reverse proxies listed in TRUSTED_PROXIES.
+
+    Only when the request comes from a trusted proxy is X-Forwarded-For read, from
+    the right: the first address that is not a trusted proxy is the client's, and
+    it replaces REMOTE_ADDR for everything after this middleware (rate limits,
+    the audit log). A client cannot forge its address by sending the header
+    itself: an untrusted peer's header is ignored, and entries left of the first
+    untrusted one are never believed."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.networks = [
+            ipaddress.ip_network(entry, strict=False) for entry in settings.TRUSTED_PROXIES
+        ]
+
+    def _trusted(self, address: str) -> bool:
+        try:
+            ip = ipaddress.ip_address(address.strip().strip("[]"))
+        except ValueError:
+            return False
+        return any(ip in network for network in self.networks)
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        peer = request.META.get("REMOTE_ADDR", "")
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        if self.networks and forwarded and self._trusted(peer):
+            for address in reversed([a.strip() for a in forwarded.split(",") if a.strip()]):
+                if not self._trusted(address):
+                    # Garbage from an untrusted hop: keep the proxy's address.
+                    with contextlib.suppress(ValueError):
+                        request.META["REMOTE_ADDR"] = str(ipaddress.ip_address(address))
+                    break
+        return self.get_response(request)

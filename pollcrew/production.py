@@ -101,6 +101,12 @@ def problems(env: environ.Env, debug: bool) -> list[str]:
             "No SMS provider: set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM "
             "(or TWILIO_MESSAGING_SERVICE_SID), or SMS_BACKEND."
         )
+    cache = env.str("CACHE_URL", default="")
+    if not cache.startswith(("redis://", "rediss://")):
+        found.append(
+            "CACHE_URL is not a shared Redis cache (sign-in rate limits would be per "
+            "process): set e.g. CACHE_URL=redis://redis:6379/1."
+        )
     site = env.str("SITE_URL", default="")
     if site and not _public_https(site):
         found.append(

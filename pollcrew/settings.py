@@ -74,6 +74,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "pollcrew.middleware.TrustedProxies",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -88,7 +89,13 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "accounts.devices.DeviceCookieMiddleware",
+    "accounts.sessions.IdleTimeout",
 ]
+
+# The reverse proxies in front of Pollcrew (addresses or networks): only from these
+# is X-Forwarded-For believed, to find the client's address (rate limits, audit).
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 
 ROOT_URLCONF = "pollcrew.urls"
 WSGI_APPLICATION = "pollcrew.wsgi.application"
@@ -137,6 +144,13 @@ else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- Cache (rate limits must hold across every process: a shared cache) -----------
+# CACHE_URL: redis://redis:6379/1 in production (required there); the default is a
+# folder on this machine, which every process of a one-machine setup shares.
+CACHES = {
+    "default": env.cache_url("CACHE_URL", default=f"filecache://{BASE_DIR / 'var' / 'cache'}")
+}
+
 # --- Accounts (staff only; volunteers never have an account) -------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
@@ -164,6 +178,11 @@ ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
 # The password-reset form never emails an address that has no account (an
 # "unknown account" email would go to anyone whose address is typed in).
 ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
+# Tell the user (through the outbox) when their password or second factor changes.
+ACCOUNT_EMAIL_NOTIFICATIONS = True
+# Staff sessions end after this many hours without activity (accounts.sessions).
+STAFF_SESSION_IDLE_HOURS = env.float("STAFF_SESSION_IDLE_HOURS", default=8)
+SESSION_COOKIE_AGE = int(STAFF_SESSION_IDLE_HOURS * 3600)
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "staffing:elections"
 ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"

@@ -23,6 +23,11 @@ def _test_settings(settings):
     settings.MUNICIPALITY_NAME = "Testrup Kommune"
     # Staff users are made by the dozen; the production hasher's cost is not under test.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Rate limits count in the cache: each test starts from none, in its own process.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    from django.core.cache import cache
+
+    cache.clear()
     from pollcrew.celery import app
 
     app.conf.task_always_eager = True

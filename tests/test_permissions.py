@@ -213,6 +213,26 @@ TABLE: dict[str, list[Case]] = {
             post=lambda w: {"MessageSid": "SM123", "MessageStatus": "delivered"},
         ),
     ],
+    "me:page": [
+        Case(url("me:page"), {**everyone(200), "anonymous": LOGIN}, "everyone's own account")
+    ],
+    "me:sign_out_everywhere": [
+        Case(url("me:sign_out_everywhere"), POST_ONLY),
+        Case(
+            url("me:sign_out_everywhere"),
+            {**everyone(302), "anonymous": LOGIN},
+            "only ever one's own sessions",
+            post=lambda w: {},
+        ),
+    ],
+    "administration:staff_sign_out_everywhere": [
+        Case(url("administration:staff_sign_out_everywhere", lambda w: w.staff.pk), POST_ONLY),
+        Case(
+            url("administration:staff_sign_out_everywhere", lambda w: w.staff.pk),
+            ADMIN_POST,
+            post=lambda w: {},
+        ),
+    ],
     "administration:staff": [Case(url("administration:staff"), ADMIN_ONLY)],
     "administration:staff_create": [
         Case(url("administration:staff_create"), POST_ONLY),
@@ -258,6 +278,9 @@ TABLE: dict[str, list[Case]] = {
 DELEGATED = {
     "admin": "Django admin: admins (superusers) only; everyone else to the admin login",
     "account_": "allauth's sign-in pages: public by nature, sign-up closed",
+    "mfa_": "allauth's second-factor pages: the signed-in user's own authenticators",
+    "socialaccount_": "allauth's single sign-on pages (the provider decides)",
+    "openid_connect_": "allauth's OpenID Connect login and callback",
     "set_language": "Django's language switch: a public POST",
 }
 

@@ -17,6 +17,7 @@ GOOD = {
     "SITE_URL": "https://valg.kommune.dk",
     "EMAIL_URL": "smtp+tls://valg:hemmelig@smtp.kommune.dk:587",
     "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+    "CACHE_URL": "redis://127.0.0.1:6379/1",
     "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
     "TWILIO_AUTH_TOKEN": "t" * 32,
     "TWILIO_FROM": "Kommunen",
@@ -29,7 +30,7 @@ def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
         for k, v in os.environ.items()
         if k not in GOOD
         and k != "DJANGO_ALLOW_ASYNC_UNSAFE"
-        and not k.startswith(("CELERY_", "TWILIO_", "EMAIL_", "SMS_"))
+        and not k.startswith(("CELERY_", "TWILIO_", "EMAIL_", "SMS_", "CACHE_"))
     }
     return subprocess.run(
         [sys.executable, "manage.py", *args],
@@ -78,6 +79,8 @@ UNSAFE = [
     ({"SITE_URL": "https://localhost"}, "SITE_URL is not https on a public host"),
     ({"SITE_URL": "https://127.0.0.1:8000"}, "SITE_URL is not https on a public host"),
     ({"SITE_URL": "https://10.0.0.5"}, "SITE_URL is not https on a public host"),
+    ({"CACHE_URL": "locmemcache://"}, "CACHE_URL is not a shared Redis cache"),
+    ({"CACHE_URL": "filecache:///tmp/pollcrew"}, "CACHE_URL is not a shared Redis cache"),
 ]
 
 

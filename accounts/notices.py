@@ -1,0 +1,39 @@
+"""Security notices to staff users themselves, through the outbox."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
+
+from accounts.audit import client_ip
+from accounts.models import User
+from notifications.models import Channel
+from notifications.services import queue_message
+
+NEW_SIGN_IN = "account_new_sign_in"
+
+
+def queue_new_sign_in(user: User, request: HttpRequest) -> None:
+    """ "Someone signed in as you from a browser we have not seen": the owner
+    checks, and signs out everywhere if it was not them."""
+    queue_message(
+        channel=Channel.EMAIL,
+        to=user.email,
+        kind=NEW_SIGN_IN,
+        language=(get_language() or settings.LANGUAGE_CODE)[:2],
+        context={
+            "name": user.get_full_name() or user.email,
+            "when": timezone.localtime(),
+            "browser": request.META.get("HTTP_USER_AGENT", "")[:200],
+            "ip": client_ip(request) or "",
+            "link": settings.SITE_URL + reverse("me:page"),
+            "municipality": settings.MUNICIPALITY_NAME,
+        },
+        idempotency_key=f"{NEW_SIGN_IN}:{user.pk}:{uuid.uuid4().hex}",
+        subject=user,
+    )

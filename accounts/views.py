@@ -1,0 +1,36 @@
+"""The staff user's own account page: their browsers, sign out everywhere, and
+links to change the password and the second factor."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts import services
+from accounts.models import StaffRole
+from accounts.scopes import scope_of
+
+
+@login_required
+@require_GET
+def page(request: HttpRequest) -> HttpResponse:
+    roles = [StaffRole(role).label for role in scope_of(request.user).roles()]
+    return render(
+        request,
+        "accounts/me.html",
+        {"browsers": request.user.devices.all()[:20], "roles": roles},
+    )
+
+
+@login_required
+@require_POST
+def sign_out_everywhere(request: HttpRequest) -> HttpResponse:
+    services.sign_out_everywhere(request.user, by=request.user)
+    logout(request)
+    messages.success(request, _("You are signed out on every browser, this one included."))
+    return redirect("account_login")
