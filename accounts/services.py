@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from accounts import audit
 from accounts.models import GrantScope, RoleGrant, ScopeKind, StaffRole, User
 from pollcrew.refusals import Refused
+from pollcrew.text import strip_controls
 
 ROLE_NAMES = tuple(StaffRole.values)
 
@@ -215,7 +216,10 @@ def create_staff_user(
                 "email_taken", _("A staff user with this email exists already."), names=[email]
             )
         user = User.objects.create_user(
-            email=email, password=None, first_name=first_name, last_name=last_name
+            email=email,
+            password=None,
+            first_name=strip_controls(first_name),
+            last_name=strip_controls(last_name),
         )
         audit.record(
             "accounts.create_user",

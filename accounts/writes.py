@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from accounts import audit
 from accounts.models import User
 from pollcrew.refusals import Refused
+from pollcrew.text import strip_controls
 
 M = TypeVar("M", bound=Model)
 ElectionOf = Callable[[Any], int | None]
@@ -26,7 +27,7 @@ def _apply(obj: Model, fields: dict[str, Any], allowed: Iterable[str]) -> None:
     if unknown:
         raise TypeError(f"cannot set {sorted(unknown)} on {type(obj).__name__}")
     for name, value in fields.items():
-        setattr(obj, name, value)
+        setattr(obj, name, strip_controls(value) if isinstance(value, str) else value)
 
 
 def create(

@@ -206,7 +206,7 @@ def test_volunteer_page_is_danish_for_a_danish_volunteer(client):
     assert '<html lang="da">' in page
     for danish in (
         "Hej Mette",
-        f"Dine vagter ved {election.name}",
+        f"Dine vagter ved <bdi>{election.name}</bdi>",
         "Venter på dit svar",
         "Hvornår",
         _danish_day(election.election_date).capitalize(),

@@ -13,6 +13,7 @@ from accounts import audit, writes
 from accounts import services as account_services
 from accounts.models import ScopeKind, User
 from pollcrew.phones import normalize_mobile
+from pollcrew.text import strip_controls
 from volunteers.models import Skill, Team, Volunteer
 
 VOLUNTEER_FIELDS = (
@@ -35,7 +36,12 @@ TEAM_FIELDS = ("name", "short_name", "kind")
 
 
 def _clean_volunteer(volunteer: Volunteer) -> None:
-    """Normalise the phone (E.164), then every field rule and named constraint."""
+    """Directional controls out of every text, the phone normalised (E.164),
+    then every field rule and named constraint."""
+    for name in VOLUNTEER_FIELDS:
+        value = getattr(volunteer, name)
+        if isinstance(value, str):
+            setattr(volunteer, name, strip_controls(value))
     volunteer.phone = normalize_mobile(volunteer.phone)
     volunteer.email = (volunteer.email or "").strip()
     volunteer.full_clean()

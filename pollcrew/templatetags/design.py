@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms, template
+from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from pollcrew.phones import display_phone
@@ -40,3 +41,10 @@ def ds_widget(field: forms.BoundField) -> SafeString:
 def phone(value: str) -> str:
     """``{{ volunteer.phone|phone }}``: +4520123456 shown as +45 20 12 34 56."""
     return display_phone(value) if value else ""
+
+
+@register.filter
+def bdi(value: object) -> SafeString:
+    """``{{ station.name|bdi }}``: user text isolated for bidirectional display,
+    so that it cannot reorder the text around it (and escaped)."""
+    return format_html("<bdi>{}</bdi>", "" if value is None else value)

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from pollcrew.text import strip_controls
 from staffing import messaging, rules
 from staffing.models import Assignment
 from staffing.services._common import answer_actor, lock_seat, record_assignment
@@ -77,7 +78,7 @@ def decline(assignment: Assignment, *, reason: str = "", by: User | None = None)
         }
         current.status = new_status
         current.responded_at = timezone.now()
-        current.reason = reason.replace("\x00", "").strip()[:1000]
+        current.reason = strip_controls(reason).strip()[:1000]
         current.save(update_fields=["status", "responded_at", "reason", "updated_at"])
         record_assignment("staffing.decline", current, by=by, actor=answer_actor(by), before=before)
         messaging.queue_confirmation(current)

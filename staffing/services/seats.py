@@ -8,6 +8,7 @@ from django.utils import timezone
 from accounts.models import User
 from elections.models import Shift
 from notifications.models import Message
+from pollcrew.text import strip_controls
 from staffing import messaging, rules
 from staffing.models import SEAT_HOLDING_STATUSES, Assignment
 from staffing.services._common import (
@@ -55,7 +56,9 @@ def remove(assignment: Assignment, *, by: User | None, reason: str = "") -> Assi
             return current
         if current.status not in SEAT_HOLDING_STATUSES:
             raise rules.refusal("not_removable", volunteer)
-        _take_off(current, by=by, reason=reason.strip()[:1000], action="staffing.remove")
+        _take_off(
+            current, by=by, reason=strip_controls(reason).strip()[:1000], action="staffing.remove"
+        )
     return current
 
 
