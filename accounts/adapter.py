@@ -4,12 +4,13 @@ import uuid
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context
 from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.http import HttpRequest
 from django.utils.html import strip_tags
 from django.utils.translation import get_language
 
-from accounts import devices, limits
+from accounts import devices, limits, mfa
 from accounts.models import User
 from notifications.services import queue_prepared_email
 
@@ -68,6 +69,13 @@ class StaffAccountAdapter(DefaultAccountAdapter):
 
     def authentication_failed(self, request: HttpRequest, **credentials: Any) -> None:
         limits.record_failure(request, self._login(credentials))
+
+    def is_reauthentication_required(self, *, app: str, **kwargs: Any) -> bool:
+        # Sent to enrol a second factor right after signing in: not asked for
+        # the password just typed (allauth's usual confirmation applies later).
+        if app == "allauth.mfa" and mfa.signed_in_moments_ago(context.request):
+            return False
+        return super().is_reauthentication_required(app=app, **kwargs)
 
     def render_mail(
         self,

@@ -1,10 +1,11 @@
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
 
-from accounts import audit
+from accounts import audit, mfa
 from accounts.admin_reads import AuditedReadsAdmin
 from accounts.forms import StaffUserChangeForm, StaffUserCreationForm
 from accounts.models import AuditEntry, RoleGrant, User
@@ -120,3 +121,11 @@ def _admins_only(request) -> bool:
 
 
 admin.site.has_permission = _admins_only
+
+
+# The Django admin signs in through allauth (password, then the second factor),
+# never with a password alone; authenticators are shown without their secrets,
+# with an audited reset for a lost phone.
+admin.site.login = mfa.admin_login
+admin.site.unregister(Authenticator)
+admin.site.register(Authenticator, mfa.AuthenticatorAdmin)

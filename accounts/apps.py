@@ -7,4 +7,4 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Staff accounts")
 
     def ready(self) -> None:
-        from accounts import signals  # noqa: F401 - connects the audit receivers
+        from accounts import mfa, signals  # noqa: F401 - connect the audit receivers
