@@ -58,6 +58,9 @@ class Election(models.Model):
         verbose_name=_("copied from"),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # When the election last became closed (set by elections.services.set_election_status,
+    # cleared on reopening, kept on archiving). Retention counts its days from here.
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("election")

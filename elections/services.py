@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import audit, writes
@@ -82,15 +83,23 @@ def set_election_status(election: Election, status: str, *, by: User | None) -> 
                     "new": Status(status).label.lower() if status in Status.values else status,
                 },
             )
-        before = current.status
+        before, closed_before = current.status, current.closed_at
         current.status = status
-        current.save(update_fields=["status"])
+        # Retention counts from the closing; reopening starts the count again later.
+        if status == Status.CLOSED:
+            current.closed_at = timezone.now()
+        elif status == Status.ACTIVE:
+            current.closed_at = None
+        current.save(update_fields=["status", "closed_at"])
+        changes: dict[str, list[Any]] = {"status": [before, status]}
+        if current.closed_at != closed_before:
+            changes["closed_at"] = [closed_before, current.closed_at]
         audit.record(
             "elections.set_status",
             current,
             by=by,
             election_id=current.pk,
-            changes={"status": [before, status]},
+            changes=changes,
         )
     return current
 

@@ -13,6 +13,7 @@ from elections.models import Shift
 from pollcrew.collation import danish_sorted
 from pollcrew.db import UnicodeLower
 from staffing import rules
+from staffing.retention import ANONYMISED_EMAIL
 from staffing.rules import RuleViolation
 from volunteers.models import Volunteer
 
@@ -49,7 +50,9 @@ def search(
     terms = query.split()[:5]
     if not terms:
         return []
-    base = among if among is not None else Volunteer.objects.all()
+    base = (among if among is not None else Volunteer.objects.all()).exclude(
+        email=ANONYMISED_EMAIL  # what retention left of someone is nobody to invite
+    )
     searchable = base.alias(
         first_name_lc=UnicodeLower("first_name"),
         last_name_lc=UnicodeLower("last_name"),

@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from staffing import services
+from staffing import retention, services
 
 
 @shared_task(acks_late=True)
@@ -15,5 +15,6 @@ def purge_expired_links() -> int:
 
 @shared_task(acks_late=True)
 def apply_retention() -> dict:
-    """Placeholder until retention lands: does nothing."""
-    return {}
+    """What closed elections no longer need, and long-inactive volunteers, go
+    (staffing.retention); returns the counts. Safe to run again at any time."""
+    return retention.apply_retention().as_dict()

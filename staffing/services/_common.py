@@ -18,6 +18,7 @@ from staffing.models import Assignment
 from volunteers.models import Volunteer
 
 ASSIGNMENT_FIELDS = ("shift", "volunteer", "status", "responded_at", "reason")
+REASON_GIVEN = "(given)"
 
 
 def lock_shift(shift_id: int) -> Shift:
@@ -66,8 +67,15 @@ def assignment_entry(
     before: dict[str, Any] | None = None,
     detail: dict[str, Any] | None = None,
 ) -> AuditEntry:
-    """An unsaved audit entry for a change to ``assignment`` (old → new)."""
+    """An unsaved audit entry for a change to ``assignment`` (old → new).
+
+    A volunteer's reason is recorded as given or not, never its text: the text
+    goes with retention (90 days after the election), the audit log keeps 13
+    months."""
     after = audit.snapshot(assignment, ASSIGNMENT_FIELDS)
+    after["reason"] = REASON_GIVEN if after.get("reason") else ""
+    if before is not None and before.get("reason"):
+        before = {**before, "reason": REASON_GIVEN}
     changes = (
         audit.changes_between(before, {name: after[name] for name in before})
         if before is not None
