@@ -148,7 +148,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # CACHE_URL: redis://redis:6379/1 in production (required there); the default is a
 # folder on this machine, which every process of a one-machine setup shares.
 CACHES = {
-    "default": env.cache_url("CACHE_URL", default=f"filecache://{BASE_DIR / 'var' / 'cache'}")
+    "default": {
+        **env.cache_url("CACHE_URL", default=f"filecache://{BASE_DIR / 'var' / 'cache'}"),
+        # Several Pollcrew sites (or test runs) may share one Redis.
+        "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="pollcrew"),
+    }
 }
 
 # --- Accounts (staff only; volunteers never have an account) -------------------

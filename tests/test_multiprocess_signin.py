@@ -18,6 +18,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from http.cookies import SimpleCookie
@@ -48,17 +49,14 @@ def _database_url() -> str:
     return f"postgres://{db['USER']}{password}@{host}:{port}/{db['NAME']}"
 
 
-REDIS_DB = 13  # this test's own Redis database, emptied before each run
-
-
 def _cache_url(tmp_path: Path) -> str:
-    """Redis if it runs here (as in CI), with this test's database emptied (the
-    counters of an earlier run would still be in their window); else a folder."""
+    """Redis if it runs here (as in CI), else a folder; either way this run's own
+    keys (CACHE_KEY_PREFIX), so an earlier or a parallel run counts apart."""
     try:
         with socket.create_connection(("127.0.0.1", 6379), timeout=1) as conn:
-            conn.sendall(f"SELECT {REDIS_DB}\r\nFLUSHDB\r\n".encode())
-            if conn.recv(64).startswith(b"+OK"):
-                return f"redis://127.0.0.1:6379/{REDIS_DB}"
+            conn.sendall(b"PING\r\n")
+            if conn.recv(16).startswith(b"+PONG"):
+                return "redis://127.0.0.1:6379/13"
     except OSError:
         pass
     return f"filecache://{tmp_path / 'cache'}"
@@ -83,6 +81,7 @@ def server(tmp_path) -> Iterator[Server]:
         "SITE_URL": base,
         "DATABASE_URL": _database_url(),
         "CACHE_URL": _cache_url(tmp_path),
+        "CACHE_KEY_PREFIX": f"signin-test-{uuid.uuid4().hex}",
         "EMAIL_URL": "memorymail://",
         "CELERY_BROKER_URL": "memory://",
         "SMS_BACKEND": "notifications.sms.LocmemBackend",
