@@ -409,3 +409,20 @@ def test_the_management_pages_render(client, settings):
         assert response.status_code == 200, name
         assert "style=" not in response.content.decode(), name
         assert "<script>" not in response.content.decode(), name
+
+
+@pytest.mark.django_db(transaction=True)
+def test_setting_up_two_step_verification_is_emailed_to_the_owner(client, mailoutbox):
+    """Someone who got into the account could add their own authenticator: the
+    owner is told, through the outbox. (Committed for real: allauth sends the
+    notice on commit, inside the request.)"""
+    user = person("coordinator")
+    log_in(client, user.email)
+    page = client.get(ENROL).content.decode()
+    secret = re.search(r'id="totp-secret"[^>]*>\s*([A-Z2-7]{32})\s*<', page)[1]
+    response = client.post(ENROL, {"code": totp(secret)})
+    assert response.status_code == 302
+    assert Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+    [notice] = [m for m in mailoutbox if m.to == [user.email]]
+    assert notice.subject
+    assert AuditEntry.objects.filter(action="auth.mfa_added", object_id=user.pk).exists()
