@@ -2,16 +2,19 @@ from __future__ import annotations
 
 import uuid
 from typing import Any
+from urllib.parse import quote
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context
+from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.html import strip_tags
 from django.utils.translation import get_language
 
-from accounts import devices, limits, mfa
-from accounts.models import User
+from accounts import audit, devices, limits, mfa
+from accounts.models import ActorKind, User
 from notifications.services import queue_prepared_email
 
 
@@ -55,20 +58,46 @@ class StaffAccountAdapter(DefaultAccountAdapter):
         return str(credentials.get("email") or credentials.get("username") or "")
 
     def pre_authenticate(self, request: HttpRequest, **credentials: Any) -> None:
+        """Reserve this attempt in the sign-in windows (accounts.limits) before the
+        password is checked; refuse it, unchecked, if a window is full."""
         login = self._login(credentials)
         user = User.objects.filter(email__iexact=login.strip()).first() if login else None
-        known = user is not None and devices.is_known(user, request)
-        if limits.blocked(request, login, known_device=known):
+        device = devices.device_id(request)
+        known = user is not None and device is not None and devices.is_known(user, request)
+        attempt = limits.Attempt.of(
+            request, login, user_id=user.pk if user else None, device=device if known else None
+        )
+        over = attempt.reserve()
+        request._pc_signin_attempt = attempt  # type: ignore[attr-defined]
+        if over:
+            if any(count == counter.limit + 1 for counter, count in over):
+                # The first refusal in a window is recorded; the rest of an attack
+                # would only flood the log.
+                audit.record(
+                    "auth.login_limited",
+                    user,
+                    by=None,
+                    actor=ActorKind.SYSTEM,
+                    ip=audit.client_ip(request),
+                    detail={
+                        "attempted": login[:254] if "@" in login else "",
+                        "windows": sorted(counter.name for counter, _n in over),
+                    },
+                )
             raise self.validation_error("too_many_login_attempts")
 
     def authenticate(self, request: HttpRequest, **credentials: Any):
         user = super().authenticate(request, **credentials)
-        if user is not None:
-            limits.record_success(request, self._login(credentials))
+        attempt = getattr(request, "_pc_signin_attempt", None)
+        if user is not None and attempt is not None:
+            attempt.succeeded()
         return user
 
-    def authentication_failed(self, request: HttpRequest, **credentials: Any) -> None:
-        limits.record_failure(request, self._login(credentials))
+    def get_reset_password_from_key_url(self, key: str) -> str:
+        """The reset link is built on SITE_URL, never on the request's Host header
+        (which the client chooses)."""
+        path = reverse("account_reset_password_from_key", kwargs={"uidb36": "UID", "key": "KEY"})
+        return settings.SITE_URL + path.replace("UID-KEY", quote(key))
 
     def is_reauthentication_required(self, *, app: str, **kwargs: Any) -> bool:
         # Sent to enrol a second factor right after signing in: not asked for

@@ -14,14 +14,20 @@ from django.utils import timezone
 
 from accounts.models import KnownDevice, User
 
-COOKIE = "pc_device"
 _SALT = "accounts.devices"
 MAX_AGE = 400 * 24 * 3600  # browsers cap cookies at 400 days
 
 
+def cookie_name() -> str:
+    """Over https the cookie is "__Host-" prefixed: the browser then keeps it to
+    this host alone (no Domain, Path=/, Secure), so a sibling *.kommune.dk site
+    cannot set or overwrite it."""
+    return "__Host-pc_device" if settings.SESSION_COOKIE_SECURE else "pc_device"
+
+
 def device_id(request: HttpRequest) -> str | None:
     """The id this browser carries (a cookie signed by us), or None."""
-    raw = request.COOKIES.get(COOKIE)
+    raw = request.COOKIES.get(cookie_name())
     if not raw:
         return None
     try:
@@ -57,6 +63,17 @@ def remember(user: User, request: HttpRequest) -> bool:
     return created
 
 
+def forget(user: User, *, keep: HttpRequest | None = None) -> int:
+    """The user's browsers are no longer known (sign out everywhere, a new password,
+    a reset second factor), but for the one of ``keep``'s request, if given."""
+    devices = KnownDevice.objects.filter(user=user)
+    current = device_id(keep) if keep is not None else None
+    if current:
+        devices = devices.exclude(device_hash=_hash(current))
+    deleted, _unused = devices.delete()
+    return deleted
+
+
 class DeviceCookieMiddleware:
     """Sets the device cookie a sign-in asked for (a signal cannot set cookies)."""
 
@@ -68,7 +85,7 @@ class DeviceCookieMiddleware:
         device = getattr(request, "_pc_new_device", None)
         if device:
             response.set_cookie(
-                COOKIE,
+                cookie_name(),
                 signing.dumps(device, salt=_SALT),
                 max_age=MAX_AGE,
                 secure=settings.SESSION_COOKIE_SECURE,

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from accounts import audit
+from accounts import audit, devices
 from accounts.models import GrantScope, RoleGrant, ScopeKind, StaffRole, User
 from pollcrew.refusals import Refused
 from pollcrew.text import strip_controls
@@ -256,5 +256,10 @@ def sign_out_everywhere(user: User, *, by: User | None) -> User:
         user = User.objects.select_for_update().get(pk=user.pk)
         user.session_salt = secrets.token_hex(16)
         user.save(update_fields=["session_salt"])
-        audit.record("accounts.sign_out_everywhere", user, by=by)
+        # Every browser proves itself again (and is no longer exempt from the
+        # account-wide sign-in limit).
+        forgotten = devices.forget(user)
+        audit.record(
+            "accounts.sign_out_everywhere", user, by=by, detail={"browsers_forgotten": forgotten}
+        )
     return user

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from allauth.account.signals import password_changed, password_reset
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 from django.http import HttpRequest
 
-from accounts import audit, devices, notices, sessions
+from accounts import audit, devices, limits, notices, sessions
 from accounts.models import ActorKind, User
 
 
@@ -53,4 +54,31 @@ def _login_failed(
         actor=ActorKind.SYSTEM,
         ip=_ip(request),
         detail={"attempted": attempted},
+    )
+
+
+@receiver(password_reset, dispatch_uid="signin_password_reset")
+def _password_reset(sender: Any, request: HttpRequest, user: User, **kwargs: Any) -> None:
+    """Through the emailed link: the owner holds the mailbox. The account's
+    sign-in window starts again, and other browsers must prove themselves anew."""
+    limits.clear_account(user.email, user.pk)
+    forgotten = devices.forget(user, keep=request)
+    audit.record(
+        "accounts.password_reset",
+        user,
+        by=user,
+        ip=_ip(request),
+        detail={"browsers_forgotten": forgotten},
+    )
+
+
+@receiver(password_changed, dispatch_uid="signin_password_changed")
+def _password_changed(sender: Any, request: HttpRequest, user: User, **kwargs: Any) -> None:
+    forgotten = devices.forget(user, keep=request)
+    audit.record(
+        "accounts.password_changed",
+        user,
+        by=user,
+        ip=_ip(request),
+        detail={"browsers_forgotten": forgotten},
     )

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import contextlib
 import ipaddress
 from collections.abc import Callable
 
@@ -72,21 +71,34 @@ class TrustedProxies:
             ipaddress.ip_network(entry, strict=False) for entry in settings.TRUSTED_PROXIES
         ]
 
-    def _trusted(self, address: str) -> bool:
+    @staticmethod
+    def _address(entry: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+        """An X-Forwarded-For entry: "203.0.113.5", "203.0.113.5:41000" (some
+        proxies add the port), "[2001:db8::1]:41000" or "2001:db8::1"."""
+        text = entry.strip()
+        if text.startswith("["):
+            text = text[1:].split("]", 1)[0]
+        elif text.count(":") == 1:
+            text = text.split(":", 1)[0]
         try:
-            ip = ipaddress.ip_address(address.strip().strip("[]"))
+            return ipaddress.ip_address(text)
         except ValueError:
-            return False
-        return any(ip in network for network in self.networks)
+            return None
+
+    def _trusted(self, address: str) -> bool:
+        ip = self._address(address)
+        return ip is not None and any(ip in network for network in self.networks)
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         peer = request.META.get("REMOTE_ADDR", "")
         forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if self.networks and forwarded and self._trusted(peer):
-            for address in reversed([a.strip() for a in forwarded.split(",") if a.strip()]):
-                if not self._trusted(address):
-                    # Garbage from an untrusted hop: keep the proxy's address.
-                    with contextlib.suppress(ValueError):
-                        request.META["REMOTE_ADDR"] = str(ipaddress.ip_address(address))
+        # No peer address: a unix socket, which only the local proxy can reach.
+        from_proxy = self._trusted(peer) or (self.networks and not peer)
+        if self.networks and forwarded and from_proxy:
+            for entry in reversed([e for e in forwarded.split(",") if e.strip()]):
+                if not self._trusted(entry):
+                    client = self._address(entry)
+                    if client is not None:  # garbage: keep the proxy's address
+                        request.META["REMOTE_ADDR"] = str(client)
                     break
         return self.get_response(request)

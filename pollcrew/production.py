@@ -43,6 +43,10 @@ def _public_https(url: str) -> bool:
     host = (parts.hostname or "").lower()
     if parts.scheme != "https" or not host or host in LOCAL_HOSTS or host.endswith(".local"):
         return False
+    if parts.username or parts.password or parts.path.strip("/") or parts.query:
+        return False  # "https://valg.kommune.dk@evil.example", or a path: not an address
+    if host.endswith((".internal", ".lan", ".localdomain", ".home", ".corp")):
+        return False
     try:
         address = ipaddress.ip_address(host)
     except ValueError:
@@ -68,14 +72,19 @@ def problems(env: environ.Env, debug: bool) -> list[str]:
     hosts = env.list("ALLOWED_HOSTS", default=[])
     if "*" in hosts or any(h.strip() in ("", ".") for h in hosts):
         found.append("ALLOWED_HOSTS allows any host: list the site's own host names.")
+    elif any(h.strip().startswith(".") for h in hosts):
+        found.append(
+            "ALLOWED_HOSTS allows every subdomain (a leading dot): list the site's own "
+            "host names (account emails must never be addressed to another host)."
+        )
     email = env.str("EMAIL_URL", default="")
-    if email.split(":", 1)[0] in DEVELOPMENT_EMAIL:
+    if _scheme(email) in DEVELOPMENT_EMAIL:
         found.append(
             "EMAIL_URL is a development backend (console, file, memory): set an SMTP URL, "
             "e.g. smtp+tls://user:password@smtp.kommune.dk:587."
         )
     broker = env.str("CELERY_BROKER_URL", default="")
-    if broker.split(":", 1)[0] in IN_PROCESS_BROKERS:
+    if _scheme(broker) in IN_PROCESS_BROKERS:
         found.append(
             "CELERY_BROKER_URL is in-process (messages would be lost): set a Redis URL, "
             "e.g. redis://redis:6379/0."
@@ -102,7 +111,7 @@ def problems(env: environ.Env, debug: bool) -> list[str]:
             "(or TWILIO_MESSAGING_SERVICE_SID), or SMS_BACKEND."
         )
     cache = env.str("CACHE_URL", default="")
-    if not cache.startswith(("redis://", "rediss://")):
+    if _scheme(cache) not in ("redis", "rediss"):
         found.append(
             "CACHE_URL is not a shared Redis cache (sign-in rate limits would be per "
             "process): set e.g. CACHE_URL=redis://redis:6379/1."
@@ -113,4 +122,16 @@ def problems(env: environ.Env, debug: bool) -> list[str]:
             "SITE_URL is not https on a public host name: set the address volunteers' "
             "links use, e.g. https://valg.kommune.dk."
         )
+    elif site and (urlsplit(site).hostname or "") not in [h.strip().lower() for h in hosts]:
+        found.append("SITE_URL's host is not in ALLOWED_HOSTS: add it there.")
+    if not env.list("TRUSTED_PROXIES", default=[]):
+        found.append(
+            "TRUSTED_PROXIES is not set: list your reverse proxy's addresses (or 'none' "
+            "if clients connect directly); otherwise every user shares the proxy's "
+            "address and one attacker's failed sign-ins hold everyone back."
+        )
     return found
+
+
+def _scheme(url: str) -> str:
+    return url.split(":", 1)[0].strip().lower()

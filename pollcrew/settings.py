@@ -39,6 +39,9 @@ if PRODUCTION:
         sys.stderr.write(f"UNSAFE PRODUCTION (POLLCREW_ALLOW_UNSAFE_PRODUCTION): {_problem}\n")
 
 SECRET_KEY = env.str("SECRET_KEY", default="django-insecure-development-only-do-not-deploy")
+# Earlier keys, still accepted for signatures (sessions, device cookies) after a
+# rotation: set SECRET_KEY to the new key and list the old one here for a while.
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # The public address of this site, used in links sent to volunteers and to
@@ -95,7 +98,8 @@ MIDDLEWARE = [
 
 # The reverse proxies in front of Pollcrew (addresses or networks): only from these
 # is X-Forwarded-For believed, to find the client's address (rate limits, audit).
-TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+# "none": clients connect directly (required to be said in production).
+TRUSTED_PROXIES = [p for p in env.list("TRUSTED_PROXIES", default=[]) if p.lower() != "none"]
 
 ROOT_URLCONF = "pollcrew.urls"
 WSGI_APPLICATION = "pollcrew.wsgi.application"

@@ -62,6 +62,10 @@ def _cache_url(tmp_path: Path) -> str:
     return f"filecache://{tmp_path / 'cache'}"
 
 
+# Production cookies are Secure, so the known-browser cookie carries the __Host- prefix.
+DEVICE_COOKIE = "__Host-pc_device"
+
+
 @dataclass
 class Server:
     base: str
@@ -178,7 +182,7 @@ def attempt(base: str, password: str, ip: str, device: str | None = None) -> Ans
         html = page.read().decode()
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)[1]
     if device:
-        cookies["pc_device"] = device
+        cookies[DEVICE_COOKIE] = device
     form = urllib.parse.urlencode(
         {"login": EMAIL, "password": password, "csrfmiddlewaretoken": token}
     ).encode()
@@ -207,7 +211,7 @@ def test_limits_hold_across_four_workers_and_the_owner_still_gets_in(server):
 
     owner = attempt(base, PASSWORD, "198.51.100.20")
     assert owner.signed_in
-    device = owner.cookies["pc_device"]
+    device = owner.cookies[DEVICE_COOKIE]
 
     # One address guesses: exactly the limit is checked, whichever worker answers.
     answers = [attempt(base, "forkert-kodeord", "203.0.113.7") for _ in range(30)]

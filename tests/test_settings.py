@@ -18,6 +18,7 @@ GOOD = {
     "EMAIL_URL": "smtp+tls://valg:hemmelig@smtp.kommune.dk:587",
     "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
     "CACHE_URL": "redis://127.0.0.1:6379/1",
+    "TRUSTED_PROXIES": "10.0.0.1",
     "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
     "TWILIO_AUTH_TOKEN": "t" * 32,
     "TWILIO_FROM": "Kommunen",
@@ -30,7 +31,7 @@ def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
         for k, v in os.environ.items()
         if k not in GOOD
         and k != "DJANGO_ALLOW_ASYNC_UNSAFE"
-        and not k.startswith(("CELERY_", "TWILIO_", "EMAIL_", "SMS_", "CACHE_"))
+        and not k.startswith(("CELERY_", "TWILIO_", "EMAIL_", "SMS_", "CACHE_", "TRUSTED_"))
     }
     return subprocess.run(
         [sys.executable, "manage.py", *args],
@@ -80,6 +81,13 @@ UNSAFE = [
     ({"SITE_URL": "https://127.0.0.1:8000"}, "SITE_URL is not https on a public host"),
     ({"SITE_URL": "https://10.0.0.5"}, "SITE_URL is not https on a public host"),
     ({"CACHE_URL": "locmemcache://"}, "CACHE_URL is not a shared Redis cache"),
+    ({"EMAIL_URL": "Consolemail://"}, "EMAIL_URL is a development backend"),
+    ({"CELERY_BROKER_URL": "Memory://"}, "CELERY_BROKER_URL is in-process"),
+    ({"ALLOWED_HOSTS": ".kommune.dk"}, "ALLOWED_HOSTS allows every subdomain"),
+    ({"SITE_URL": "https://valg.kommune.dk@evil.example"}, "SITE_URL is not https on a public"),
+    ({"SITE_URL": "https://pollcrew.internal"}, "SITE_URL is not https on a public host"),
+    ({"SITE_URL": "https://andet.kommune.dk"}, "SITE_URL's host is not in ALLOWED_HOSTS"),
+    ({"TRUSTED_PROXIES": ""}, "TRUSTED_PROXIES is not set"),
     ({"CACHE_URL": "filecache:///tmp/pollcrew"}, "CACHE_URL is not a shared Redis cache"),
 ]
 
