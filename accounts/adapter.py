@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import uuid
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context
@@ -113,6 +113,8 @@ class StaffAccountAdapter(DefaultAccountAdapter):
         context: dict[str, Any],
         headers: dict[str, str] | None = None,
     ) -> EmailMessage:
+        # The site is named from SITE_URL, never from the request's Host header.
+        context = {**context, "site_host": urlsplit(settings.SITE_URL).hostname or ""}
         rendered = super().render_mail(template_prefix, email, context, headers)
         outbox = OutboxEmail(subject=rendered.subject, body=rendered.body, to=rendered.to)
         outbox.content_subtype = rendered.content_subtype

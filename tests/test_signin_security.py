@@ -6,6 +6,7 @@ per address, 20 per account from browsers the owner has not used before."""
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import timedelta
 
@@ -227,3 +228,107 @@ def test_a_password_change_is_emailed_to_the_owner(owner, committed, mailoutbox)
     )
     assert any(m.to == [EMAIL] for m in mailoutbox)
     assert Message.objects.filter(kind__startswith="account_password_changed").exists()
+
+
+# --- the limits' finer points ----------------------------------------------------------
+
+
+def test_an_ipv6_sender_is_counted_per_64_not_per_address(owner):
+    """One customer holds a whole /64: changing the last bits is no fresh start."""
+    attacker = Client()
+    for n in range(limits.PAIR_LIMIT):
+        assert not sign_in(attacker, "forkert-kodeord", f"2001:db8:7:1::{n + 1:x}")
+    assert refused_as_too_many(attacker, "2001:db8:7:1::ff")
+    # Another allocation is someone else.
+    assert sign_in(Client(), PASSWORD, "2001:db8:7:2::1")
+
+
+def test_the_same_account_in_other_letters_is_the_same_window(owner):
+    attacker = Client()
+    for n in range(limits.PAIR_LIMIT):
+        login = EMAIL.upper() if n % 2 else EMAIL
+        assert not sign_in(attacker, "forkert-kodeord", "203.0.113.7", email=login)
+    assert refused_as_too_many(attacker, "203.0.113.7")
+
+
+def test_a_stolen_device_cookie_meets_its_own_limit(owner):
+    own_browser = Client()
+    assert sign_in(own_browser, PASSWORD, "198.51.100.20")
+    own_browser.post(reverse("account_logout"))
+    thief = Client()
+    thief.cookies = own_browser.cookies  # the signed cookie, copied
+    for _ in range(limits.DEVICE_LIMIT):
+        assert not sign_in(thief, "forkert-kodeord", "203.0.113.8")
+    assert refused_as_too_many(thief, "203.0.113.8")
+    # A fresh browser elsewhere is not held back by that.
+    assert sign_in(Client(), PASSWORD, "198.51.100.21")
+
+
+def test_the_first_refusal_is_audited_once_not_every_attempt(owner):
+    attacker = Client()
+    for _ in range(limits.PAIR_LIMIT + 5):
+        sign_in(attacker, "forkert-kodeord", "203.0.113.7")
+    [entry] = AuditEntry.objects.filter(action="auth.login_limited")
+    assert entry.ip == "203.0.113.7"
+    assert entry.detail["windows"] == ["pair"]
+    assert entry.detail["attempted"] == EMAIL
+
+
+def test_a_password_reset_clears_the_account_window_and_forgets_other_browsers(
+    owner, committed, mailoutbox, settings
+):
+    settings.SITE_URL = "https://pollcrew.kommune.dk"
+    settings.ALLOWED_HOSTS = ["*"]  # a lax deployment: the Host header is the client's
+    laptop = Client()
+    assert sign_in(laptop, PASSWORD, "198.51.100.20")
+    for n in range(limits.ACCOUNT_LIMIT):
+        sign_in(Client(), "forkert-kodeord", f"203.0.113.{n + 1}")
+    assert refused_as_too_many(Client(), "192.0.2.50")
+
+    browser = Client()
+    committed(
+        browser.post,
+        reverse("account_reset_password"),
+        {"email": EMAIL},
+        HTTP_HOST="evil.example",
+        REMOTE_ADDR="192.0.2.50",
+    )
+    [email] = mailoutbox
+    # The link is on the site's own address, whatever Host the request named.
+    link = re.search(r"https://pollcrew\.kommune\.dk(/\S+)", email.body)[1]
+    assert "evil.example" not in email.body + email.subject
+    form = browser.get(link, follow=True)
+    browser.post(
+        form.redirect_chain[-1][0] if form.redirect_chain else link,
+        {"password1": "et-helt-nyt-kodeord", "password2": "et-helt-nyt-kodeord"},
+        REMOTE_ADDR="192.0.2.50",
+    )
+    assert AuditEntry.objects.filter(action="accounts.password_reset").exists()
+    assert not KnownDevice.objects.filter(user=owner).exists()  # the laptop, forgotten
+    # The owner proved they hold the mailbox: a new browser may sign in again.
+    assert sign_in(Client(), "et-helt-nyt-kodeord", "192.0.2.50")
+
+
+@pytest.mark.parametrize(
+    ("trusted", "peer", "forwarded", "recorded"),
+    [
+        (["10.0.0.1"], "10.0.0.1", "203.0.113.5:41000", "203.0.113.5"),
+        (["10.0.0.1"], "10.0.0.1", "[2001:db8::5]:41000", "2001:db8::5"),
+        (["10.0.0.1"], "10.0.0.1", "2001:db8::5", "2001:db8::5"),
+        # Gunicorn on a unix socket has no peer address: only the proxy reaches it.
+        (["10.0.0.1"], "", "203.0.113.5", "203.0.113.5"),
+        # Garbage in the header: the proxy's own address is kept.
+        (["10.0.0.1"], "10.0.0.1", "not-an-address", "10.0.0.1"),
+    ],
+)
+def test_forwarded_addresses_with_ports_brackets_and_sockets(
+    settings, owner, trusted, peer, forwarded, recorded
+):
+    settings.TRUSTED_PROXIES = trusted
+    Client().post(
+        LOGIN,
+        {"login": EMAIL, "password": PASSWORD},
+        REMOTE_ADDR=peer,
+        HTTP_X_FORWARDED_FOR=forwarded,
+    )
+    assert AuditEntry.objects.get(action="auth.login").ip == recorded
