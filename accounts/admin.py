@@ -12,6 +12,7 @@ from accounts.models import AuditEntry, RoleGrant, User
 from notifications.admin import MessageAdmin
 from notifications.models import Message
 from pollcrew.service_admin import ReadOnlyAdmin
+from pollcrew.text import strip_controls
 
 
 class RoleGrantInline(admin.TabularInline):
@@ -63,6 +64,8 @@ class StaffUserAdmin(UserAdmin):
 
     def save_model(self, request, obj, form, change) -> None:
         fields = ["email", "first_name", "last_name"]
+        obj.first_name = strip_controls(obj.first_name)
+        obj.last_name = strip_controls(obj.last_name)
         if change:
             before = audit.snapshot(type(obj).objects.get(pk=obj.pk), fields)
             super().save_model(request, obj, form, change)

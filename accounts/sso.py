@@ -11,8 +11,10 @@ The IdP proves who someone is; Pollcrew decides whether that is a staff user:
 - roles never come from the IdP: an admin grants them in Pollcrew. A user with
   no role lands on their own page (/me/), which says so, not on a 404.
 
-Whether an email counts as verified is the provider's ``verified_email`` setting
-(``OIDC_TRUST_EMAIL``) or, without it, the IdP's ``email_verified`` claim.
+Whether an email counts as verified is the IdP's ``email_verified`` claim, or,
+with ``OIDC_TRUST_EMAIL`` (a single-tenant directory whose addresses IT sets),
+any email the IdP gives. Superusers are never matched by email: they connect
+their identity themselves, signed in, on the connections page.
 
 Audit log: ``auth.sso_login`` when an IdP identity is accepted for a staff user
 (``matched``: account, email or created; Django's ``auth.login`` follows when the
@@ -40,6 +42,7 @@ from django.utils.translation import gettext as _
 from accounts import audit
 from accounts.models import ActorKind, User
 from accounts.scopes import scope_of
+from pollcrew.text import strip_controls
 
 
 def verified_email(sociallogin: SocialLogin) -> str:
@@ -108,6 +111,23 @@ class StaffSocialAccountAdapter(DefaultSocialAccountAdapter):
         user = User.objects.filter(email__iexact=email).first()
         if user is not None:
             self._check_active(request, sociallogin, user)
+            if user.is_superuser:
+                # Whoever controls an address at the IdP must not become a
+                # superuser by it: superusers connect their identity themselves,
+                # signed in (with their second factor), on the connections page.
+                self._refuse(
+                    request,
+                    sociallogin,
+                    "superuser_not_matched",
+                    _(
+                        "Administrators are not matched by email. Log in with your email "
+                        "and password, then connect your %(provider)s account on your "
+                        "account page."
+                    )
+                    % {"provider": _provider_name(sociallogin)},
+                    attempted=email,
+                    user=user,
+                )
             with transaction.atomic():
                 sociallogin.connect(request, user)
                 self._accepted(request, sociallogin, user, matched="email")
@@ -138,6 +158,9 @@ class StaffSocialAccountAdapter(DefaultSocialAccountAdapter):
             address.email = address.email.strip().lower()
         user = super().populate_user(request, sociallogin, data)
         user.email = verified_email(sociallogin)
+        # Names from the IdP are shown on staff pages and in the audit log.
+        user.first_name = strip_controls(user.first_name or "")[:150]
+        user.last_name = strip_controls(user.last_name or "")[:150]
         # Whatever the IdP says, a new user is no admin and has no role.
         user.is_staff = False
         user.is_superuser = False

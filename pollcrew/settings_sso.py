@@ -89,10 +89,13 @@ def apply(settings: dict[str, Any], env: environ.Env) -> None:
     if enabled:
         app_settings: dict[str, Any] = {
             "server_url": server_url,
-            # Trust the IdP's email as verified (a municipality's own directory,
-            # where addresses are set by its IT department), or only when the
-            # ID token / userinfo says email_verified=true.
-            "verified_email": env.bool("OIDC_TRUST_EMAIL", default=True),
+            # By default an email counts only when the ID token / userinfo says
+            # email_verified=true. OIDC_TRUST_EMAIL=true trusts every email the
+            # IdP gives: right for a single-tenant directory whose addresses the
+            # IT department sets (Entra ID and ADFS send no email_verified), wrong
+            # for any IdP where users can set their own address (a multi-tenant
+            # Entra app: the "nOAuth" takeover).
+            "verified_email": env.bool("OIDC_TRUST_EMAIL", default=False),
             "oauth_pkce_enabled": env.bool("OIDC_PKCE", default=True),
             "scope": env.list("OIDC_SCOPES", default=["openid", "profile", "email"]),
         }

@@ -12,6 +12,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils.formats import date_format
 
+from accounts.models import User
 from polling_stations import services as station_services
 from polling_stations.models import PollingStation
 from staffing import services
@@ -109,3 +110,26 @@ def test_the_roster_footer_is_not_reversed_by_a_station_name(coordinator, tmp_pa
     footer = next(line for line in text.splitlines() if "Folketingsvalg 2027 · Skole" in line)
     assert f"Skole · {date_format(day, 'DATE_FORMAT')}" in footer
     assert footer.rstrip().endswith("1/1")
+
+
+def test_staff_names_edited_in_the_django_admin_lose_their_controls():
+    admin = Client()
+    admin.force_login(User.objects.create_superuser("chef@kommune.dk", "et-langt-kodeord"))
+    user = f.user("bente@kommune.dk")
+    url = reverse("admin:accounts_user_change", args=[user.pk])
+    page = admin.get(url)
+    assert page.status_code == 200
+    form = page.context["adminform"].form
+    data = {
+        **{name: value for name, value in form.initial.items() if value is not None},
+        "email": user.email,
+        "first_name": f"Bente{RLO}",
+        "last_name": "\u2066Hansen\u2069",
+        "grants-TOTAL_FORMS": "0",
+        "grants-INITIAL_FORMS": "0",
+    }
+    data.pop("password", None)
+    response = admin.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    user.refresh_from_db()
+    assert (user.first_name, user.last_name) == ("Bente", "Hansen")

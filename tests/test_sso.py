@@ -15,6 +15,7 @@ import environ
 import pytest
 import requests
 from allauth.account.models import EmailAddress
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from allauth.socialaccount.internal import jwtkit
 from allauth.socialaccount.models import SocialAccount, SocialApp
 from django.contrib.auth import get_user
@@ -25,6 +26,7 @@ from accounts.models import AuditEntry, RoleGrant, User
 from pollcrew import settings_sso
 from tests import factories as f
 from tests.fakes.oidc_server import FakeOidcProvider, running_fake_idp, use_sso
+from tests.test_mfa import totp as hotp_now
 
 pytestmark = pytest.mark.django_db
 
@@ -255,14 +257,75 @@ def test_an_unverified_email_is_refused_when_the_idp_is_not_trusted(client, sett
         assert signed_in(client) == user
 
 
-def test_a_trusted_idp_needs_no_email_verified_claim(client, idp):
-    """Entra ID and ADFS send no email_verified: OIDC_TRUST_EMAIL (the default)."""
+def test_a_trusted_idp_needs_no_email_verified_claim(client, settings):
+    """Entra ID and ADFS send no email_verified: OIDC_TRUST_EMAIL=true for a
+    single-tenant directory whose addresses IT sets."""
     user = f.user("bente@kommune.dk")
+    with running_fake_idp(settings, OIDC_TRUST_EMAIL="true") as idp:
+        idp.sign_in_as("bente@kommune.dk", email_verified=None)
+        sign_in(client, idp)
+    assert signed_in(client) == user
+
+
+def test_by_default_an_email_without_the_verified_claim_is_not_trusted(client, idp):
+    """A multi-tenant IdP lets users set their own address ("nOAuth"): without
+    OIDC_TRUST_EMAIL, only an email the IdP says is verified is matched."""
+    f.user("bente@kommune.dk", coordinator=True)
     idp.sign_in_as("bente@kommune.dk", email_verified=None)
 
     sign_in(client, idp)
 
+    assert signed_in(client) is None
+    assert AuditEntry.objects.get(action="auth.sso_refused").detail["reason"] == (
+        "no_verified_email"
+    )
+
+
+def test_a_superuser_is_never_matched_by_email(client, idp):
+    admin = User.objects.create_superuser("chef@kommune.dk", "et-langt-kodeord")
+    idp.sign_in_as("chef@kommune.dk", sub="kc-chef")
+
+    response = sign_in(client, idp)
+
+    assert signed_in(client) is None
+    assert not SocialAccount.objects.exists()
+    assert (
+        "Administrators are not matched by email"
+        in client.get(response["Location"]).content.decode()
+    )
+    entry = AuditEntry.objects.get(action="auth.sso_refused")
+    assert (entry.object_id, entry.detail["reason"]) == (admin.pk, "superuser_not_matched")
+    # Signed in with their password, they connect it themselves; then SSO works.
+    client.force_login(admin)
+    sign_in(client, idp, process="connect")
+    assert SocialAccount.objects.get().user == admin
+    client.logout()
+    sign_in(client, idp)
+    assert signed_in(client) == admin
+
+
+def test_a_second_factor_is_still_asked_after_sso(client, idp):
+    """SSO replaces the password, not the second factor the user set up."""
+    user = f.user("bente@kommune.dk", coordinator=True)
+    secret = generate_totp_secret()
+    TOTP.activate(user, secret)
+    idp.sign_in_as("bente@kommune.dk")
+
+    response = sign_in(client, idp)
+
+    assert response["Location"] == reverse("mfa_authenticate")
+    assert signed_in(client) is None
+    client.post(reverse("mfa_authenticate"), {"code": hotp_now(secret)})
     assert signed_in(client) == user
+
+
+def test_names_from_the_idp_cannot_reorder_the_page(client, settings):
+    settings.SSO_CREATE_USERS = True
+    with running_fake_idp(settings, SSO_CREATE_USERS="true") as idp:
+        idp.sign_in_as("ny@kommune.dk", given_name="Ann\u202eA", family_name="\u2066Berg\u2069")
+        sign_in(client, idp)
+    user = User.objects.get(email="ny@kommune.dk")
+    assert (user.first_name, user.last_name) == ("AnnA", "Berg")
 
 
 def test_no_email_at_all_is_refused(client, idp):
