@@ -12,7 +12,21 @@ from pollcrew.redaction import scrub
 
 
 class RedactPersonalData(logging.Filter):
+    WITHHELD = "(log line withheld: it could not be checked for personal data)"
+
     def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            self._scrub(record)
+        except Exception:  # a log line must never break the request, nor leak
+            record.msg, record.args, record.exc_info, record.exc_text = (
+                self.WITHHELD,
+                (),
+                None,
+                None,
+            )
+        return True
+
+    def _scrub(self, record: logging.LogRecord) -> None:
         message = record.getMessage()
         cleaned = scrub(message)
         if record.exc_info and not record.exc_text:
@@ -22,4 +36,3 @@ class RedactPersonalData(logging.Filter):
         if cleaned != message:
             record.msg = cleaned
             record.args = ()
-        return True

@@ -306,8 +306,9 @@ AUDIT_RETENTION_MONTHS = env.int("AUDIT_RETENTION_MONTHS", default=13)
 # copy once a message is sent, failed or cancelled, and never shown in the admin.
 # The same patterns keep them out of log lines (request paths).
 MESSAGE_SECRET_PATTERNS = [
-    r"(?<=/v/)[^/\s\"'<>?]+(?=/)",  # personal links
-    r"(?<=/password/reset/key/)[^/\s\"'<>?]+(?=/)",  # staff password reset links
+    # personal links, also at the end of a path ("/v/<token>", "/v/<token>?x")
+    r"(?<=/v/)[^/\s\"'<>?#&]+",
+    r"(?<=/password/reset/key/)[^/\s\"'<>?#&]+",  # staff password reset links
 ]
 # How volunteers reach the election office (phone, email), shown on their pages.
 ELECTION_OFFICE_CONTACT = env.str("ELECTION_OFFICE_CONTACT", default="")

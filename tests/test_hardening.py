@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from notifications.models import Message
 from pollcrew.logs import RedactPersonalData
-from pollcrew.redaction import redact
+from pollcrew.redaction import redact, scrub
 from staffing import services
 from staffing.links import issue_link, purge_expired
 from staffing.messaging import messages_for_volunteer
@@ -124,6 +124,74 @@ def test_djangos_own_loggers_redact_and_mask(debug):
     for shown in ("/v/[redacted]/", "k•••@example.org", "+45 •• •• •• 78", "+45 •• •• •• 56"):
         assert shown in logged, (shown, logged)
     assert "Traceback" in logged  # the error is still there to read
+
+
+CELERY_WORKER_LOGGING = """
+import logging, os, django
+os.environ["DJANGO_SETTINGS_MODULE"] = "pollcrew.settings"
+django.setup()
+from celery.utils.log import get_task_logger
+from pollcrew.celery import app
+app.log.setup(loglevel="INFO")  # what `celery worker` does when it starts
+get_task_logger("notifications.tasks").warning("SMS to +4520123456 failed for bo@example.dk")
+logging.getLogger("celery.worker").error("Task for /v/AbCdEf0123456789_-AbCdEf0123456789 failed")
+"""
+
+
+def test_the_celery_workers_own_loggers_mask_too():
+    """Celery gives task loggers a handler of its own unless told not to."""
+    done = subprocess.run(
+        [sys.executable, "-c", CELERY_WORKER_LOGGING],
+        cwd=settings.BASE_DIR,
+        env={**os.environ, "LOG_LEVEL": "INFO"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    logged = done.stderr + done.stdout
+    for secret in ("4520123456", "bo@example.dk", "AbCdEf0123456789_-AbCdEf0123456789"):
+        assert secret not in logged, (secret, logged)
+    assert "SMS to +45 •• •• •• 56 failed for b•••@example.dk" in logged
+    assert "/v/[redacted]" in logged
+
+
+@pytest.mark.parametrize(
+    ("line", "shown"),
+    [
+        # A token at the end of a path, or before a query.
+        ("GET /v/AbCdEf0123456789_-AbCd HTTP/1.1", "GET /v/[redacted] HTTP/1.1"),
+        ("GET /v/AbCdEf0123456789_-AbCd?lang=da", "GET /v/[redacted]?lang=da"),
+        # Percent-encoded in a query string.
+        (
+            "/x/?to=%2B4520123456&who=karen%40example.org",
+            "/x/?to=+45 •• •• •• 56&who=k•••@example.org",
+        ),
+        ("%2Fv%2FAbCdEf0123456789_-AbCd%2Faccept", "/v/[redacted]/accept"),
+        # National numbers, written without a "+".
+        ("Invalid To 20123456", "Invalid To +45 •• •• •• 56"),
+        ("ring 20 12 34 56 nu", "ring +45 •• •• •• 56 nu"),
+        ("phone=004520123456&x=1", "phone=+45 •• •• •• 56&x=1"),
+        # What is not a phone number stays readable.
+        ("GET /staff/elections/12/ 200 1534", "GET /staff/elections/12/ 200 1534"),
+        (
+            "2026-12-02 04:10:31,632 succeeded in 0.003064749s",
+            "2026-12-02 04:10:31,632 succeeded in 0.003064749s",
+        ),
+    ],
+)
+def test_scrub_finds_tokens_numbers_and_addresses_in_every_spelling(line, shown):
+    assert scrub(line) == shown
+
+
+def test_a_log_line_that_cannot_be_scrubbed_is_withheld(monkeypatch):
+    def broken(_text):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("pollcrew.logs.scrub", broken)
+    record = logging.LogRecord("x", logging.ERROR, __file__, 1, "to %s", ("+4520123456",), None)
+    RedactPersonalData().filter(record)
+    assert record.getMessage() == RedactPersonalData.WITHHELD
 
 
 def test_sent_messages_keep_no_live_link(committed, mailoutbox):

@@ -5,7 +5,11 @@ shared cache (Redis when it runs here, as in CI; a folder otherwise).
 The red team's finding was that each worker counted for itself (14 of 30 wrong
 passwords were checked against a limit of 5) and that one attacker could lock
 the owner out. Here: exactly the limit is checked, whichever worker answers, and
-the owner's own browser still gets in after a distributed attack."""
+the owner's own browser still gets in after a distributed attack.
+
+The same server shows that gunicorn's own log lines (the request line of every
+request, outside Django's logging) carry no personal-link token, phone number or
+email address (gunicorn.conf.py)."""
 
 from __future__ import annotations
 
@@ -112,7 +116,7 @@ def server(tmp_path) -> Iterator[Server]:
                 "--access-logfile",
                 str(log),
                 "--access-logformat",
-                "%(p)s %(s)s %(U)s",
+                "%(p)s %(s)s %(r)s",
             ],
             cwd=settings.BASE_DIR,
             env=env,
@@ -228,3 +232,30 @@ def test_limits_hold_across_four_workers_and_the_owner_still_gets_in(server):
 
     served_by = {line.split()[0] for line in server.log.read_text().splitlines()}
     assert len(served_by) >= 2, "all requests went to one worker: the test proves nothing"
+
+
+def test_gunicorns_own_request_lines_carry_no_token_number_or_address(server):
+    token = "AbCdEf0123456789_-AbCdEf0123456789"
+    paths = [
+        f"/v/{token}/",
+        f"/v/{token}",
+        f"/accounts/password/reset/key/1-{token}/",
+        "/accounts/login/?to=%2B4520123456&who=karen.jensen%40example.org",
+        "/accounts/login/?phone=20123456",
+    ]
+    for path in paths:
+        try:
+            urllib.request.urlopen(server.base + path, timeout=10).close()  # noqa: S310
+        except urllib.error.HTTPError as error:
+            error.close()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:  # gunicorn writes its access log line after answering
+        logged = server.log.read_text()
+        if logged.count("GET ") >= len(paths):
+            break
+        time.sleep(0.1)
+    assert logged.count("GET ") >= len(paths), logged
+    for secret in (token, "4520123456", "20123456", "karen.jensen", "karen.jensen%40"):
+        assert secret not in logged, (secret, logged)
+    assert "/v/[redacted]" in logged
+    assert "+45 •• •• •• 56" in logged and "k•••@example.org" in logged
