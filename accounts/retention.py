@@ -1,16 +1,19 @@
-"""How long the audit log keeps entries (``AUDIT_RETENTION_MONTHS``, default 13)."""
+"""How long the audit log keeps entries (``AUDIT_RETENTION_MONTHS``, default 13),
+and the sign-in leftovers that nothing needs any more (expired sessions, browsers
+whose cookie has expired)."""
 
 from __future__ import annotations
 
 import calendar
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils import timezone
 
-from accounts import audit
-from accounts.models import ActorKind, AuditEntry
+from accounts import audit, devices
+from accounts.models import ActorKind, AuditEntry, KnownDevice
 
 
 def months_before(moment: datetime, months: int) -> datetime:
@@ -40,3 +43,15 @@ def purge_audit_log(now: datetime | None = None) -> int:
                 detail={"deleted": deleted, "before": cutoff},
             )
     return deleted
+
+
+def purge_sign_in_leftovers(now: datetime | None = None) -> dict[str, int]:
+    """Delete expired sessions (each holds who was signed in, from where) and the
+    browsers not seen since their cookie expired (they can never be recognised
+    again). Counted, not audited: neither is a record of anyone's doing."""
+    now = now or timezone.now()
+    sessions, _unused = Session.objects.filter(expire_date__lt=now).delete()
+    forgotten, _unused = KnownDevice.objects.filter(
+        last_seen__lt=now - timedelta(seconds=devices.MAX_AGE)
+    ).delete()
+    return {"sessions": sessions, "browsers": forgotten}

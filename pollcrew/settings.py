@@ -280,6 +280,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.purge_audit_log",
         "schedule": timedelta(hours=24),
     },
+    "purge-sign-in-leftovers": {
+        "task": "accounts.tasks.purge_sign_in_leftovers",
+        "schedule": timedelta(hours=24),
+    },
     "apply-retention": {
         "task": "staffing.tasks.apply_retention",
         "schedule": timedelta(hours=24),

@@ -332,3 +332,28 @@ def test_forwarded_addresses_with_ports_brackets_and_sockets(
         HTTP_X_FORWARDED_FOR=forwarded,
     )
     assert AuditEntry.objects.get(action="auth.login").ip == recorded
+
+
+def test_expired_sessions_and_long_gone_browsers_are_purged_nightly(owner, settings):
+    from accounts import devices, tasks
+
+    assert (
+        settings.CELERY_BEAT_SCHEDULE["purge-sign-in-leftovers"]["task"]
+        == "accounts.tasks.purge_sign_in_leftovers"
+    )
+    laptop, old = Client(), Client()
+    assert sign_in(laptop, PASSWORD, "198.51.100.20")
+    assert sign_in(old, PASSWORD, "198.51.100.21")
+    Session.objects.filter(session_key=old.session.session_key).update(
+        expire_date=timezone.now() - timedelta(minutes=1)
+    )
+    gone = timezone.now() - timedelta(seconds=devices.MAX_AGE + 60)
+    KnownDevice.objects.filter(pk=KnownDevice.objects.order_by("pk").last().pk).update(
+        last_seen=gone
+    )
+
+    assert tasks.purge_sign_in_leftovers.delay().get() == {"sessions": 1, "browsers": 1}
+
+    assert Session.objects.count() == 1
+    assert laptop.get(reverse("staffing:elections")).status_code == 200
+    assert KnownDevice.objects.filter(user=owner).count() == 1
