@@ -41,6 +41,9 @@ class OutboxEmail(EmailMultiAlternatives):
         return len(self.to)
 
 
+SHOW_NEW_CODES = frozenset({"mfa_view_recovery_codes", "mfa_download_recovery_codes"})
+
+
 class StaffAccountAdapter(DefaultAccountAdapter):
     """Staff accounts are created by a municipality admin, never by sign-up, and
     their account emails go through the outbox like every other message.
@@ -100,10 +103,17 @@ class StaffAccountAdapter(DefaultAccountAdapter):
         return settings.SITE_URL + path.replace("UID-KEY", quote(key))
 
     def is_reauthentication_required(self, *, app: str, **kwargs: Any) -> bool:
-        # Sent to enrol a second factor right after signing in: not asked for
-        # the password just typed (allauth's usual confirmation applies later).
-        if app == "allauth.mfa" and mfa.signed_in_moments_ago(context.request):
-            return False
+        # Setting up a first second factor right after signing in: not asked for
+        # the password just typed. Changing one that exists always asks (a
+        # session taken over must not turn it off or read new recovery codes).
+        # The recovery codes just made are shown (and downloadable) once.
+        request = context.request
+        if app == "allauth.mfa" and mfa.signed_in_moments_ago(request):
+            if not mfa.has_second_factor(request.user):
+                return False
+            match = getattr(request, "resolver_match", None)
+            if match and match.url_name in SHOW_NEW_CODES and mfa.just_enrolled(request):
+                return False
         return super().is_reauthentication_required(app=app, **kwargs)
 
     def render_mail(

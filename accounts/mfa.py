@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -97,21 +98,46 @@ def _allowed_while_enrolling(request: HttpRequest) -> bool:
     return match.view_name in ENROLMENT_PAGES or bool(OPEN_NAMESPACES & set(match.namespaces))
 
 
-def signed_in_moments_ago(request: HttpRequest | None) -> bool:
-    """Whether the user of this session gave their password (or a code) within
-    ACCOUNT_REAUTHENTICATION_TIMEOUT. The account adapter then lets them change
-    their second factor without being asked again: a user sent to enrol right
-    after signing in is not asked for the password they have just typed. Later
-    changes (turning it off, new recovery codes) ask again, as allauth does."""
+SIGN_IN_METHODS = ("password", "mfa", "socialaccount")
+
+
+def _signed_in_at(request: HttpRequest | None) -> float | None:
+    """When this session's user last signed in (password, a code or the IdP)."""
     user = getattr(request, "user", None)
     if request is None or user is None or not user.is_authenticated:
-        return False
-    given = [
-        record
+        return None
+    moments = [
+        record["at"]
         for record in get_authentication_records(request, user)
-        if record.get("method") in ("password", "mfa") and "at" in record
+        if record.get("method") in SIGN_IN_METHODS and "at" in record
     ]
-    return bool(given) and time.time() - given[-1]["at"] < account_settings.REAUTHENTICATION_TIMEOUT
+    return max(moments, default=None)
+
+
+def signed_in_moments_ago(request: HttpRequest | None) -> bool:
+    """Whether the user of this session signed in (password, a code, or the IdP)
+    within ACCOUNT_REAUTHENTICATION_TIMEOUT. The account adapter then lets a user
+    who has no second factor yet set one up without being asked again: someone
+    sent to enrol right after signing in is not asked for the password they have
+    just typed (and a user of single sign-on has none to type). Every change to
+    an existing second factor (turning it off, new recovery codes, another key)
+    asks again, as allauth does."""
+    at = _signed_in_at(request)
+    return at is not None and time.time() - at < account_settings.REAUTHENTICATION_TIMEOUT
+
+
+def just_enrolled(request: HttpRequest | None) -> bool:
+    """Whether this session, signed in moments ago, has just set up the user's
+    second factor (its recovery codes are newer than the sign-in): the codes
+    may then be shown and downloaded without a confirmation."""
+    if not signed_in_moments_ago(request):
+        return False
+    at = _signed_in_at(request)
+    return Authenticator.objects.filter(
+        user_id=request.user.pk,  # type: ignore[union-attr]
+        type=Authenticator.Type.RECOVERY_CODES,
+        created_at__gte=datetime.fromtimestamp(at, tz=UTC),  # type: ignore[arg-type]
+    ).exists()
 
 
 class RequireMFAEnrolment:

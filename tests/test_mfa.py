@@ -20,7 +20,7 @@ from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.contrib import admin
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from accounts import mfa
@@ -80,6 +80,12 @@ def with_app(user: User) -> str:
     TOTP.activate(user, secret)
     RecoveryCodes.activate(user)
     return secret
+
+
+def confirm(client: Client, password: str = PASSWORD) -> None:
+    """Confirms it is still the user (allauth's reauthentication, by password)."""
+    response = client.post(reverse("account_reauthenticate"), {"password": password})
+    assert response.status_code == 302, response.content.decode()[:1000]
 
 
 def codes_of(user: User) -> list[str]:
@@ -368,6 +374,7 @@ def test_a_user_who_must_use_mfa_cannot_turn_off_the_last_app(client, required):
     user = person("coordinator")
     log_in(client, user.email)
     enrol(client)
+    confirm(client)
     page = client.get(reverse("mfa_deactivate_totp"))
     assert page.status_code == 200
     assert "Your role requires two-step verification" in page.content.decode()
@@ -382,6 +389,7 @@ def test_turning_the_app_off_and_new_recovery_codes_are_audited(client, settings
     user = person("station_manager")
     log_in(client, user.email)
     enrol(client)
+    confirm(client)
     old = set(codes_of(user))
     assert client.post(reverse("mfa_generate_recovery_codes")).status_code == 302
     new = set(codes_of(user))
@@ -404,6 +412,7 @@ def test_the_management_pages_render(client, settings):
     index = client.get(reverse("mfa_index")).content.decode()
     assert "Set up an authenticator app" in index
     enrol(client)
+    confirm(client)
     for name in ("mfa_index", "mfa_view_recovery_codes", "mfa_generate_recovery_codes"):
         response = client.get(reverse(name))
         assert response.status_code == 200, name
@@ -426,3 +435,41 @@ def test_setting_up_two_step_verification_is_emailed_to_the_owner(client, mailou
     [notice] = [m for m in mailoutbox if m.to == [user.email]]
     assert notice.subject
     assert AuditEntry.objects.filter(action="auth.mfa_added", object_id=user.pk).exists()
+
+
+# --- confirming who you are before changing a second factor ------------------------
+
+
+def test_changing_an_existing_second_factor_asks_again_even_right_after_sign_in(client):
+    """A session taken over minutes after sign-in must not turn the second factor
+    off or read fresh recovery codes: only a first enrolment skips the question."""
+    user = person("coordinator")
+    secret = with_app(user)
+    log_in(client, user.email)
+    second_step(client, totp(secret))
+    for url in (
+        reverse("mfa_deactivate_totp"),
+        reverse("mfa_generate_recovery_codes"),
+    ):
+        response = client.post(url, {})
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("account_reauthenticate")), url
+    assert Authenticator.objects.filter(user=user, type="totp").exists()
+
+
+def test_a_single_sign_on_user_enrols_without_a_password_to_confirm(client, required):
+    """Signed in through the IdP a moment ago, with no password in Pollcrew: the
+    first enrolment is not held up by a confirmation they cannot give."""
+    from allauth.account.internal.flows.login import record_authentication
+
+    user = person("coordinator")
+    user.set_unusable_password()
+    user.save()
+    client.force_login(user)
+    request = RequestFactory().get("/")
+    request.session = client.session
+    request.user = user
+    record_authentication(request, user, method="socialaccount", provider="sso", uid="kc-1")
+    request.session.save()
+    enrol(client)
+    assert Authenticator.objects.filter(user=user, type="totp").exists()
