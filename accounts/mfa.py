@@ -38,7 +38,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django_htmx.http import HttpResponseClientRedirect
 
-from accounts import audit
+from accounts import audit, notices, services
 from accounts.models import ActorKind, StaffRole, User
 from accounts.scopes import scope_of
 from pollcrew.service_admin import ReadOnlyAdmin
@@ -246,7 +246,9 @@ def admin_login(request: HttpRequest, extra_context: dict[str, Any] | None = Non
 def reset_second_factor(user: User, *, by: User | None) -> int:
     """Removes every authenticator of ``user`` (app, keys, recovery codes): they
     sign in with their password alone and, if their role requires it, enrol again
-    right after. Audited. Returns how many authenticators went."""
+    right after. Whoever holds a session of theirs is signed out (a reset is what
+    someone who took over the account would ask for), and the owner is emailed.
+    Audited. Returns how many authenticators went."""
     with transaction.atomic():
         removed = list(
             Authenticator.objects.select_for_update()
@@ -257,6 +259,8 @@ def reset_second_factor(user: User, *, by: User | None) -> int:
             return 0
         Authenticator.objects.filter(user_id=user.pk).delete()
         audit.record("auth.mfa_reset_by_admin", user, by=by, detail={"types": sorted(removed)})
+        services.sign_out_everywhere(user, by=by)
+        notices.queue_mfa_reset(user, by=by)
     return len(removed)
 
 

@@ -16,6 +16,7 @@ from notifications.models import Channel
 from notifications.services import queue_message
 
 NEW_SIGN_IN = "account_new_sign_in"
+MFA_RESET = "account_mfa_reset"
 
 
 def queue_new_sign_in(user: User, request: HttpRequest) -> None:
@@ -35,5 +36,25 @@ def queue_new_sign_in(user: User, request: HttpRequest) -> None:
             "municipality": settings.MUNICIPALITY_NAME,
         },
         idempotency_key=f"{NEW_SIGN_IN}:{user.pk}:{uuid.uuid4().hex}",
+        subject=user,
+    )
+
+
+def queue_mfa_reset(user: User, *, by: User | None) -> None:
+    """ "An administrator reset your two-step verification": the owner learns of
+    it at once, even when it was not asked for."""
+    queue_message(
+        channel=Channel.EMAIL,
+        to=user.email,
+        kind=MFA_RESET,
+        language=(get_language() or settings.LANGUAGE_CODE)[:2],
+        context={
+            "name": user.get_full_name() or user.email,
+            "when": timezone.localtime(),
+            "admin": (by.get_full_name() or by.email) if by is not None else "",
+            "link": settings.SITE_URL + reverse("account_login"),
+            "municipality": settings.MUNICIPALITY_NAME,
+        },
+        idempotency_key=f"{MFA_RESET}:{user.pk}:{uuid.uuid4().hex}",
         subject=user,
     )

@@ -473,3 +473,37 @@ def test_a_single_sign_on_user_enrols_without_a_password_to_confirm(client, requ
     request.session.save()
     enrol(client)
     assert Authenticator.objects.filter(user=user, type="totp").exists()
+
+
+def test_a_reset_by_an_admin_signs_the_user_out_everywhere_and_tells_them(
+    client, committed, mailoutbox
+):
+    user = person("coordinator")
+    secret = with_app(user)
+    phone = Client()
+    log_in(phone, user.email)
+    second_step(phone, totp(secret))
+    assert phone.get(reverse("staffing:elections")).status_code == 200
+    boss = User.objects.create_superuser("chef@kommune.dk", PASSWORD)
+    boss.first_name, boss.last_name = "Chef", "Hansen"
+    boss.save()
+    client.force_login(boss)
+
+    committed(
+        client.post,
+        reverse("admin:mfa_authenticator_changelist"),
+        {
+            "action": "reset",
+            "_selected_action": [Authenticator.objects.get(user=user, type="totp").pk],
+        },
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    assert phone.get(reverse("staffing:elections")).status_code == 302  # signed out
+    [email] = mailoutbox
+    assert email.to == [user.email]
+    assert "Chef Hansen reset your two-step verification" in email.body
+    assert "signed out everywhere" in email.body
+    assert AuditEntry.objects.filter(
+        action="accounts.sign_out_everywhere", object_id=user.pk, actor=boss
+    ).exists()
