@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -33,13 +33,14 @@ from django.db import transaction
 from django.dispatch import receiver
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import Resolver404, resolve, reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts import audit, notices, services
-from accounts.models import ActorKind, StaffRole, User
+from accounts.models import ActorKind, AuditEntry, StaffRole, User
 from accounts.scopes import scope_of
 from pollcrew.service_admin import ReadOnlyAdmin
 
@@ -335,3 +336,24 @@ def _failed(sender: Any, request: HttpRequest, user: User, authenticator: Authen
         actor=ActorKind.SYSTEM,
         detail={"reauthentication": bool(kw.get("reauthentication"))},
     )
+    if not kw.get("reauthentication"):
+        _warn_after_repeated_wrong_codes(user)
+
+
+WRONG_CODES_WARNING = 3  # wrong codes at sign-in, within ...
+WRONG_CODES_WINDOW = timedelta(minutes=15)
+
+
+def _warn_after_repeated_wrong_codes(user: User) -> None:
+    """Wrong codes at sign-in come after a right password: if it was not the owner
+    typing, someone has their password. The owner is emailed once per burst (the
+    third wrong code in a quarter of an hour); allauth refuses codes after five."""
+    recent = AuditEntry.objects.filter(
+        action="auth.mfa_failed",
+        object_type="accounts.user",
+        object_id=user.pk,
+        at__gte=timezone.now() - WRONG_CODES_WINDOW,
+        detail__reauthentication=False,
+    ).count()
+    if recent == WRONG_CODES_WARNING:
+        notices.queue_wrong_codes(user)

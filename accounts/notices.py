@@ -17,6 +17,7 @@ from notifications.services import queue_message
 
 NEW_SIGN_IN = "account_new_sign_in"
 MFA_RESET = "account_mfa_reset"
+WRONG_CODES = "account_wrong_codes"
 
 
 def queue_new_sign_in(user: User, request: HttpRequest) -> None:
@@ -56,5 +57,24 @@ def queue_mfa_reset(user: User, *, by: User | None) -> None:
             "municipality": settings.MUNICIPALITY_NAME,
         },
         idempotency_key=f"{MFA_RESET}:{user.pk}:{uuid.uuid4().hex}",
+        subject=user,
+    )
+
+
+def queue_wrong_codes(user: User) -> None:
+    """ "Your password was right, then wrong codes were typed": if it was not the
+    owner, someone has their password."""
+    queue_message(
+        channel=Channel.EMAIL,
+        to=user.email,
+        kind=WRONG_CODES,
+        language=(get_language() or settings.LANGUAGE_CODE)[:2],
+        context={
+            "name": user.get_full_name() or user.email,
+            "when": timezone.localtime(),
+            "link": settings.SITE_URL + reverse("account_reset_password"),
+            "municipality": settings.MUNICIPALITY_NAME,
+        },
+        idempotency_key=f"{WRONG_CODES}:{user.pk}:{uuid.uuid4().hex}",
         subject=user,
     )

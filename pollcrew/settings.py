@@ -182,9 +182,11 @@ ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_LOGIN_BY_CODE_ENABLED = False
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = True
-# Failed sign-ins are limited by accounts.limits (the adapter's pre_authenticate),
-# not by allauth's "login_failed" limit, which anyone could use to lock an owner out.
-ACCOUNT_RATE_LIMITS = {"login_failed": False}
+# Wrong passwords are limited by accounts.limits (the adapter's pre_authenticate
+# replaces allauth's check, which anyone could use to lock an owner out). allauth's
+# "login_failed" limit still counts wrong second-factor codes, per user (only
+# someone who has the password gets that far): 5 in 5 minutes, 10 a minute per address.
+ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
 # Account emails are named after the product, never after the request's Host header.
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Pollcrew] "
 # The password-reset form never emails an address that has no account (an

@@ -25,6 +25,7 @@ from django.urls import reverse
 
 from accounts import mfa
 from accounts.models import ActorKind, AuditEntry, User
+from notifications.models import Message
 from staffing.links import issue_link
 from tests import factories as f
 
@@ -507,3 +508,25 @@ def test_a_reset_by_an_admin_signs_the_user_out_everywhere_and_tells_them(
     assert AuditEntry.objects.filter(
         action="accounts.sign_out_everywhere", object_id=user.pk, actor=boss
     ).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_guessing_codes_is_stopped_and_the_owner_is_told(client, required, mailoutbox):
+    """Wrong codes come after a right password. After five, even the right code
+    is refused for a while; at the third, the owner is emailed, once."""
+    user = person("coordinator")
+    secret = with_app(user)
+    log_in(client, user.email, HTTP_ACCEPT_LANGUAGE="en")
+    right = totp(secret)
+    wrong = [f"{(int(right) + n * 100_003) % 1_000_000:06d}" for n in range(1, 7)]
+    for code in wrong[:5]:
+        page = second_step(client, code, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        assert "Incorrect code" in page
+    refused = second_step(client, right, HTTP_ACCEPT_LANGUAGE="en")
+    assert refused.status_code in (200, 429)
+    assert client.get("/elections/").status_code == 302  # not signed in
+    [email] = mailoutbox
+    assert email.to == [user.email]
+    assert "typed several wrong two-step verification codes" in email.body
+    assert "/accounts/password/reset/" in email.body
+    assert Message.objects.filter(kind="account_wrong_codes").count() == 1
