@@ -45,6 +45,12 @@ from accounts.scopes import scope_of
 from pollcrew.text import strip_controls
 
 
+def configured_provider_name() -> str:
+    """The IdP's name when single sign-on is configured ("" otherwise)."""
+    apps = settings.SOCIALACCOUNT_PROVIDERS.get("openid_connect", {}).get("APPS", [])
+    return str(apps[0]["name"]) if apps else ""
+
+
 def verified_email(sociallogin: SocialLogin) -> str:
     """The first address the IdP gave that counts as verified, lower-cased ("" if none)."""
     for address in sociallogin.email_addresses:

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts import services
+from accounts import services, sso
 from accounts.models import StaffRole
 from accounts.scopes import scope_of
 
@@ -23,7 +23,11 @@ def page(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/me.html",
-        {"browsers": request.user.devices.all()[:20], "roles": roles},
+        {
+            "browsers": request.user.devices.all()[:20],
+            "roles": roles,
+            "sso": sso.configured_provider_name(),
+        },
     )
 
 

@@ -466,6 +466,10 @@ def test_a_signed_in_user_connects_only_an_identity_with_their_own_email(client,
     page = client.get(reverse("socialaccount_connections"))
     assert page.status_code == 200
     assert "Testrup login" in page.content.decode()
+    # Reached from the user's own page.
+    me = client.get(reverse("me:page"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f'href="{reverse("socialaccount_connections")}"' in me
+    assert "Connected accounts (Testrup login)" in me
 
 
 # --- the login page and the URLs --------------------------------------------------------------
