@@ -58,33 +58,59 @@ def _mask_phone(match: re.Match[str]) -> str:
     return _masked_number(code, digits[len(code) :])
 
 
-# A run of at least seven digits, maybe spaced: worth asking phonenumbers about.
-_DIGITS = re.compile(r"\d(?:[ \-.]?\d){6,}")
+# A run of at least seven digits, maybe spaced, that is not part of a word or an
+# id ("c221e297-8378-4f64"): worth asking phonenumbers about.
+_DIGITS = re.compile(r"(?<![\w.-])\d(?:[ \-.]?\d){6,}(?![\w-])")
+
+
+# "2026-12-02", "02-12-2026", "02.12.2026": dates, not phone numbers.
+_DATE = re.compile(r"\d{4}-\d\d-\d\d|\d\d[-.]\d\d[-.]\d{4}")
+
+
+def _valid_number(text: str, region: str):
+    import phonenumbers
+
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None
+    return number if phonenumbers.is_valid_number(number) else None
+
+
+def _mask_candidate(match: re.Match[str], region: str) -> str:
+    """A run of digits: masked if it is a valid number in the region, or else
+    each space-separated part of it that is ("200 20123456": a status code, then
+    a phone number)."""
+    text = match.group(0)
+    number = None if _DATE.search(text) else _valid_number(text, region)
+    if number is not None:
+        return _masked_number(number.country_code, str(number.national_number))
+    parts = re.split(r"( +)", text)
+    if len(parts) == 1:
+        return text
+    for i, part in enumerate(parts):
+        if len(re.sub(r"\D", "", part)) >= 7 and not _DATE.search(part):
+            number = _valid_number(part, region)
+            if number is not None:
+                parts[i] = _masked_number(number.country_code, str(number.national_number))
+    return "".join(parts)
 
 
 def _mask_national_numbers(text: str) -> str:
     """Numbers written without "+" ("20 12 34 56", "004520123456") that are valid
     in SMS_DEFAULT_REGION. An 8-digit id may be masked too: in a log, better a
     masked id than a readable phone number."""
-    if not _DIGITS.search(text):
-        return text
-    import phonenumbers
-
     region = getattr(settings, "SMS_DEFAULT_REGION", "DK")
-    found = list(
-        phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID)
-    )
-    for match in reversed(found):
-        number = match.number
-        masked = _masked_number(number.country_code, str(number.national_number))
-        text = text[: match.start] + masked + text[match.end :]
-    return text
+    return _DIGITS.sub(lambda match: _mask_candidate(match, region), text)
 
 
 def mask(text: str) -> str:
     """Phone numbers and email addresses masked: "+45 •• •• •• 78", "s•••@example.org"."""
-    text = _EMAIL.sub(lambda m: f"{m.group(1)}•••@{m.group(2)}", text)
-    return _mask_national_numbers(_PHONE.sub(_mask_phone, text))
+    if "@" in text:
+        text = _EMAIL.sub(lambda m: f"{m.group(1)}•••@{m.group(2)}", text)
+    if "+" in text:
+        text = _PHONE.sub(_mask_phone, text)
+    return _mask_national_numbers(text)
 
 
 def scrub(text: str) -> str:

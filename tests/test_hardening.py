@@ -172,6 +172,17 @@ def test_the_celery_workers_own_loggers_mask_too():
         ("Invalid To 20123456", "Invalid To +45 •• •• •• 56"),
         ("ring 20 12 34 56 nu", "ring +45 •• •• •• 56 nu"),
         ("phone=004520123456&x=1", "phone=+45 •• •• •• 56&x=1"),
+        ("0045 20 12 34 56", "+45 •• •• •• 56"),
+        (
+            '"GET /x/?to=20123456 HTTP/1.1" 200 20123456',
+            '"GET /x/?to=+45 •• •• •• 56 HTTP/1.1" 200 +45 •• •• •• 56',
+        ),
+        ('"GET / HTTP/1.1" 200 5123 "-"', '"GET / HTTP/1.1" 200 5123 "-"'),
+        ("valg 02.12.2026 og 2026-12-02", "valg 02.12.2026 og 2026-12-02"),
+        (
+            "Task x[c221e297-8378-4f64-b38a-d8c251fb51a4] ok",
+            "Task x[c221e297-8378-4f64-b38a-d8c251fb51a4] ok",
+        ),
         # What is not a phone number stays readable.
         ("GET /staff/elections/12/ 200 1534", "GET /staff/elections/12/ 200 1534"),
         (
