@@ -22,9 +22,11 @@ from allauth.account import app_settings as account_settings
 from allauth.account.internal.flows.login import get_authentication_records
 from allauth.mfa import signals as mfa_signals
 from allauth.mfa.adapter import DefaultMFAAdapter
+from allauth.mfa.adapter import get_adapter as get_mfa_adapter
 from allauth.mfa.base.forms import AuthenticateForm, ReauthenticateForm
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.forms import ActivateTOTPForm
+from allauth.mfa.webauthn.views import RemoveWebAuthnView
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
@@ -180,6 +182,33 @@ class StaffMFAAdapter(DefaultMFAAdapter):
             user_id=authenticator.user_id, type__in=SECOND_FACTORS
         ).exclude(pk=authenticator.pk)
         return others.exists()
+
+
+class RemoveKey(RemoveWebAuthnView):
+    """allauth's page to remove a security key or passkey, which (unlike turning
+    off the app) does not ask the adapter: here it does, so the last second
+    factor of a user who must use one stays (mfa_remove_webauthn, pollcrew.urls)."""
+
+    def _refusal(self, authenticator: Authenticator) -> str:
+        adapter = get_mfa_adapter()
+        if adapter.can_delete_authenticator(authenticator):
+            return ""
+        return str(adapter.error_messages["cannot_delete_authenticator"])
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["cannot_remove"] = self._refusal(self.object)
+        return context
+
+    def form_valid(self, form: forms.Form) -> HttpResponse:
+        refusal = self._refusal(self.get_object())
+        if refusal:
+            messages.error(self.request, refusal)
+            return HttpResponseRedirect(reverse("mfa_list_webauthn"))
+        return super().form_valid(form)
+
+
+remove_key = RemoveKey.as_view()
 
 
 def _code_field(field: forms.Field, label: str, help_text: str = "") -> None:

@@ -2,10 +2,11 @@
 pollcrew/settings.py: ``apply(globals(), env)``.
 
 Staff sign in with their email and password, then a code from an authenticator
-app (TOTP) or one of their recovery codes. ``MFA_REQUIRED`` (on by default in
-production, off in the demo) makes admins and coordinators enrol: until they have
-an authenticator, every staff page, the Django admin's included, sends them to
-the enrolment page (``accounts.mfa.RequireMFAEnrolment``).
+app (TOTP), a security key or passkey (WebAuthn), or one of their recovery codes;
+or with a passkey alone (MFA_PASSKEY_LOGIN_ENABLED). ``MFA_REQUIRED`` (on by
+default in production, off in the demo) makes admins and coordinators enrol:
+until they have an authenticator, every staff page, the Django admin's included,
+sends them to the enrolment page (``accounts.mfa.RequireMFAEnrolment``).
 """
 
 from __future__ import annotations
@@ -38,9 +39,20 @@ def apply(settings: dict[str, Any], env: environ.Env) -> None:
         "reauthenticate": "accounts.mfa.ConfirmCodeForm",
         "activate_totp": "accounts.mfa.ActivateAppForm",
     }
-    # WebAuthn (security keys, passkeys) would need fido2 and a domain name as the
-    # relying party: the demo and the tests run on 127.0.0.1, which WebAuthn refuses.
-    settings["MFA_SUPPORTED_TYPES"] = ["totp", "recovery_codes"]
+    # Security keys and passkeys (WebAuthn, through fido2) as well as the app. The
+    # relying party is the host the page was opened on (request.get_host(), so one
+    # of ALLOWED_HOSTS): a key works on that name only. Browsers refuse an IP
+    # address, so the demo is opened as http://localhost:8000 to add one; http is
+    # accepted for localhost only (fido2 checks the origin as the browser does),
+    # everywhere else it takes https.
+    settings["MFA_SUPPORTED_TYPES"] = ["totp", "recovery_codes", "webauthn"]
+    # Never skip the origin check (allauth's switch would accept a signature made
+    # for any site, in development too): http://localhost needs no exception.
+    settings["MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN"] = False
+    # A passkey (a key that asks for its PIN, fingerprint or face) may sign in on
+    # its own, without the password: it is both factors. Off: keys are a second
+    # step only.
+    settings["MFA_PASSKEY_LOGIN_ENABLED"] = env.bool("MFA_PASSKEY_LOGIN_ENABLED", default=True)
     # The name authenticator apps show next to the account (the email address).
     settings["MFA_TOTP_ISSUER"] = env.str(
         "MFA_TOTP_ISSUER", default=_issuer(settings["MUNICIPALITY_NAME"])

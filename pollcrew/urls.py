@@ -3,8 +3,16 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from accounts import mfa
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="staffing:elections", permanent=False)),
+    # Before allauth's own: removing the last key of a user who must use one is refused.
+    path(
+        "accounts/2fa/webauthn/keys/<int:pk>/remove/",
+        mfa.remove_key,
+        name="mfa_remove_webauthn",
+    ),
     path("accounts/", include("allauth.urls")),
     path("me/", include("accounts.urls")),
     path("admin/", admin.site.urls),
