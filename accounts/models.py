@@ -37,6 +37,10 @@ class StaffUserManager(UserManager["User"]):
         return self.get(email__iexact=username)
 
 
+# The staff pages' languages (settings.LANGUAGES), named in their own language.
+STAFF_LANGUAGES = [("da", "Dansk"), ("en", "English")]
+
+
 class User(AbstractUser):
     username = None  # type: ignore[assignment]
     # Stored lower-cased (see save), so unique means unique regardless of case.
@@ -48,6 +52,11 @@ class User(AbstractUser):
     # Part of the session hash: changing it signs the user out everywhere
     # (accounts.services.sign_out_everywhere) without touching the password.
     session_salt = models.CharField(max_length=32, blank=True, default="", editable=False)
+    # The language the user chose for the staff pages ("" until they choose;
+    # then settings.LANGUAGE_CODE applies). Set by the language switch.
+    language = models.CharField(
+        _("language"), max_length=8, blank=True, default="", choices=STAFF_LANGUAGES
+    )
 
     objects = StaffUserManager()  # type: ignore[misc]
 

@@ -284,7 +284,10 @@ class _Generator:
 
     def make_stations(self) -> dict[str, int]:
         rng = self.rng
-        areas = Area.objects.bulk_create([Area(name=name) for name, _ in self.scale.areas])
+        areas = Area.objects.bulk_create(
+            [Area(name=name, sort_order=i) for i, (name, _) in enumerate(self.scale.areas)]
+        )
+        self.election.areas.add(*areas)
         per_area = _largest_remainder(self.scale.stations, [1.0] * len(areas))
         self.stations: list[PollingStation] = []
         self.station_area: list[int] = []

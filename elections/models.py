@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from polling_stations.models import PollingStation
+from polling_stations.models import Area, PollingStation
 from volunteers.models import Team
 
 
@@ -57,6 +57,13 @@ class Election(models.Model):
         related_name="copies",
         verbose_name=_("copied from"),
     )
+    areas = models.ManyToManyField(
+        Area,
+        blank=True,
+        related_name="elections",
+        verbose_name=_("areas"),
+        help_text=_("The areas taking part: every polling station in them is on the board."),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     # When the election last became closed (set by elections.services.set_election_status,
     # cleared on reopening, kept on archiving). Retention counts its days from here.
@@ -91,7 +98,10 @@ class Role(models.Model):
 
     name = models.CharField(_("name"), max_length=100)
     short_name = models.CharField(_("short name"), max_length=20)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description (Danish)"), blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
+    what_to_bring = models.TextField(_("what to bring (Danish)"), blank=True)
+    what_to_bring_en = models.TextField(_("what to bring (English)"), blank=True)
     default_start = models.TimeField(_("default start"))
     default_end = models.TimeField(
         _("default end"), help_text=_("Earlier than the start means the next day.")

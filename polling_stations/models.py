@@ -8,11 +8,14 @@ class Area(models.Model):
     """A district of the municipality (opstillingskreds / afstemningsområde group)."""
 
     name = models.CharField(_("name"), max_length=200)
+    sort_order = models.PositiveIntegerField(
+        _("sort order"), default=100, help_text=_("Lower numbers come first.")
+    )
 
     class Meta:
         verbose_name = _("area")
         verbose_name_plural = _("areas")
-        ordering = ["name"]
+        ordering = ["sort_order", "name"]
         constraints = [
             models.UniqueConstraint(
                 fields=["name"],
@@ -37,11 +40,20 @@ class PollingStation(models.Model):
         _("capacity note"), blank=True, help_text=_("Rooms, voting booths, access, parking…")
     )
     manager_contact = models.CharField(_("station manager contact"), max_length=300, blank=True)
+    accessibility = models.TextField(
+        _("accessibility"),
+        blank=True,
+        help_text=_("Step-free access, accessible toilet, parking for disabled people…"),
+    )
+    notes = models.TextField(_("notes"), blank=True, help_text=_("For the election office only."))
+    sort_order = models.PositiveIntegerField(
+        _("sort order"), default=100, help_text=_("Lower numbers come first within the area.")
+    )
 
     class Meta:
         verbose_name = _("polling station")
         verbose_name_plural = _("polling stations")
-        ordering = ["name"]
+        ordering = ["sort_order", "name"]
         constraints = [
             models.UniqueConstraint(
                 fields=["area", "name"],

@@ -1,6 +1,9 @@
+"""The staffing namespace: the core pages here, each group of pages in its own
+module (staffing/urls_*.py), so that groups can grow without touching each other."""
+
 from django.urls import path
 
-from staffing import views
+from staffing import urls_elections, urls_filling, urls_grid, urls_setup, urls_volunteers, views
 
 app_name = "staffing"
 urlpatterns = [
@@ -17,4 +20,9 @@ urlpatterns = [
         name="invite",
     ),
     path("teams/<int:team_id>/", views.team_detail, name="team"),
+    *urls_elections.urlpatterns,
+    *urls_setup.urlpatterns,
+    *urls_grid.urlpatterns,
+    *urls_filling.urlpatterns,
+    *urls_volunteers.urlpatterns,
 ]

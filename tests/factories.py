@@ -65,9 +65,11 @@ def shift(
     team: Team | None = None,
 ) -> Shift:
     e = election_ or election()
+    where = station_ or station()
+    e.areas.add(where.area_id)  # an election takes part with the areas it has seats in
     return Shift.objects.create(
         election=e,
-        station=station_ or station(),
+        station=where,
         role=role_ or role(),
         team=team,
         starts_at=at(e.election_date, start),

@@ -1037,6 +1037,7 @@ def test_a_django_admin_save_is_audited_once_with_the_admin_as_actor(admin_clien
             "city": station.city,
             "capacity_note": "",
             "manager_contact": "",
+            "sort_order": station.sort_order,
             "_save": "Save",
         },
     )

@@ -10,8 +10,8 @@ namespace, tested on their pages too.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import importlib
+import pkgutil
 
 import pytest
 from django.contrib import admin
@@ -22,34 +22,25 @@ from accounts.models import User
 from staffing import services
 from staffing.links import issue_link
 from tests import factories as f
+from tests import perm_tables
+from tests.permission_cases import (
+    ADMIN_ONLY,
+    ADMIN_POST,
+    CONTACT,
+    LOGIN,
+    MANAGE,
+    PERSONAS,
+    POST_ONLY,
+    Case,
+    E,
+    S,
+    World,
+    everyone,
+    staff_only,
+    url,
+)
 
 pytestmark = pytest.mark.django_db
-
-PERSONAS = (
-    "anonymous",
-    "outsider",
-    "admin",
-    "coordinator",
-    "station_manager",
-    "team_leader",
-    "viewer",
-)
-LOGIN = 302
-
-
-@dataclass
-class World:
-    election: object
-    station: object
-    other_station: object
-    open_shift: object
-    team_shift: object
-    team: object
-    token: str
-    assignment: object
-    staff: object  # a staff user (for the administration pages)
-    member: object  # of the team, not yet on the team's shift
-    outsider_volunteer: object  # in no team
 
 
 @pytest.fixture
@@ -104,41 +95,6 @@ def clients(world) -> dict[str, Client]:
         result[name].force_login(user)
     return result
 
-
-def staff_only(**overrides: int) -> dict[str, int]:
-    """Every role 200 unless overridden; no role 404; signed out, the login page."""
-    table = dict.fromkeys(PERSONAS, 200)
-    table.update(anonymous=LOGIN, outsider=404)
-    table.update(overrides)
-    return table
-
-
-def everyone(code: int) -> dict[str, int]:
-    return dict.fromkeys(PERSONAS, code)
-
-
-ADMIN_ONLY = staff_only(coordinator=404, station_manager=404, team_leader=404, viewer=404)
-POST_ONLY = {**everyone(405), "anonymous": LOGIN}
-# A POST that an admin may make (and is redirected after), nobody else.
-ADMIN_POST = {**ADMIN_ONLY, "admin": 302}
-CONTACT = staff_only(viewer=404)  # names and phone numbers: never for viewers
-MANAGE = staff_only(station_manager=404, team_leader=404, viewer=404)
-
-
-@dataclass
-class Case:
-    url: Callable[[World], str]
-    expected: dict[str, int]
-    why: str = ""
-    post: Callable[[World], dict] | None = None  # POST this form data instead of a GET
-
-
-def url(name: str, *args: Callable[[World], object]) -> Callable[[World], str]:
-    return lambda w: reverse(name, args=[arg(w) for arg in args])
-
-
-E = lambda w: w.election.pk  # noqa: E731
-S = lambda w: w.station.pk  # noqa: E731
 
 # URL name → the cases that decide it. Each case: the URL, and what each persona gets.
 TABLE: dict[str, list[Case]] = {
@@ -273,6 +229,12 @@ TABLE: dict[str, list[Case]] = {
     "administration:audit": [Case(url("administration:audit"), ADMIN_ONLY)],
     "administration:audit_export": [Case(url("administration:audit_export"), ADMIN_ONLY)],
 }
+
+# Each group of pages decides its own URLs in tests/perm_tables/<group>.py.
+for _module in pkgutil.iter_modules(perm_tables.__path__):
+    _part = importlib.import_module(f"{perm_tables.__name__}.{_module.name}").TABLE
+    assert not set(_part) & set(TABLE), f"decided twice: {set(_part) & set(TABLE)}"
+    TABLE.update(_part)
 
 # Third-party URLs: a policy per namespace or name, checked on the pages below.
 DELEGATED = {

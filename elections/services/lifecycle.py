@@ -1,6 +1,4 @@
-"""Writes to elections and roles, audited. Shifts (the seats) are changed
-through staffing.services, because changing a seat someone holds is a staffing
-matter: this app does not know who holds them."""
+"""Writes to elections, audited: create, edit, the lifecycle, delete."""
 
 from __future__ import annotations
 
@@ -13,22 +11,10 @@ from django.utils.translation import gettext as _
 from accounts import audit, writes
 from accounts import services as account_services
 from accounts.models import ScopeKind, User
-from elections.models import Election, Role
+from elections.models import Election
 from pollcrew.refusals import Refused
 
 ELECTION_FIELDS = ("name", "kind", "election_date", "lock_days", "response_days", "copied_from")
-ROLE_FIELDS = (
-    "name",
-    "short_name",
-    "description",
-    "default_start",
-    "default_end",
-    "pay",
-    "min_age",
-    "invite_only",
-    "reminders_enabled",
-    "sort_order",
-)
 Status = Election.Status
 
 # The lifecycle: draft → active → closed → archived; a closed election may be
@@ -120,16 +106,3 @@ def delete_election(election: Election, *, by: User | None) -> None:
             election, "elections.delete_election", ELECTION_FIELDS, by=by, election_of=_election_id
         )
         account_services.forget_scope_object(ScopeKind.ELECTION, pk, by=by)
-
-
-def create_role(*, by: User | None, **fields: Any) -> Role:
-    return writes.create(Role, "elections.create_role", fields, ROLE_FIELDS, by=by)
-
-
-def update_role(role: Role, *, by: User | None, **changes: Any) -> Role:
-    return writes.update(role, "elections.update_role", changes, ROLE_FIELDS, by=by)
-
-
-def delete_role(role: Role, *, by: User | None) -> None:
-    """Refused while shifts use the role."""
-    writes.delete(role, "elections.delete_role", ROLE_FIELDS, by=by)
