@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from elections import window
 from polling_stations.models import Area, PollingStation
 from volunteers.models import Team
 
@@ -203,3 +204,8 @@ class Shift(models.Model):
     def __str__(self) -> str:
         local = timezone.localtime(self.starts_at)
         return f"{self.role} · {self.station} · {local:%Y-%m-%d %H:%M}"
+
+    def clean(self) -> None:
+        """A shift falls in its election's window (elections.window)."""
+        if self.election_id and self.starts_at and self.ends_at:
+            window.check(self.election.election_date, self.starts_at, self.ends_at)

@@ -302,6 +302,9 @@ RETENTION_INACTIVE_MONTHS = env.int("RETENTION_INACTIVE_MONTHS", default=24)
 # --- Pollcrew -------------------------------------------------------------------
 # How long a volunteer's personal link keeps working after election day.
 PERSONAL_LINK_DAYS_AFTER_ELECTION = env.int("PERSONAL_LINK_DAYS_AFTER_ELECTION", default=14)
+# Shifts must fall in their election's window: from this many days before election
+# day until noon the day after (elections.window).
+SHIFT_WINDOW_DAYS_BEFORE = env.int("SHIFT_WINDOW_DAYS_BEFORE", default=60)
 # A queued message whose delivery task was published this long ago and never ran
 # (a lost task) is published again. Publishing failures are swept at once.
 OUTBOX_REDISPATCH_AFTER = timedelta(seconds=env.int("OUTBOX_REDISPATCH_SECONDS", default=600))

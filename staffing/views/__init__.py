@@ -6,7 +6,8 @@ Thin: access helpers (scope → 404), read models and services do the work. Ever
 list is filtered by the user's scope in the queryset; which columns a page shows
 (names, contact data, invite buttons) follows the capability per shift."""
 
-from staffing.views.board import election_board, election_list
+from staffing.views.board import election_board
+from staffing.views.election_list import election_list
 from staffing.views.invite import shift_invite
 from staffing.views.station import station_detail
 from staffing.views.team import team_detail

@@ -1,4 +1,4 @@
-"""The election list and the staffing board."""
+"""The staffing board of an election."""
 
 from __future__ import annotations
 
@@ -7,30 +7,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from accounts.scopes import scope_of
-from elections.models import Shift
-from pollcrew.collation import danish_sorted
 from staffing import access, board
-from staffing.fill import fills_by
 from staffing.forms import BoardFilterForm
 from staffing.views._common import STATIONS_PER_PAGE, C
-from volunteers.models import Team
-
-
-@login_required
-@require_GET
-def election_list(request: HttpRequest) -> HttpResponse:
-    access.require(request.user, C.VIEW_COUNTS)
-    elections = list(access.visible_elections(request.user))
-    scoped_shifts = scope_of(request.user).filter(
-        Shift.objects.filter(election__in=[e.pk for e in elections]), C.VIEW_COUNTS
-    )
-    fills = fills_by(scoped_shifts, "election_id")
-    rows = [(e, fills.get(e.pk)) for e in elections]
-    teams = danish_sorted(
-        scope_of(request.user).filter(Team.objects.all(), C.VIEW_CONTACT), key=lambda t: t.name
-    )
-    return render(request, "staffing/election_list.html", {"rows": rows, "teams": teams})
 
 
 @login_required
