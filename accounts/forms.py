@@ -1,6 +1,7 @@
+from django import forms
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
-from accounts.models import User
+from accounts.models import STAFF_LANGUAGES, User
 
 
 class StaffUserCreationForm(AdminUserCreationForm):
@@ -13,3 +14,7 @@ class StaffUserChangeForm(UserChangeForm):
     class Meta:
         model = User
         fields = "__all__"
+
+
+class LanguageForm(forms.Form):
+    language = forms.ChoiceField(choices=STAFF_LANGUAGES)

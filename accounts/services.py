@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -262,4 +263,18 @@ def sign_out_everywhere(user: User, *, by: User | None) -> User:
         audit.record(
             "accounts.sign_out_everywhere", user, by=by, detail={"browsers_forgotten": forgotten}
         )
+    return user
+
+
+def set_language(user: User, language: str, *, by: User | None) -> User:
+    """The language of the staff pages for ``user`` (one of settings.LANGUAGES)."""
+    if language not in dict(settings.LANGUAGES):
+        raise Refused("bad_language", _("Choose Danish or English."))
+    with transaction.atomic():
+        before = User.objects.select_for_update().values_list("language", flat=True).get(pk=user.pk)
+        if before == language:
+            return user
+        User.objects.filter(pk=user.pk).update(language=language)
+        user.language = language
+        audit.record("accounts.set_language", user, by=by, changes={"language": [before, language]})
     return user

@@ -181,6 +181,15 @@ TABLE: dict[str, list[Case]] = {
             post=lambda w: {},
         ),
     ],
+    "me:language": [
+        Case(url("me:language"), everyone(405), "the language switch is a POST"),
+        Case(
+            url("me:language"),
+            everyone(302),
+            "anyone may choose a language: their own, or this browser's",
+            post=lambda w: {"language": "en", "next": "/"},
+        ),
+    ],
     "administration:staff_sign_out_everywhere": [
         Case(url("administration:staff_sign_out_everywhere", lambda w: w.staff.pk), POST_ONLY),
         Case(
@@ -290,6 +299,11 @@ def test_post_only_urls_say_who_may_post():
     assert not missing, missing
 
 
+# Redirects that are not to the sign-in page when signed out: the home page, and
+# the language switch (back to where it was used).
+PUBLIC = {"", "me:language"}
+
+
 @pytest.mark.parametrize("name", sorted(TABLE))
 def test_role_by_url(name, world, clients):
     for case in TABLE[name]:
@@ -301,7 +315,7 @@ def test_role_by_url(name, world, clients):
             else:
                 response = client.get(target)
             assert response.status_code == case.expected[persona], (target, persona, case.why)
-            if response.status_code == LOGIN and persona == "anonymous" and name != "":
+            if response.status_code == LOGIN and persona == "anonymous" and name not in PUBLIC:
                 assert response["Location"].startswith(reverse("account_login")), target
 
 
