@@ -142,6 +142,16 @@ class Scope:
         """Somewhere, on something: decides whether a page exists for the user."""
         return self.is_admin or any(capability in CAPABILITIES[g.role] for g in self.grants)
 
+    @property
+    def sees_people(self) -> bool:
+        """May see volunteers' names and contact data somewhere (the menu)."""
+        return self.can(Capability.VIEW_CONTACT)
+
+    @property
+    def manages(self) -> bool:
+        """May manage seats somewhere (the menu)."""
+        return self.can(Capability.MANAGE)
+
     def _granting(self, capability: str) -> list[Grant]:
         return [g for g in self.grants if capability in CAPABILITIES[g.role]]
 
