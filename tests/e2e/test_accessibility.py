@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import expect
 
 from staffing import services
-from staffing import views as staffing_views
+from staffing.views import board as staffing_board
 from staffing.links import issue_link
 from tests import factories as f
 from tests.e2e.axe import DESKTOP, PHONE, Audit
@@ -81,7 +81,7 @@ def test_volunteer_pages_on_a_phone(open_page, screenshot, settings, language, l
 def staffed_election(monkeypatch):
     """An election with several stations in two areas, shifts in all states, and
     volunteers to find (one too young to be invited)."""
-    monkeypatch.setattr(staffing_views, "STATIONS_PER_PAGE", 4)  # the board paginates
+    monkeypatch.setattr(staffing_board, "STATIONS_PER_PAGE", 4)  # the board paginates
     f.election(name="Kommunalvalg 2029", status="draft", days_ahead=400)
     e = f.election(name="Folketingsvalg 2027")
     nord, syd = f.area("Nord"), f.area("Syd")
