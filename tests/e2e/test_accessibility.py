@@ -15,8 +15,8 @@ import pytest
 from playwright.sync_api import expect
 
 from staffing import services
-from staffing.views import board as staffing_board
 from staffing.links import issue_link
+from staffing.views import board as staffing_board
 from tests import factories as f
 from tests.e2e.axe import DESKTOP, PHONE, Audit
 
