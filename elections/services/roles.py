@@ -1,35 +1,73 @@
-"""Writes to roles (the task types: chair, poll clerk, counter…), audited."""
+"""Writes to roles (the task types: chair, poll clerk, counter…), audited: create,
+edit, order, delete. A role's default end earlier than its start means the next
+day (a count that runs past midnight); the same time for both is refused.
+Deleting a role that shifts use is refused with where (elections.where_used)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
 from accounts import writes
 from accounts.models import User
+from elections import where_used
 from elections.models import Role
+from polling_stations.services import Where, create_last, reorder
 
-ROLE_FIELDS = (
+# What a create or delete entry records (not the place in the list: see
+# polling_stations.services); ROLE_FIELDS are what the services may set.
+ROLE_DESCRIBED = (
     "name",
     "short_name",
     "description",
+    "description_en",
+    "what_to_bring",
+    "what_to_bring_en",
     "default_start",
     "default_end",
     "pay",
     "min_age",
     "invite_only",
     "reminders_enabled",
-    "sort_order",
 )
+ROLE_FIELDS = (*ROLE_DESCRIBED, "sort_order")
+
+
+def _check_times(start: Any, end: Any) -> None:
+    if start is not None and start == end:
+        raise ValidationError(
+            {"default_end": _("The end must differ from the start (earlier means the next day).")}
+        )
 
 
 def create_role(*, by: User | None, **fields: Any) -> Role:
-    return writes.create(Role, "elections.create_role", fields, ROLE_FIELDS, by=by)
+    """A new role (last, unless a sort order is given)."""
+    _check_times(fields.get("default_start"), fields.get("default_end"))
+    return create_last(
+        Role, "elections.create_role", fields, ROLE_DESCRIBED, siblings=Role.objects.all(), by=by
+    )
 
 
 def update_role(role: Role, *, by: User | None, **changes: Any) -> Role:
+    _check_times(
+        changes.get("default_start", role.default_start),
+        changes.get("default_end", role.default_end),
+    )
     return writes.update(role, "elections.update_role", changes, ROLE_FIELDS, by=by)
 
 
+def move_role(role: Role, *, by: User | None, to: Where) -> Role:
+    return reorder(role, Role.objects.all(), "elections.move_role", to=to, by=by)
+
+
 def delete_role(role: Role, *, by: User | None) -> None:
-    """Refused while shifts use the role."""
-    writes.delete(role, "elections.delete_role", ROLE_FIELDS, by=by)
+    """Refused while shifts use the role, naming the elections (and stations)."""
+    with transaction.atomic():
+        locked = Role.objects.select_for_update().get(pk=role.pk)
+        refusal = where_used.role_refusal(locked)
+        if refusal is not None:
+            raise refusal
+        writes.delete(locked, "elections.delete_role", ROLE_DESCRIBED, by=by)
