@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,13 +21,42 @@ class RuleViolation(Refused):
     """A staffing rule refused the action. ``message`` is for the user."""
 
 
+def not_active_reason(election: Election) -> str:
+    """Why nobody can be invited to (or answer for) ``election``: its state, in words."""
+    Status = Election.Status
+    if election.status == Status.DRAFT:
+        text = _(
+            "“%(election)s” is not active yet: it is a draft. Invitations can be sent "
+            "and answered once it is activated."
+        )
+    elif election.status == Status.CLOSED:
+        text = _(
+            "“%(election)s” is not active: it is closed, so no invitations or answers can be made."
+        )
+    elif election.status == Status.ARCHIVED:
+        text = _(
+            "“%(election)s” is not active: it is archived, so no invitations or answers "
+            "can be made."
+        )
+    else:
+        text = _("“%(election)s” is not active, so no invitations or answers can be made.")
+    return text % {"election": election.name}
+
+
 def check_election_active(election: Election) -> None:
     if not election.is_active:
-        raise RuleViolation(
-            "election_not_active",
-            _("“%(election)s” is not active, so no invitations or answers can be made.")
-            % {"election": election.name},
-        )
+        raise RuleViolation("election_not_active", not_active_reason(election))
+
+
+def shift_when(shift: Shift) -> str:
+    """A shift's day and times exactly as the staff pages show them (the same
+    template, in the current language and time zone), never an ISO string."""
+    return " ".join(render_to_string("_shift_time.html", {"shift": shift}).split())
+
+
+def shift_label(shift: Shift) -> str:
+    """ "Role · station · day and times", for refusals and results."""
+    return f"{shift.role.name} · {shift.station.name} · {shift_when(shift)}"
 
 
 def check_not_started(shift: Shift) -> None:
@@ -77,7 +107,7 @@ def check_no_overlap(shift: Shift, volunteer: Volunteer, clashing: Shift | None)
         raise RuleViolation(
             "overlap",
             _("%(name)s already has a shift at that time: %(shift)s.")
-            % {"name": volunteer.full_name, "shift": clashing},
+            % {"name": volunteer.full_name, "shift": shift_label(clashing)},
         )
 
 
@@ -163,6 +193,7 @@ def refusal(code: str, volunteer: Volunteer) -> RuleViolation:
             "This seat can no longer be cancelled online. Please contact the election office."
         ),
         "not_removable": _("%(name)s does not hold a seat on this shift.") % {"name": name},
+        "same_person": _("%(name)s cannot replace themselves.") % {"name": name},
         "not_movable": _("Only an open invitation or an accepted seat can be moved."),
         "other_election": _("A seat can only be moved to a shift of the same election."),
         "changed_meanwhile": _(

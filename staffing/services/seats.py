@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -24,11 +26,16 @@ MOVABLE = (Status.INVITED, Status.ACCEPTED)
 
 
 def _take_off(
-    assignment: Assignment, *, by: User | None, reason: str, action: str
+    assignment: Assignment,
+    *,
+    by: User | None,
+    reason: str,
+    action: str,
+    detail: dict[str, Any] | None = None,
 ) -> Message | None:
     """Free the seat, cancel what has not gone out about it, tell the volunteer
     (returns the notice; None if they cannot be told). The caller holds the
-    locks and has set assignment.shift/volunteer."""
+    locks and has set assignment.shift/volunteer. ``detail`` adds to the audit entry."""
     before = {"status": assignment.status}
     assignment.status = Status.REMOVED
     assignment.save(update_fields=["status", "updated_at"])
@@ -41,7 +48,7 @@ def _take_off(
         assignment,
         by=by,
         before=before,
-        detail={"reason": reason, "told": notice is not None},
+        detail={**(detail or {}), "reason": reason, "told": notice is not None},
     )
     return notice
 

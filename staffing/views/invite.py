@@ -1,24 +1,21 @@
-"""Inviting volunteers to a shift."""
+"""Inviting volunteers to one shift: search (live with htmx), tick, invite. The
+result page says who was invited and who was not, and why."""
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
 from accounts import audit
 from accounts.scopes import scope_of
-from staffing import access, candidates, services
+from staffing import access, candidates
 from staffing.fill import fill_of_shift
 from staffing.forms import InviteForm, VolunteerSearchForm
-from staffing.rules import RuleViolation
 from staffing.views._common import C
-from volunteers.models import Volunteer
+from staffing.views.filling import invite_round, not_inviting, people_among, remember_result
 
 
 @login_required
@@ -27,34 +24,17 @@ from volunteers.models import Volunteer
 def shift_invite(request: HttpRequest, election_id: int, shift_id: int) -> HttpResponse:
     election = access.get_election_for_user(request.user, election_id, C.INVITE)
     shift = access.get_shift_for_user(request.user, election, shift_id, C.INVITE)
-    among = scope_of(request.user).filter(Volunteer.objects.all(), C.VIEW_CONTACT)
+    among = candidates.searchable(people_among(request))
+    inactive = not_inviting(request, election)
     search = VolunteerSearchForm(request.GET)
     query = search.cleaned_data["q"] if search.is_valid() else ""
     form = InviteForm(request.POST if request.method == "POST" else None, among=among)
-    if request.method == "POST" and form.is_valid():
-        try:
-            result = services.invite(shift, form.cleaned_data["volunteers"], by=request.user)
-        except RuleViolation as refusal:
-            messages.error(request, refusal.message)
-        else:
-            if result.invited:
-                messages.success(
-                    request,
-                    ngettext(
-                        "%(count)d volunteer invited.",
-                        "%(count)d volunteers invited.",
-                        len(result.invited),
-                    )
-                    % {"count": len(result.invited)},
-                )
-            for _volunteer, refusal in result.refused:
-                messages.warning(
-                    request, _("Not invited: %(reason)s") % {"reason": refusal.message}
-                )
-            return redirect(
-                "staffing:station", election_id=election.pk, station_id=shift.station_id
-            )
-    found = candidates.search(shift, query, among=among) if query else []
+    if request.method == "POST" and not inactive["inactive_reason"] and form.is_valid():
+        outcomes = invite_round(request, [shift], list(form.cleaned_data["volunteers"]))
+        return redirect(remember_result(request, election, outcomes))
+    fill = fill_of_shift(shift)
+    searching = bool(query) and not inactive["inactive_reason"] and not fill.full
+    found = candidates.search(shift, query, among=among) if searching else candidates.Found()
     if found:
         audit.record_read(
             request,
@@ -72,9 +52,11 @@ def shift_invite(request: HttpRequest, election_id: int, shift_id: int) -> HttpR
             "election": election,
             "shift": shift,
             "search": search,
-            "form": form,
+            "form": form if request.method == "POST" else None,
             "candidates": found,
             "query": query,
-            "fill": fill_of_shift(shift),
+            "fill": fill,
+            "may_manage": scope_of(request.user).allows_shift(C.MANAGE, shift),
+            **inactive,
         },
     )

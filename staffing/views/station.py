@@ -1,4 +1,6 @@
-"""A station's shifts and who holds them."""
+"""A station's shifts and who holds them, with what the user may do about each
+seat: invite, seat directly, answer on someone's behalf, move, remove, replace,
+send a new link (each a link to its own confirmation page)."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from staffing import access
 from staffing.fill import fill_of, with_fill
 from staffing.models import Assignment
 from staffing.views._common import _STATUS_ORDER, C
+from staffing.views.filling import not_inviting
 
 
 def _people_by_shift(shift_ids: list[int]) -> dict[int, list[Assignment]]:
@@ -60,6 +63,7 @@ def station_detail(request: HttpRequest, election_id: int, station_id: int) -> H
             "people": people.get(s.pk),  # None: not for this user's eyes
             "contact": scope.allows_shift(C.VIEW_CONTACT, s),
             "invite": scope.allows_shift(C.INVITE, s),
+            "manage": scope.allows_shift(C.MANAGE, s),
         }
         for s in shifts
     ]
@@ -82,5 +86,8 @@ def station_detail(request: HttpRequest, election_id: int, station_id: int) -> H
             "station": station,
             "days": days if can_print else [],
             "rows": rows,
+            "may_invite": any(r["invite"] for r in rows),
+            "may_manage": any(r["manage"] for r in rows),
+            **not_inviting(request, election),
         },
     )

@@ -1,0 +1,175 @@
+"""Forms of the pages that fill seats: invite many to many, seat directly, answer
+on someone's behalf, move, remove, replace. Every choice of a shift or a person
+is limited to what the user's scope allows (the view passes the querysets)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django import forms
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from elections.models import Role, Shift
+from polling_stations.models import Area
+from volunteers.models import Volunteer
+
+MAX_SHIFTS = 50  # shifts in one round of invitations
+MAX_PEOPLE = 500  # people in one round (each gets one message per shift)
+REASON_MAX = 1000
+
+
+def ids_from(values: list[str], limit: int) -> list[int]:
+    """Whole positive numbers from repeated query parameters (?volunteers=1&volunteers=2),
+    in the order given, without repeats; anything else is ignored."""
+    ids: list[int] = []
+    for value in values:
+        if value.isdigit() and 0 < int(value) < 2**31 and int(value) not in ids:
+            ids.append(int(value))
+        if len(ids) >= limit:
+            break
+    return ids
+
+
+class ShiftFilterForm(forms.Form):
+    """Which shifts to list on the many-to-many invite page (a GET form)."""
+
+    station = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
+    area = forms.ModelChoiceField(
+        label=_("Area"), queryset=Area.objects.none(), required=False, empty_label=_("All areas")
+    )
+    role = forms.ModelChoiceField(
+        label=_("Role"), queryset=Role.objects.none(), required=False, empty_label=_("All roles")
+    )
+    day = forms.TypedChoiceField(
+        label=_("Day"), required=False, coerce=date.fromisoformat, empty_value=None
+    )
+    free = forms.BooleanField(label=_("Only shifts with free seats"), required=False)
+    q = forms.CharField(
+        label=_("Find volunteers"),
+        required=False,
+        max_length=100,
+        help_text=_("Name, email, phone number or postal code."),
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        areas: QuerySet[Area],
+        roles: QuerySet[Role],
+        days: list[tuple[str, str]],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["area"].queryset = areas
+        self.fields["role"].queryset = roles
+        self.fields["day"].choices = [("", _("All days")), *days]
+
+
+class _Chosen(forms.ModelMultipleChoiceField):
+    def __init__(self, *args: Any, limit: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.limit = limit
+
+    def clean(self, value: Any) -> Any:
+        if value and len(value) > self.limit:
+            raise forms.ValidationError(
+                self.error_messages["too_many"], code="too_many", params={"max": self.limit}
+            )
+        return super().clean(value)
+
+
+class ManyInviteForm(forms.Form):
+    """The round of invitations confirmed on the review step (a POST)."""
+
+    shifts = _Chosen(
+        queryset=Shift.objects.none(),
+        limit=MAX_SHIFTS,
+        error_messages={
+            "required": _("Choose at least one shift."),
+            "too_many": _("Choose at most %(max)d shifts at a time."),
+        },
+    )
+    volunteers = _Chosen(
+        queryset=Volunteer.objects.none(),
+        limit=MAX_PEOPLE,
+        error_messages={
+            "required": _("Choose at least one volunteer to invite."),
+            "too_many": _("Invite at most %(max)d volunteers at a time."),
+        },
+    )
+
+    def __init__(
+        self, *args: Any, shifts: QuerySet[Shift], among: QuerySet[Volunteer], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["shifts"].queryset = shifts
+        self.fields["volunteers"].queryset = among
+
+
+class AnswerForm(forms.Form):
+    ACCEPT, DECLINE = "accept", "decline"
+    answer = forms.ChoiceField(
+        label=_("Their answer"),
+        choices=[(ACCEPT, _("Yes, they take the seat")), (DECLINE, _("No, they cannot"))],
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose yes or no.")},
+    )
+    reason = forms.CharField(
+        label=_("Reason (if no)"),
+        required=False,
+        max_length=REASON_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("As they gave it, if they did. Deleted some time after the election."),
+    )
+
+
+class RemoveForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        required=False,
+        max_length=REASON_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("For the audit log; it is not sent to them."),
+    )
+
+
+class MoveForm(forms.Form):
+    to_shift = forms.ModelChoiceField(
+        label=_("Move to"),
+        queryset=Shift.objects.none(),
+        error_messages={
+            "required": _("Choose the shift to move them to."),
+            "invalid_choice": _("That shift cannot be chosen here."),
+        },
+    )
+
+    def __init__(self, *args: Any, shifts: QuerySet[Shift], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["to_shift"].queryset = shifts
+
+
+class PickOneForm(forms.Form):
+    """One person: to seat directly, or to replace someone with."""
+
+    volunteer = forms.ModelChoiceField(
+        label=_("Volunteer"),
+        queryset=Volunteer.objects.none(),
+        error_messages={
+            "required": _("Choose a volunteer."),
+            "invalid_choice": _("That volunteer cannot be chosen here."),
+        },
+    )
+
+    def __init__(self, *args: Any, among: QuerySet[Volunteer], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["volunteer"].queryset = among
+
+
+class ReplaceForm(PickOneForm):
+    reason = RemoveForm.base_fields["reason"]
+    seat_directly = forms.BooleanField(
+        label=_("They have already said yes: seat them directly instead of inviting them"),
+        required=False,
+    )
