@@ -124,7 +124,7 @@ def server(tmp_path) -> Iterator[Server]:
             stderr=stderr,
         )
         try:
-            deadline = time.monotonic() + 30
+            deadline = time.monotonic() + 120  # four workers booting on a loaded machine
             while time.monotonic() < deadline:
                 try:
                     with urllib.request.urlopen(base + "/accounts/login/", timeout=5):  # noqa: S310
