@@ -461,3 +461,18 @@ def test_list_queries_do_not_grow_with_the_data(office, django_assert_num_querie
     _build(12, 8)
     with django_assert_num_queries(expected[name]):
         assert office.get(reverse(name)).status_code == 200
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "javascript:x"])
+def test_back_goes_only_to_our_own_pages(office, target):
+    response = office.post(reverse("staffing:setup_area_create"), {"name": "Nord", "next": target})
+    assert response["Location"] == reverse("staffing:setup_areas")
+
+
+def test_after_saving_a_station_the_list_shows_its_area(office):
+    area = f.area("Nord")
+    f.station(f.area("Syd"), name="Sydhallen")
+    response = office.post(reverse("staffing:setup_station_create"), station_data(area))
+    assert response["Location"] == reverse("staffing:setup_stations") + f"?area={area.pk}"
+    shown = [r.obj.name for r in office.get(response["Location"]).context["page"]]
+    assert shown == ["Vestre Skole"]
