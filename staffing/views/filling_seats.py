@@ -84,6 +84,11 @@ def _context(request: HttpRequest, election: Election, seat: Assignment, **extra
     }
 
 
+def _posted(request: HttpRequest) -> Any:
+    """The form data of a POST (even an empty one: a bound form says what is missing)."""
+    return request.POST if request.method == "POST" else None
+
+
 def _refused(request: HttpRequest, refusal: Refused) -> None:
     messages.error(request, refusal.message)
 
@@ -186,7 +191,7 @@ def answer(request: HttpRequest, election_id: int, assignment_id: int) -> HttpRe
     election, seat = _seat(request, election_id, assignment_id)
     volunteer, shift = seat.volunteer, seat.shift
     inactive = not_inviting(request, election)
-    form = AnswerForm(request.POST or None)
+    form = AnswerForm(_posted(request))
     form.fields["answer"].choices = _answer_choices(seat.status)
     if seat.status in (Status.INVITED, Status.ACCEPTED) and request.method == "GET":
         form.initial["answer"] = AnswerForm.ACCEPT if seat.status == Status.INVITED else None
@@ -264,7 +269,7 @@ def move(request: HttpRequest, election_id: int, assignment_id: int) -> HttpResp
     volunteer, shift = seat.volunteer, seat.shift
     everywhere = bool(request.GET.get("all"))
     allowed, listed, total = _move_targets(request, election, shift, everywhere)
-    form = MoveForm(request.POST or None, shifts=allowed)
+    form = MoveForm(_posted(request), shifts=allowed)
     if request.method == "POST" and seat.status in SEAT_HOLDING_STATUSES and form.is_valid():
         target = form.cleaned_data["to_shift"]
         if target.pk == shift.pk:  # a second click, or nothing chosen to change
@@ -317,7 +322,7 @@ def remove(request: HttpRequest, election_id: int, assignment_id: int) -> HttpRe
     """Take someone off a shift; they are told (when they can be)."""
     election, seat = _seat(request, election_id, assignment_id)
     volunteer, shift = seat.volunteer, seat.shift
-    form = RemoveForm(request.POST or None)
+    form = RemoveForm(_posted(request))
     if request.method == "POST" and seat.status == Status.REMOVED:
         return _gone(request, seat)
     if request.method == "POST" and seat.status in SEAT_HOLDING_STATUSES and form.is_valid():
@@ -362,7 +367,7 @@ def replace(request: HttpRequest, election_id: int, assignment_id: int) -> HttpR
     among = candidates.searchable(people_among(request))
     inactive = not_inviting(request, election)
     replaceable = seat.status in (Status.INVITED, Status.ACCEPTED)
-    form = ReplaceForm(request.POST or None, among=among)
+    form = ReplaceForm(_posted(request), among=among)
     if request.method == "POST" and seat.status == Status.REMOVED:
         return _gone(request, seat)
     if request.method == "POST" and replaceable and not inactive["inactive_reason"]:
