@@ -14,9 +14,7 @@ urlpatterns: list[URLPattern] = [
     path("setup/stations/", setup.stations, name="setup_stations"),
     path("setup/stations/new/", setup.station_create, name="setup_station_create"),
     path("setup/stations/<int:station_id>/", setup.station_edit, name="setup_station_edit"),
-    path(
-        "setup/stations/<int:station_id>/move/", setup.station_move, name="setup_station_move"
-    ),
+    path("setup/stations/<int:station_id>/move/", setup.station_move, name="setup_station_move"),
     path(
         "setup/stations/<int:station_id>/delete/",
         setup.station_delete,

@@ -283,6 +283,14 @@ def _delete(request: HttpRequest, kind: Kind, obj: Any) -> HttpResponse:
             "kind": kind,
             "obj": obj,
             "refusal": refusal,
+            # The list below the message only when it says more than the message.
+            "list_uses": refusal is not None
+            and any(name not in refusal.message for name in refusal.names),
+            "stations_url": (
+                reverse("staffing:setup_stations") + f"?area={obj.pk}"
+                if kind is AREAS and refusal is not None and obj.stations.exists()
+                else ""
+            ),
             "section": kind.name,
             "next": _next(request),
             "back": _back(request, kind.list_url(obj)),
