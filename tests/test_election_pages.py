@@ -357,6 +357,8 @@ def test_closing_cancels_queued_messages_and_counts_them(world, coordinator):
 def test_a_closed_election_is_reopened_or_archived(world, coordinator):
     e = world[0]
     client = login(coordinator)
+    close = page(client.get(reverse("staffing:election_status", args=[e.pk, "closed"])))
+    assert "Every message about its seats has gone out: there is nothing to cancel." in close
     client.post(reverse("staffing:election_status", args=[e.pk, "closed"]))
     board = page(client.get(reverse("staffing:board", args=[e.pk])))
     assert reverse("staffing:election_status", args=[e.pk, "active"]) in board  # reopen

@@ -120,7 +120,9 @@ def step(election: Election, status: str, *, queued: int = 0) -> Step | None:
                     "%(count)d messages about its seats have not gone out yet: they are cancelled.",
                     queued,
                 )
-                % {"count": queued},
+                % {"count": queued}
+                if queued
+                else _("Every message about its seats has gone out: there is nothing to cancel."),
                 _("The board, the rosters and the people stay; it can be reopened."),
                 ngettext(
                     "%(days)d day after closing, decline reasons, message texts and personal "
