@@ -12,7 +12,7 @@ Rows and columns are plain values, not model instances, so that a national grid
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -116,6 +116,16 @@ class AreaGroup:
     rows: list[StationRow]
 
 
+@dataclass(frozen=True)
+class Page:
+    """A page of the grid: whole areas, from ``first`` to ``last`` (names)."""
+
+    number: int
+    first: str
+    last: str
+    stations: int
+
+
 @dataclass
 class Grid:
     election: Election
@@ -123,6 +133,8 @@ class Grid:
     roles: list[Role]
     groups: list[AreaGroup]
     days: list[date]  # election day and every day with shifts, in order
+    pages: list[Page] = field(default_factory=list)  # more than one: paginated
+    page: int = 1
 
     def cells(self) -> dict[tuple[int, int], Cell]:
         return {(c.station_id, c.role_id): c for g in self.groups for r in g.rows for c in r.cells}
@@ -191,14 +203,15 @@ def day_shifts(election: Election, day: date, **filters: object) -> list[tuple]:
     )
 
 
-def cell_shift(row: tuple) -> CellShift:
+def cell_shift(row: tuple, tz: tzinfo | None = None) -> CellShift:
     pk, _station, _role, team_id, team_name, starts, ends, capacity, held = row
+    tz = tz or timezone.get_current_timezone()
     return CellShift(
         pk=pk,
         team_id=team_id,
         team_name=team_name or "",
-        starts_at=timezone.localtime(starts),
-        ends_at=timezone.localtime(ends),
+        starts_at=starts.astimezone(tz),
+        ends_at=ends.astimezone(tz),
         capacity=capacity,
         held=held,
     )
@@ -209,17 +222,54 @@ def grid_days(election: Election) -> list[date]:
     return sorted({election.election_date, *Shift.objects.filter(election=election).local_days()})
 
 
-def build(election: Election, day: date, *, area_id: int | None = None) -> Grid:
-    """The grid of ``election`` on ``day`` (optionally one area's stations only)."""
+# A page of the grid holds whole areas, this many stations at most (unless one
+# area has more): 750 inputs with 5 roles, under Django's 1,000 fields a form may
+# post, so that the page saves without JavaScript too.
+PAGE_STATIONS = 150
+
+
+def paginate(stations: list[tuple[int, str, int, str, int, int]]) -> list[tuple[int, int]]:
+    """(start, end) of each page over the sorted stations: whole areas, as many
+    as fit in PAGE_STATIONS (an area with more has a page of its own)."""
+    areas: list[tuple[int, int]] = []
+    for i, station in enumerate(stations):
+        if areas and stations[areas[-1][0]][2] == station[2]:
+            areas[-1] = (areas[-1][0], i + 1)
+        else:
+            areas.append((i, i + 1))
+    pages: list[tuple[int, int]] = []
+    for start, end in areas:
+        if pages and end - pages[-1][0] <= PAGE_STATIONS:
+            pages[-1] = (pages[-1][0], end)
+        else:
+            pages.append((start, end))
+    return pages or [(0, 0)]
+
+
+def build(election: Election, day: date, *, area_id: int | None = None, page: int = 1) -> Grid:
+    """The grid of ``election`` on ``day`` (optionally one area's stations only):
+    page ``page`` of it (pages of whole areas, PAGE_STATIONS stations at most)."""
     columns = roles()
     defaults = {r.pk: tuple(timezone.localtime(t) for t in role_times(r, day)) for r in columns}
     stations = stations_of(election)
     if area_id is not None:
         stations = [s for s in stations if s[2] == area_id]
-    by_cell: dict[tuple[int, int], list[CellShift]] = {}
-    for row in day_shifts(election, day):
-        by_cell.setdefault((row[1], row[2]), []).append(cell_shift(row))
     stations.sort(key=lambda s: (s[4], danish_key(s[3]), s[2], s[5], danish_key(s[1]), s[0]))
+    bounds = paginate(stations) if page is not None else [(0, len(stations))]
+    page = min(max(page or 1, 1), len(bounds))
+    pages = [
+        Page(n, stations[a][3] if b else "", stations[b - 1][3] if b else "", b - a)
+        for n, (a, b) in enumerate(bounds, start=1)
+    ]
+    start, end = bounds[page - 1]
+    filters = {}
+    if len(bounds) > 1:
+        stations = stations[start:end]
+        filters = {"station_id__in": [s[0] for s in stations]}
+    by_cell: dict[tuple[int, int], list[CellShift]] = {}
+    tz = timezone.get_current_timezone()
+    for row in day_shifts(election, day, **filters):
+        by_cell.setdefault((row[1], row[2]), []).append(cell_shift(row, tz))
     groups: list[AreaGroup] = []
     for pk, name, area_pk, area_name, _area_order, _order in stations:
         if not groups or groups[-1].pk != area_pk:
@@ -229,7 +279,7 @@ def build(election: Election, day: date, *, area_id: int | None = None) -> Grid:
             for r in columns
         ]
         groups[-1].rows.append(StationRow(pk, name, cells))
-    return Grid(election, day, columns, groups, grid_days(election))
+    return Grid(election, day, columns, groups, grid_days(election), pages, page)
 
 
 def build_cell(election: Election, station: PollingStation, role: Role, day: date) -> Cell:

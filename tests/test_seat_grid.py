@@ -525,3 +525,69 @@ def test_post_needs_csrf(w, coordinator):
     client = Client(enforce_csrf_checks=True)
     client.force_login(coordinator)
     assert client.post(w.url(), {name(w.school, w.chair): "2"}).status_code == 403
+
+
+def test_a_big_grid_has_pages_of_whole_areas_each_saved_on_its_own(w, coordinator, monkeypatch):
+    from staffing import grid
+
+    monkeypatch.setattr(grid, "PAGE_STATIONS", 2)
+    client = login(coordinator)
+    response = client.get(w.url())
+    pages = response.context["grid"].pages
+    assert [(p.first, p.last, p.stations) for p in pages] == [
+        ("Nord", "Nord", 2),
+        ("Syd", "Syd", 1),
+    ]
+    page = response.content.decode()
+    assert "Biblioteket" not in page  # on page 2
+    assert "Save this page" in page
+    response = client.get(w.url(page="2"))
+    assert "Biblioteket" in response.content.decode()
+    # Page 2 saves page 2's cells; a cell of page 1 posted there is refused.
+    response = client.post(w.url(page="2"), {name(w.library, w.chair): "2"})
+    assert response.status_code == 302
+    assert response["Location"].endswith("page=2")
+    response = client.post(w.url(page="2"), {"cells": f"{w.school.pk}.{w.chair.pk}.0=4"})
+    assert response.status_code == 400
+    assert not shifts_of(w, w.school, w.chair)
+
+
+def test_save_grid_is_one_transaction_through_the_service(w, coordinator):
+    """Every cell of the whole grid in one call: all or nothing."""
+    from staffing import grid
+    from staffing.services.grid import CellEdit, GridRefused, save_grid
+
+    whole = grid.build(w.election, w.day, page=None)
+    edits = [CellEdit(c.station_id, c.role_id, 0, 2) for c in whole.cells().values()]
+    result = save_grid(w.election, w.day, edits, by=coordinator)
+    assert result.created == 9
+    assert Shift.objects.count() == 9
+    bad = [CellEdit(c.station_id, c.role_id, 2, 3) for c in whole.cells().values()]
+    bad[-1] = CellEdit(bad[-1].station_id, bad[-1].role_id, 7, 3)  # stale: the page showed 7
+    with pytest.raises(GridRefused) as refused:
+        save_grid(w.election, w.day, bad, by=coordinator)
+    assert list(refused.value.errors) == [(bad[-1].station_id, bad[-1].role_id)]
+    assert set(Shift.objects.values_list("capacity", flat=True)) == {2}
+    entries = AuditEntry.objects.filter(action="staffing.create_shift", actor=coordinator)
+    assert entries.count() == 9
+    assert entries.first().detail == {"via": "seat grid"}
+
+
+def test_a_large_save_writes_every_audit_entry(w, coordinator):
+    """Over 200 entries go in one COPY on PostgreSQL (one INSERT elsewhere)."""
+    from staffing import grid
+    from staffing.services.grid import CellEdit, save_grid
+
+    for i in range(70):
+        f.station(w.south, name=f"Skole {i}")
+    whole = grid.build(w.election, w.day, page=None)
+    edits = [CellEdit(c.station_id, c.role_id, 0, 1) for c in whole.cells().values()]
+    assert len(edits) > 200
+    save_grid(w.election, w.day, edits, by=coordinator)
+    entries = AuditEntry.objects.filter(action="staffing.create_shift", actor=coordinator)
+    assert entries.count() == len(edits)
+    entry = entries.get(object_id=Shift.objects.get(station=w.school, role=w.chair).pk)
+    assert entry.actor_label == coordinator.email
+    assert entry.election_id == w.election.pk
+    assert entry.changes["capacity"] == [None, 1]
+    assert entry.object_repr.startswith("Valgstyrer · Vestre Skole · ")

@@ -20,6 +20,7 @@ their seats.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
@@ -27,7 +28,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -364,6 +365,7 @@ def _write(plan: _Plan, losing: dict[int, list[Assignment]], *, by: User | None)
             audit.entry(
                 "staffing.update_shift",
                 _attach(plan, shift),
+                object_repr=_repr(plan, shift),
                 by=by,
                 election_id=plan.election.pk,
                 changes={"capacity": [shift.capacity, seats]},
@@ -382,6 +384,7 @@ def _write(plan: _Plan, losing: dict[int, list[Assignment]], *, by: User | None)
             audit.entry(
                 "staffing.create_shift",
                 shift,
+                object_repr=_repr(plan, shift),
                 by=by,
                 election_id=plan.election.pk,
                 changes=audit.created(shift, SHIFT_FIELDS),
@@ -421,7 +424,7 @@ def _write(plan: _Plan, losing: dict[int, list[Assignment]], *, by: User | None)
         Assignment.objects.filter(pk__in=list(answers)).delete()
         Shift.objects.filter(pk__in=ids).delete()
         result.deleted = len(ids)
-    audit.record_many(entries)
+    _record(entries)
 
     # Times or team: the single-shift service, confirmed (it was asked above),
     # tells those keeping their seats and audits the change itself.
@@ -435,6 +438,61 @@ def _write(plan: _Plan, losing: dict[int, list[Assignment]], *, by: User | None)
         result.not_notified += change.not_notified
     result.changed = len(plan.change)
     return result
+
+
+_AUDIT_COLUMNS = (
+    "at",
+    "actor_id",
+    "actor_kind",
+    "actor_label",
+    "action",
+    "object_type",
+    "object_id",
+    "object_repr",
+    "election_id",
+    "changes",
+    "detail",
+    "ip",
+)
+
+
+def _record(entries: list[AuditEntry]) -> None:
+    """The audit entries of a save, in one statement: on PostgreSQL a COPY (a
+    national grid writes 7,000 entries; Django's INSERT of them costs seconds in
+    Python), elsewhere ``audit.record_many``. Entries are only ever inserted."""
+    if connection.vendor != "postgresql" or len(entries) < 200:
+        audit.record_many(entries)
+        return
+    columns = ", ".join(_AUDIT_COLUMNS)
+    table = connection.ops.quote_name(AuditEntry._meta.db_table)
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
+    ):
+        for e in entries:
+            copy.write_row(
+                (
+                    e.at,
+                    e.actor_id,
+                    e.actor_kind,
+                    e.actor_label,
+                    e.action,
+                    e.object_type,
+                    e.object_id,
+                    e.object_repr,
+                    e.election_id,
+                    json.dumps(e.changes),
+                    json.dumps(e.detail),
+                    e.ip,
+                )
+            )
+
+
+def _repr(plan: _Plan, shift: Shift) -> str:
+    """``str(shift)`` without looking anything up again."""
+    local = timezone.localtime(shift.starts_at)
+    role, station = plan.roles[shift.role_id], plan.stations[shift.station_id]
+    return f"{role} · {station} · {local:%Y-%m-%d %H:%M}"
 
 
 def save_grid(

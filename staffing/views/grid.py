@@ -58,10 +58,17 @@ def _area(request: HttpRequest, election: Election) -> Area | None:
     return election.areas.filter(pk=int(raw)).first()
 
 
-def _grid_url(election: Election, day: date, area: Area | None = None) -> str:
+def _page(request: HttpRequest) -> int:
+    raw = request.GET.get("page", "")
+    return int(raw) if raw.isdigit() and len(raw) < 6 else 1
+
+
+def _grid_url(election: Election, day: date, area: Area | None = None, page: int = 1) -> str:
     query = {"day": day.isoformat()}
     if area is not None:
         query["area"] = str(area.pk)
+    if page > 1:
+        query["page"] = str(page)
     return f"{reverse('staffing:grid', args=[election.pk])}?{urlencode(query)}"
 
 
@@ -133,14 +140,14 @@ def seat_grid(request: HttpRequest, election_id: int) -> HttpResponse:
     election = _election(request, election_id)
     day_form, day = _day(request, election)
     area = _area(request, election)
-    grid = grid_model.build(election, day, area_id=area.pk if area else None)
+    grid = grid_model.build(election, day, area_id=area.pk if area else None, page=_page(request))
     form = GridForm(grid)
     status = 200
     if request.method == "POST":
         form = GridForm(grid, request.POST)
         if election.status == Election.Status.ARCHIVED:
             messages.error(request, _("This election is archived: its seats cannot be changed."))
-            return redirect(_grid_url(election, day, area))
+            return redirect(_grid_url(election, day, area, grid.page))
         if form.is_valid() and request.POST.get("do") == "back":
             pass  # back from the confirmation: the grid with the numbers typed
         elif form.is_valid():
@@ -163,7 +170,7 @@ def seat_grid(request: HttpRequest, election_id: int) -> HttpResponse:
                         "refusal": held,
                         "effects": _effects_context(held),
                         "packed": form.packed,
-                        "back": _grid_url(election, day, area),
+                        "back": _grid_url(election, day, area, grid.page),
                         "action": request.get_full_path(),
                     },
                 )
@@ -176,7 +183,7 @@ def seat_grid(request: HttpRequest, election_id: int) -> HttpResponse:
                 status = 400
             else:
                 _saved_message(request, result)
-                return redirect(_grid_url(election, day, area))
+                return redirect(_grid_url(election, day, area, grid.page))
         else:
             if form.unknown:
                 messages.error(
@@ -207,6 +214,9 @@ def seat_grid(request: HttpRequest, election_id: int) -> HttpResponse:
             "days": grid.days,
             "area": area,
             "areas": areas,
+            "page_query": urlencode(
+                {"day": day.isoformat(), **({"area": str(area.pk)} if area else {})}
+            ),
             "grid": grid,
             "form": form,
             "rows": form.groups(
