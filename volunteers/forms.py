@@ -30,3 +30,29 @@ class VolunteerForm(forms.ModelForm):
     class Meta:
         model = Volunteer
         fields = [*VOLUNTEER_FIELDS, *VOLUNTEER_M2M]
+
+
+class VolunteerPageForm(VolunteerForm):
+    """The coordinator's create and edit page: the same fields and checks, with
+    a date field, ticks for teams and skills, and a confirmation for likely
+    duplicates (``duplicates_seen``: the ids of the records the user was warned
+    about and chose to save anyway)."""
+
+    duplicates_seen = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    class Meta(VolunteerForm.Meta):
+        widgets = {
+            "birth_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "teams": forms.CheckboxSelectMultiple,
+            "skills": forms.CheckboxSelectMultiple,
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def seen_duplicates(self) -> set[int]:
+        """The ids the user confirmed; anything not a list of numbers is none."""
+        raw = (self.data.get("duplicates_seen") or "") if self.is_bound else ""
+        return {int(part) for part in raw.split(",") if part.strip().isdigit()}
+
+    def changes(self) -> dict[str, object]:
+        """The cleaned values the services take (fields and relations)."""
+        return {name: self.cleaned_data[name] for name in (*VOLUNTEER_FIELDS, *VOLUNTEER_M2M)}

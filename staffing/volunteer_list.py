@@ -1,0 +1,162 @@
+"""The volunteer list's read model: who the user may see, the search and the
+filters as one queryset, and each listed person's seats in the chosen election.
+
+Scope: volunteers belong to no election. A coordinator sees everyone; a station
+manager the people with a seat (or history) at their stations; a team leader
+their teams' members (accounts.scopes.PATHS). Viewers see no names at all.
+
+Speed: one COUNT and one page query (Danish order from the ``volunteer_sort_idx``
+index; on PostgreSQL the search from the trigram index on ``search_text``), then
+one query each for the page's teams and seats: constant as the register grows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.http import Http404
+
+from accounts.models import User
+from accounts.scopes import Capability, scope_of
+from elections.models import Election
+from staffing.forms_volunteers import SeatStatus
+from staffing.models import FILLED_STATUSES, SEAT_HOLDING_STATUSES, Assignment
+from volunteers import search
+from volunteers.models import Skill, Team, Volunteer
+
+C = Capability
+LIST_FIELDS = (
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "preferred_channel",
+    "language",
+    "do_not_contact",
+    "birth_date",
+)
+
+
+def visible_volunteers(user: User, capability: str = C.VIEW_CONTACT) -> QuerySet[Volunteer]:
+    """Everyone the user may see with their contact data."""
+    return scope_of(user).filter(Volunteer.objects.all(), capability)
+
+
+def get_volunteer_for_user(
+    user: User, volunteer_id: int, capability: str = C.VIEW_CONTACT
+) -> Volunteer:
+    """The access helper for a volunteer: outside the user's scope is a 404."""
+    scope = scope_of(user)
+    if not scope.can(capability):
+        raise Http404
+    found = (
+        visible_volunteers(user, capability)
+        .prefetch_related(
+            Prefetch("teams", queryset=Team.objects.order_by("name")),
+            Prefetch("skills", queryset=Skill.objects.order_by("name")),
+        )
+        .filter(pk=volunteer_id)
+        .first()
+    )
+    if found is None:
+        raise Http404
+    return found
+
+
+def visible_teams(user: User) -> QuerySet[Team]:
+    return scope_of(user).filter(Team.objects.all(), C.VIEW_CONTACT).order_by("name")
+
+
+def _in_election(election: Election, statuses: tuple[str, ...] | list[str]) -> Exists:
+    return Exists(
+        Assignment.objects.filter(
+            volunteer=OuterRef("pk"), shift__election=election, status__in=statuses
+        )
+    )
+
+
+def with_status(
+    queryset: QuerySet[Volunteer], election: Election, status: str
+) -> QuerySet[Volunteer]:
+    """``status`` in ``election``: no seat (no invitation open, no seat held),
+    invited (an invitation not answered), accepted (a seat held, checked in or
+    not), declined (declined, and no seat held there)."""
+    holding = _in_election(election, SEAT_HOLDING_STATUSES)
+    if status == SeatStatus.NO_SEAT:
+        return queryset.filter(~holding)
+    if status == SeatStatus.INVITED:
+        return queryset.filter(_in_election(election, ["invited"]))
+    if status == SeatStatus.ACCEPTED:
+        return queryset.filter(_in_election(election, FILLED_STATUSES))
+    if status == SeatStatus.DECLINED:
+        return queryset.filter(_in_election(election, ["declined"])).filter(~holding)
+    return queryset
+
+
+def filtered(user: User, data: dict[str, Any]) -> QuerySet[Volunteer]:
+    """The visible volunteers matching the filter form's cleaned ``data``, in
+    Danish order."""
+    people = visible_volunteers(user)
+    people = search.matching(people, data.get("q") or "")
+    if data.get("team"):
+        people = people.filter(
+            pk__in=Volunteer.teams.through.objects.filter(team=data["team"]).values("volunteer_id")
+        )
+    if data.get("skill"):
+        people = people.filter(
+            pk__in=Volunteer.skills.through.objects.filter(skill=data["skill"]).values(
+                "volunteer_id"
+            )
+        )
+    if data.get("language"):
+        people = people.filter(language=data["language"])
+    if data.get("channel"):
+        people = people.filter(preferred_channel=data["channel"])
+    if data.get("election") and data.get("status"):
+        people = with_status(people, data["election"], data["status"])
+    return search.in_danish_order(people.only(*LIST_FIELDS))
+
+
+@dataclass
+class Seats:
+    """One person's seats in one election, for the list's status column."""
+
+    accepted: int = 0
+    invited: int = 0
+    declined: int = 0
+    other: list[str] = field(default_factory=list)
+
+
+def seats_in(election: Election | None, volunteer_ids: list[int]) -> dict[int, Seats]:
+    """Each volunteer's assignments in ``election``, counted by status (one query)."""
+    found: dict[int, Seats] = {pk: Seats() for pk in volunteer_ids}
+    if election is None or not volunteer_ids:
+        return found
+    rows = Assignment.objects.filter(
+        shift__election=election, volunteer_id__in=volunteer_ids
+    ).values_list("volunteer_id", "status")
+    for volunteer_id, status in rows:
+        seats = found[volunteer_id]
+        if status in FILLED_STATUSES:
+            seats.accepted += 1
+        elif status == Assignment.Status.INVITED:
+            seats.invited += 1
+        elif status == Assignment.Status.DECLINED:
+            seats.declined += 1
+    return found
+
+
+def teams_of(volunteer_ids: list[int]) -> dict[int, list[Team]]:
+    """The teams of the page's people (one query)."""
+    found: dict[int, list[Team]] = {pk: [] for pk in volunteer_ids}
+    if not volunteer_ids:
+        return found
+    links = (
+        Volunteer.teams.through.objects.filter(volunteer_id__in=volunteer_ids)
+        .select_related("team")
+        .order_by("team__name")
+    )
+    for link in links:
+        found[link.volunteer_id].append(link.team)
+    return found
