@@ -152,6 +152,14 @@ class Scope:
         """May manage seats somewhere (the menu)."""
         return self.can(Capability.MANAGE)
 
+    @property
+    def manages_reference_data(self) -> bool:
+        """May change areas, polling stations and roles (shared by every election):
+        an admin, or a coordinator whose grant covers every election."""
+        return self.is_admin or any(
+            g.role == StaffRole.COORDINATOR and not g.elections for g in self.grants
+        )
+
     def _granting(self, capability: str) -> list[Grant]:
         return [g for g in self.grants if capability in CAPABILITIES[g.role]]
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from django.http import Http404
 
-from accounts.models import StaffRole, User
+from accounts.models import User
 from accounts.scopes import Scope, scope_of
 from elections.models import Role
 from polling_stations.models import Area, PollingStation
@@ -21,9 +21,7 @@ from polling_stations.models import Area, PollingStation
 
 def manages_reference_data(scope: Scope) -> bool:
     """Admin, or a coordinator grant that covers every election."""
-    return scope.is_admin or any(
-        grant.role == StaffRole.COORDINATOR and not grant.elections for grant in scope.grants
-    )
+    return scope.manages_reference_data
 
 
 def require_manager(user: User) -> Scope:

@@ -121,6 +121,9 @@ def test_only_those_managing_every_election_may_use_them(grant):
     assert client.post(reverse("staffing:setup_area_create"), {"name": "Syd"}).status_code == 404
     assert client.post(reverse("staffing:setup_role_delete", args=[role.pk]), {}).status_code == 404
     assert Area.objects.count() == 1 and Role.objects.filter(pk=role.pk).exists()
+    # …and the menu does not offer them a page they cannot open.
+    menu = client.get(reverse("staffing:elections")).content.decode()
+    assert "Stations and roles" not in menu
 
 
 def test_admin_and_coordinator_of_every_election_may(admin_user, coordinator):
@@ -128,6 +131,7 @@ def test_admin_and_coordinator_of_every_election_may(admin_user, coordinator):
         response = client_for(user).get(reverse("staffing:setup_stations"))
         assert response.status_code == 200
         assert "Add a polling station" in response.content.decode()
+        assert "Stations and roles" in response.content.decode()  # in the menu
 
 
 # --- areas ---------------------------------------------------------------------------
