@@ -4,6 +4,7 @@ else sees them; every constraint of the model has a message of its own."""
 from __future__ import annotations
 
 from django import forms
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from pollcrew.phones import normalize_mobile
@@ -47,6 +48,11 @@ class VolunteerPageForm(VolunteerForm):
             "skills": forms.CheckboxSelectMultiple,
             "notes": forms.Textarea(attrs={"rows": 3}),
         }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.label = capfirst(field.label)
 
     def seen_duplicates(self) -> set[int]:
         """The ids the user confirmed; anything not a list of numbers is none."""
