@@ -35,7 +35,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts import audit
-from accounts.models import AuditEntry, User
+from accounts.models import ActorKind, AuditEntry, User
 from elections.models import Election, Role, Shift
 from polling_stations.models import PollingStation
 from staffing import grid, messaging
@@ -155,6 +155,7 @@ class _Plan:
     change: list[tuple[Key, Shift, dict[str, Any]]] = field(default_factory=list)
     delete: list[tuple[Key, Shift]] = field(default_factory=list)
     errors: dict[Key, list[str]] = field(default_factory=lambda: defaultdict(list))
+    times: dict[int, tuple[datetime, datetime, list[str]]] = field(default_factory=dict)
 
     def refuse(self, key: Key, message: str) -> None:
         self.errors[key].append(message)
@@ -284,6 +285,8 @@ def _apply(plan: _Plan, *, by: User | None, confirm: bool | Collection[int]) -> 
     )
     short = [cut[pk][1] for pk in cut if held.get(pk, 0) > cut[pk][2]]
     short += [changes[pk][1] for pk in changes if held.get(pk, 0)]
+    for shift in short:
+        _attach(plan, shift)  # their people are named and told
     holders = _lock_holders(short) if short else {}
     losing: dict[int, list[Assignment]] = {}
     told: dict[int, list[Assignment]] = {}
@@ -331,6 +334,7 @@ def _shift_values(shift: Shift) -> dict[str, Any]:
 def _write(plan: _Plan, losing: dict[int, list[Assignment]], *, by: User | None) -> GridResult:
     result = GridResult()
     entries: list[AuditEntry] = []
+    rows = _Rows(plan, by)
     changed = {s.pk for _key, s, _values in plan.change}
     deleted = {s.pk for _key, s in plan.delete}
     outcome: dict[int, dict[str, list[Assignment]]] = {}
@@ -361,36 +365,21 @@ def _write(plan: _Plan, losing: dict[int, list[Assignment]], *, by: User | None)
     by_seats: dict[int, list[int]] = defaultdict(list)
     for _key, shift, seats in plan.resize:
         by_seats[seats].append(shift.pk)
-        entries.append(
-            audit.entry(
-                "staffing.update_shift",
-                _attach(plan, shift),
-                object_repr=_repr(plan, shift),
-                by=by,
-                election_id=plan.election.pk,
-                changes={"capacity": [shift.capacity, seats]},
-                detail=detail(shift.pk),
-            )
+        rows.add(
+            "staffing.update_shift",
+            shift,
+            changes={"capacity": [shift.capacity, seats]},
+            detail=detail(shift.pk),
         )
     for seats, ids in by_seats.items():
         Shift.objects.filter(pk__in=ids).update(capacity=seats)
     result.resized = len(plan.resize)
 
     # New shifts: one INSERT (ids come back on PostgreSQL and SQLite).
-    new = [_attach(plan, shift) for _key, shift in plan.create]
-    Shift.objects.bulk_create(new, batch_size=1000)
+    new = [shift for _key, shift in plan.create]
+    _insert_shifts(new)
     for shift in new:
-        entries.append(
-            audit.entry(
-                "staffing.create_shift",
-                shift,
-                object_repr=_repr(plan, shift),
-                by=by,
-                election_id=plan.election.pk,
-                changes=audit.created(shift, SHIFT_FIELDS),
-                detail=VIA,
-            )
-        )
+        rows.add("staffing.create_shift", shift, changes=rows.created(shift), detail=VIA)
     result.created = len(new)
 
     # Removed shifts: their history goes with them (messages stay, re-pointed at
@@ -424,7 +413,7 @@ def _write(plan: _Plan, losing: dict[int, list[Assignment]], *, by: User | None)
         Assignment.objects.filter(pk__in=list(answers)).delete()
         Shift.objects.filter(pk__in=ids).delete()
         result.deleted = len(ids)
-    _record(entries)
+    _record(entries, rows.rows)
 
     # Times or team: the single-shift service, confirmed (it was asked above),
     # tells those keeping their seats and audits the change itself.
@@ -456,43 +445,141 @@ _AUDIT_COLUMNS = (
 )
 
 
-def _record(entries: list[AuditEntry]) -> None:
+class _Rows:
+    """Audit entries of a big save as plain rows (what ``audit.entry`` makes, for
+    thousands of shifts without a model instance, a time-zone lookup or a query
+    each): the same action names, object text, changes and detail."""
+
+    def __init__(self, plan: _Plan, by: User | None) -> None:
+        self.plan = plan
+        self.at = timezone.now()
+        self.actor = (
+            (by.pk, ActorKind.STAFF.value, by.email)
+            if by is not None
+            else (None, ActorKind.SYSTEM.value, "")
+        )
+        self.tz = timezone.get_current_timezone()
+        self.rows: list[tuple[Any, ...]] = []
+        self._local: dict[datetime, datetime] = {}
+
+    def local(self, moment: datetime) -> datetime:
+        found = self._local.get(moment)
+        if found is None:
+            found = self._local[moment] = moment.astimezone(self.tz)
+        return found
+
+    def created(self, shift: Shift) -> dict[str, list[Any]]:
+        """``audit.created(shift, SHIFT_FIELDS)``."""
+        return {
+            "election": [None, shift.election_id],
+            "station": [None, shift.station_id],
+            "role": [None, shift.role_id],
+            "team": [None, shift.team_id],
+            "starts_at": [None, self.local(shift.starts_at).isoformat()],
+            "ends_at": [None, self.local(shift.ends_at).isoformat()],
+            "capacity": [None, shift.capacity],
+        }
+
+    def add(self, action: str, shift: Shift, *, changes: dict, detail: dict) -> None:
+        """One entry about ``shift`` (its ``str`` without looking anything up)."""
+        role = self.plan.roles[shift.role_id]
+        station = self.plan.stations[shift.station_id]
+        text = f"{role} · {station} · {self.local(shift.starts_at):%Y-%m-%d %H:%M}"
+        self.rows.append(
+            (
+                self.at,
+                *self.actor,
+                action,
+                "elections.shift",
+                shift.pk,
+                text[:300],
+                self.plan.election.pk,
+                changes,
+                detail,
+                None,
+            )
+        )
+
+
+_AUDIT_COLUMNS = (
+    "at",
+    "actor_id",
+    "actor_kind",
+    "actor_label",
+    "action",
+    "object_type",
+    "object_id",
+    "object_repr",
+    "election_id",
+    "changes",
+    "detail",
+    "ip",
+)
+
+
+def _record(entries: list[AuditEntry], rows: list[tuple[Any, ...]]) -> None:
     """The audit entries of a save, in one statement: on PostgreSQL a COPY (a
     national grid writes 7,000 entries; Django's INSERT of them costs seconds in
     Python), elsewhere ``audit.record_many``. Entries are only ever inserted."""
-    if connection.vendor != "postgresql" or len(entries) < 200:
-        audit.record_many(entries)
+    if connection.vendor != "postgresql" or len(entries) + len(rows) < 200:
+        audit.record_many(
+            [*entries, *(AuditEntry(**dict(zip(_AUDIT_COLUMNS, row, strict=True))) for row in rows)]
+        )
         return
+    as_rows = [
+        (
+            e.at,
+            e.actor_id,
+            e.actor_kind,
+            e.actor_label,
+            e.action,
+            e.object_type,
+            e.object_id,
+            e.object_repr,
+            e.election_id,
+            e.changes,
+            e.detail,
+            e.ip,
+        )
+        for e in entries
+    ]
     columns = ", ".join(_AUDIT_COLUMNS)
     table = connection.ops.quote_name(AuditEntry._meta.db_table)
     with (
         connection.cursor() as cursor,
         cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
     ):
-        for e in entries:
-            copy.write_row(
-                (
-                    e.at,
-                    e.actor_id,
-                    e.actor_kind,
-                    e.actor_label,
-                    e.action,
-                    e.object_type,
-                    e.object_id,
-                    e.object_repr,
-                    e.election_id,
-                    json.dumps(e.changes),
-                    json.dumps(e.detail),
-                    e.ip,
-                )
-            )
+        for row in (*as_rows, *rows):
+            copy.write_row((*row[:9], json.dumps(row[9]), json.dumps(row[10]), row[11]))
 
 
-def _repr(plan: _Plan, shift: Shift) -> str:
-    """``str(shift)`` without looking anything up again."""
-    local = timezone.localtime(shift.starts_at)
-    role, station = plan.roles[shift.role_id], plan.stations[shift.station_id]
-    return f"{role} · {station} · {local:%Y-%m-%d %H:%M}"
+_SHIFT_COLUMNS = ("election_id", "station_id", "role_id", "team_id", "starts_at", "ends_at")
+
+
+def _insert_shifts(shifts: list[Shift]) -> None:
+    """New shifts in one INSERT, their ids set. On PostgreSQL one INSERT … SELECT
+    FROM unnest(…) RETURNING, with the values as arrays (Django's bulk_create
+    prepares every value of 7,000 rows in Python); elsewhere bulk_create. The
+    database checks its constraints either way."""
+    if connection.vendor != "postgresql" or len(shifts) < 200:
+        Shift.objects.bulk_create(shifts, batch_size=1000)
+        return
+    table = connection.ops.quote_name(Shift._meta.db_table)
+    columns = [*_SHIFT_COLUMNS, "capacity"]
+    types = ["bigint", "bigint", "bigint", "bigint", "timestamptz", "timestamptz", "integer"]
+    arrays = [[getattr(s, name) for s in shifts] for name in columns]
+    unnest = ", ".join(f"%s::{t}[]" for t in types)
+    names = ", ".join(columns)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({names}) SELECT {names} FROM unnest({unnest}) "  # noqa: S608
+            f"WITH ORDINALITY AS new({names}, n) ORDER BY n RETURNING id",
+            arrays,
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+    for shift, pk in zip(shifts, ids, strict=True):
+        shift.pk = pk
+        shift._state.adding = False
 
 
 def save_grid(
@@ -529,10 +616,34 @@ def save_grid(
                 station_id__in={e.station_id for e in edits},
                 role_id__in={e.role_id for e in edits},
             ):
-                cells[(shift.station_id, shift.role_id)].append(_attach(plan, shift))
+                cells[(shift.station_id, shift.role_id)].append(shift)
         for edit in edits:
             _plan_cell(plan, day, edit, cells.get((edit.station_id, edit.role_id), []))
         return _apply(plan, by=by, confirm=confirm)
+
+
+MAX_SEATS = 9999
+
+
+def _role_times(plan: _Plan, role_id: int, day: date) -> tuple[datetime, datetime, list[str]]:
+    """A role's default times on ``day``, and what is wrong with a new shift at
+    them (``Shift.clean``: the election's window; they end after they start):
+    worked out once per role, not once per cell."""
+    found = plan.times.get(role_id)
+    if found is None:
+        starts_at, ends_at = grid.role_times(plan.roles[role_id], day)
+        probe = Shift(
+            election=plan.election,
+            station_id=0,
+            role_id=role_id,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            capacity=1,
+        )
+        checker = _Plan(plan.election, {}, {})
+        _check_new(checker, None, probe)
+        found = plan.times[role_id] = (starts_at, ends_at, checker.errors.get(None, []))
+    return found
 
 
 def _plan_cell(plan: _Plan, day: date, edit: CellEdit, shifts: list[Shift]) -> None:
@@ -553,17 +664,21 @@ def _plan_cell(plan: _Plan, day: date, edit: CellEdit, shifts: list[Shift]) -> N
         )
     elif edit.seats == 0:
         plan.delete += [(key, s) for s in shifts]
+    elif edit.seats > MAX_SEATS:
+        plan.refuse(key, _("At most %(max)d seats in one cell.") % {"max": MAX_SEATS})
     elif not shifts:
-        starts_at, ends_at = grid.role_times(plan.roles[edit.role_id], day)
-        shift = Shift(
-            election=plan.election,
-            station_id=edit.station_id,
-            role_id=edit.role_id,
-            starts_at=starts_at,
-            ends_at=ends_at,
-            capacity=edit.seats,
-        )
-        if _check_new(plan, key, shift):
+        starts_at, ends_at, problems = _role_times(plan, edit.role_id, day)
+        for problem in problems:
+            plan.refuse(key, problem)
+        if not problems:
+            shift = Shift(
+                election_id=plan.election.pk,
+                station_id=edit.station_id,
+                role_id=edit.role_id,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                capacity=edit.seats,
+            )
             plan.create.append((key, shift))
     elif len(shifts) == 1:
         plan.resize.append((key, shifts[0], edit.seats))
