@@ -1,4 +1,6 @@
-"""Benchmark the coordinator's pages at town, city and national scale.
+"""Benchmark the coordinator's pages at town, city and national scale: the board
+(with its dashboard), the board filtered, the board of an election without seats
+(its next steps), a station page, and the dashboard's read model on its own.
 
     .venv/bin/python -m bench.coordinator_page --scale town
     .venv/bin/python -m bench.coordinator_page --scale all --requests 20
@@ -11,6 +13,10 @@ the scale's data (timed; --reuse keeps data from an earlier run), logs a
 coordinator in with Django's test client and requests each page: once to warm
 up, once counting queries, then N times for the median and 95th percentile of
 the time spent in Django (middleware, view, template; no network).
+
+The generator makes no messages; the benchmark adds one per invitation (1 in 50
+failed, as a bounced email would) the first time, so that the dashboard's count of
+failed messages runs over a full outbox.
 
 DEBUG is off (unless set in the environment), as in production, so that query
 logging does not distort the times. Results are also written as JSON to
@@ -117,6 +123,85 @@ def coordinator_client():
     return client
 
 
+def ensure_messages(election) -> int:
+    """One outbox row per invitation of ``election`` (every 50th failed), unless
+    there are some already. Returns how many messages are about its seats."""
+    from django.db import connection
+
+    from notifications.models import Message
+    from staffing.models import Assignment
+
+    assignments = Assignment.objects.filter(shift__election=election)
+    about = Message.objects.filter(
+        subject_type="staffing.assignment", subject_id__in=assignments.values("pk")
+    )
+    if about.exists():
+        return about.count()
+    started = time.perf_counter()
+    rows = [
+        Message(
+            channel="email",
+            to=f"bench-{pk}@example.com",
+            subject_type="staffing.assignment",
+            subject_id=pk,
+            kind="invitation",
+            language="da",
+            body="Bench",
+            status=Message.Status.FAILED if i % 50 == 0 else Message.Status.DELIVERED,
+            idempotency_key=f"bench-invitation-{pk}",
+            last_error="550 5.1.1 no such user" if i % 50 == 0 else "",
+        )
+        for i, pk in enumerate(assignments.values_list("pk", flat=True).iterator())
+    ]
+    Message.objects.bulk_create(rows, batch_size=2000)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE notifications_message")
+    print(f"  messages: {len(rows)} in {time.perf_counter() - started:.1f}s")
+    return len(rows)
+
+
+def empty_election(like):
+    """A draft election over the same areas, without seats: the board's next steps."""
+    from elections.models import Election
+
+    name = f"{like.name} (bench, without seats)"
+    election = Election.objects.filter(name=name).first()
+    if election is None:
+        election = Election.objects.create(
+            name=name,
+            kind=like.kind,
+            election_date=like.election_date,
+            status=Election.Status.DRAFT,
+        )
+        election.areas.set(like.areas.all())
+    return election
+
+
+def measure_call(fn, requests: int) -> dict[str, Any]:
+    """A read model on its own: queries and times of ``fn()``."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    fn()
+    with CaptureQueriesContext(connection) as queries:
+        fn()
+    sql = [q["sql"] for q in queries.captured_queries]
+    times = []
+    for _ in range(requests):
+        started = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - started) * 1000)
+    return {
+        "url": "(read model)",
+        "queries": len(sql),
+        "median_ms": round(statistics.median(times), 1),
+        "p95_ms": round(percentile(times, 95), 1),
+        "kb": 0,
+        "sql": sql,
+    }
+
+
 def measure(client, url: str, requests: int) -> dict[str, Any]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -155,8 +240,10 @@ def run_one(scale: str, requests: int, reuse: bool) -> dict[str, Any]:
     from django.urls import reverse
 
     from elections.models import Shift
+    from staffing.dashboard import dashboard
 
     election, info = prepare(scale, reuse=reuse)
+    info["messages"] = ensure_messages(election)
     client = coordinator_client()
     biggest = (
         Shift.objects.filter(election=election)
@@ -169,11 +256,17 @@ def run_one(scale: str, requests: int, reuse: bool) -> dict[str, Any]:
     pages = {
         "board": board,
         "board, filtered": f"{board}?understaffed=on&q=skolen",
+        "board, no seats yet": reverse("staffing:board", args=[empty_election(election).pk]),
         # The station with the most seats: the biggest roster there is.
         "station": reverse("staffing:station", args=[election.pk, biggest["station_id"]]),
     }
     pages_measured = {name: measure(client, url, requests) for name, url in pages.items()}
     pages_measured["station"]["seats"] = biggest["seats"]
+    shifts = Shift.objects.filter(election=election)
+    # The board's and the dashboard's counting without the page around it.
+    pages_measured["counts (read models)"] = measure_call(
+        lambda: dashboard(election, shifts), requests
+    )
     result = {
         "scale": scale,
         "database": connection.vendor,

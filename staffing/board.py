@@ -1,6 +1,10 @@
 """The staffing board: fill counts per station of an election, for the stations
 and shifts the user's scope shows, with a fixed number of queries however many
-stations, shifts and assignments there are."""
+stations, shifts and assignments there are.
+
+The stations listed are those of the election's areas (``Election.areas``), with
+seats or not yet, when the user sees the whole election; otherwise those where
+the user's scope shows seats (``listed_stations``)."""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from dataclasses import dataclass
 from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
 
-from elections.models import Shift
+from elections.models import Election, Shift
 from pollcrew.collation import danish_key
 from pollcrew.db import UnicodeLower
 from polling_stations.models import PollingStation
@@ -21,6 +25,10 @@ class StationRow:
     station: PollingStation
     fill: Fill
 
+    @property
+    def has_seats(self) -> bool:
+        return self.fill.needed > 0
+
 
 @dataclass(frozen=True)
 class Board:
@@ -28,9 +36,23 @@ class Board:
     totals: Fill  # over every station that matches the filters
 
 
+def listed_stations(
+    election: Election, shifts: QuerySet[Shift], *, whole_election: bool
+) -> QuerySet[PollingStation]:
+    """The stations on the board: those with ``shifts`` (already scoped), and,
+    for a user who sees the ``whole_election``, every station of its areas."""
+    with_seats = Q(pk__in=shifts.order_by().values("station_id"))
+    if not whole_election:
+        return PollingStation.objects.filter(with_seats)
+    areas = Election.areas.through.objects.filter(election=election).values("area_id")
+    return PollingStation.objects.filter(Q(area_id__in=areas) | with_seats)
+
+
 def station_board(
     shifts: QuerySet[Shift],
     *,
+    stations: QuerySet[PollingStation] | None = None,
+    fills: dict[int, Fill] | None = None,
     area_id: int | None = None,
     understaffed_only: bool = False,
     search: str = "",
@@ -39,9 +61,14 @@ def station_board(
 ) -> Board:
     """The board over ``shifts`` (an election's shifts, already scoped) in four
     queries: fills (2), the matching stations' names (1), the page's stations (1).
-    Stations are in Danish order of area and name."""
-    fills = fills_by(shifts, "station_id")
-    stations = PollingStation.objects.filter(pk__in=shifts.order_by().values("station_id"))
+    ``stations``: the stations to list (``listed_stations``); by default those
+    with ``shifts``. ``fills``: the fill per station when counted already (by
+    ``staffing.dashboard.seat_counts``): two queries fewer. Stations are in
+    Danish order of area and name."""
+    if fills is None:
+        fills = fills_by(shifts, "station_id")
+    if stations is None:
+        stations = PollingStation.objects.filter(pk__in=shifts.order_by().values("station_id"))
     if area_id:
         stations = stations.filter(area_id=area_id)
     if search:

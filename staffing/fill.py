@@ -52,6 +52,13 @@ class Fill:
 EMPTY = Fill(0, 0, 0)
 
 
+def fill_counts() -> dict[str, Count]:
+    """The pair of expressions, over a shift queryset's ``assignments``: seats
+    awaiting an answer (``fill_invited``) and accepted (``fill_accepted``). For
+    read models that group shifts their own way (staffing.dashboard)."""
+    return _counts()
+
+
 def _counts() -> dict[str, Count]:
     return {
         "fill_invited": Count("assignments", filter=Q(assignments__status="invited")),
