@@ -38,6 +38,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--scale", choices=SCALES, default="town")
     parser.add_argument("--runs", type=int, default=3, help="timed copies")
+    parser.add_argument(
+        "--reinvite",
+        action="store_true",
+        help="also time inviting the previous volunteers into an activated copy "
+        "(staffing.reinvite; one invitation round per shift, messages queued, not delivered)",
+    )
     return parser.parse_args(argv)
 
 
@@ -73,6 +79,50 @@ def copy_once(source: Any, run: int) -> dict[str, Any]:
         "cleanup_s": round(cleanup, 2),
         "people": people,
         **counts,
+    }
+
+
+def reinvite_once(source: Any) -> dict[str, Any]:
+    """Copy, activate, invite the source's accepted volunteers again; then undo it all."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from elections.models import Election
+    from elections.services.copying import copy_election
+    from notifications.models import Message
+    from pollcrew.celery import app
+    from staffing.models import Assignment
+    from staffing.reinvite import previous_seats, reinvite_previous
+
+    # Messages are queued and handed to an in-memory broker: the service is measured,
+    # not the delivery of thousands of messages.
+    app.conf.task_always_eager = False
+    app.conf.broker_url = "memory://"
+    copy = copy_election(
+        source,
+        name="Kopi (genindbydes)",
+        election_date=source.election_date + timedelta(days=364),
+        by=None,
+    )
+    Election.objects.filter(pk=copy.pk).update(status=Election.Status.ACTIVE)
+    copy.refresh_from_db()
+    people = previous_seats(copy).count()
+    with CaptureQueriesContext(connection) as queries:
+        started = time.perf_counter()
+        result = reinvite_previous(copy, by=None)
+        seconds = time.perf_counter() - started
+    made = Assignment.objects.filter(shift__election=copy)
+    Message.objects.filter(
+        subject_type=Assignment._meta.label_lower, subject_id__in=made.values("pk")
+    ).delete()
+    made.delete()
+    Election.objects.filter(pk=copy.pk).delete()
+    return {
+        "seconds": round(seconds, 1),
+        "queries": len(queries.captured_queries),
+        "previous_seats": people,
+        "invited": len(result.invited),
+        "not_invited": len(result.not_invited),
     }
 
 
@@ -121,8 +171,16 @@ def main(argv: list[str] | None = None) -> int:
         f"| {args.scale} | {connection.vendor} | {expected['shifts']:,} | {expected['seats']:,} "
         f"| {runs[0]['queries']} | {median:.2f} | {max(r['seconds'] for r in runs):.2f} |"
     )
-    RESULTS_DIR.mkdir(exist_ok=True)
     result = {"scale": args.scale, "database": connection.vendor, **info, **expected, "runs": runs}
+    if args.reinvite:
+        again = reinvite_once(source)
+        result["reinvite"] = again
+        print(
+            f"\nReinvite: {again['previous_seats']:,} accepted seats in the source → "
+            f"{again['invited']:,} invited, {again['not_invited']:,} not, in {again['seconds']} s "
+            f"({again['queries']:,} queries)"
+        )
+    RESULTS_DIR.mkdir(exist_ok=True)
     (RESULTS_DIR / f"copy-{connection.vendor}-{args.scale}.json").write_text(
         json.dumps(result, indent=2, default=str)
     )
