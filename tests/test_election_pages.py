@@ -418,7 +418,9 @@ def test_a_draft_is_deleted_after_the_confirmation(world, coordinator):
 
 def test_an_election_with_answers_cannot_be_deleted_only_archived(world, coordinator):
     e = world[0]
-    services.accept(services.invite(e.shifts.filter(team=None).first(), [f.volunteer()], by=None).invited[0])
+    services.accept(
+        services.invite(e.shifts.filter(team=None).first(), [f.volunteer()], by=None).invited[0]
+    )
     client = login(coordinator)
     confirm = page(client.get(reverse("staffing:election_delete", args=[e.pk])))
     assert "only a draft can be deleted" in confirm
@@ -453,7 +455,9 @@ def test_a_draft_someone_was_given_a_seat_in_is_not_deleted(world, coordinator):
 
 def test_copying_through_the_page(world, coordinator):
     e, _draft, _north, _south, party = world
-    services.accept(services.invite(e.shifts.filter(team=None).first(), [f.volunteer()], by=None).invited[0])
+    services.accept(
+        services.invite(e.shifts.filter(team=None).first(), [f.volunteer()], by=None).invited[0]
+    )
     client = login(coordinator)
     confirm = client.get(reverse("staffing:election_copy", args=[e.pk]))
     assert "The seat grid: 3 shifts with 9 seats" in page(confirm)
