@@ -17,7 +17,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Q
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import Model, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -25,6 +26,7 @@ from accounts.models import AuditEntry
 from notifications.models import Message
 from staffing.models import Assignment
 from staffing.services.merge import merged_ids
+from volunteers.models import Volunteer
 
 MAX_MESSAGES = 200
 MAX_AUDIT = 200
@@ -84,6 +86,7 @@ class Event:
     message: Message | None = None
     entry: AuditEntry | None = None
     by: str = ""  # who did it, when known
+    changed: tuple[str, ...] = ()  # the fields a staff action changed, by their names
 
     @property
     def sort_key(self) -> tuple[datetime, int]:
@@ -135,7 +138,16 @@ def _audit(volunteer_ids: list[int], assignment_ids: list[int]) -> list[AuditEnt
     return list(
         AuditEntry.objects.filter(about)
         .exclude(action__startswith="read.")
-        .only("at", "actor_kind", "actor_label", "action", "object_type", "object_id", "detail")
+        .only(
+            "at",
+            "actor_kind",
+            "actor_label",
+            "action",
+            "object_type",
+            "object_id",
+            "changes",
+            "detail",
+        )
         .order_by("-at", "-pk")[:MAX_AUDIT]
     )
 
@@ -144,6 +156,16 @@ def _who(entry: AuditEntry) -> str:
     if entry.actor_label:
         return entry.actor_label
     return str(entry.get_actor_kind_display())
+
+
+def _field_names(model: type[Model], changes: dict | None) -> tuple[str, ...]:
+    names = []
+    for name in changes or {}:
+        try:
+            names.append(str(model._meta.get_field(name).verbose_name))
+        except FieldDoesNotExist:
+            names.append(name)
+    return tuple(names)
 
 
 def timeline(
@@ -165,5 +187,15 @@ def timeline(
         if own is not None and not own.by:
             own.by = _who(e)
             continue
-        events.append(Event(e.at, "staff", action_label(e.action), assignment, entry=e, by=_who(e)))
+        events.append(
+            Event(
+                e.at,
+                "staff",
+                action_label(e.action),
+                assignment,
+                entry=e,
+                by=_who(e),
+                changed=_field_names(Assignment if assignment else Volunteer, e.changes),
+            )
+        )
     return sorted(events, key=lambda ev: ev.sort_key, reverse=True)

@@ -291,6 +291,7 @@ def test_volunteer_page_shows_contact_seats_and_history(people, coordinator, com
         "Failed",
         "Accepted",
         "Record changed",
+        "Changed: city, skills",
         "koordinator@kommune.dk",  # who invited, who changed the record
     ):
         assert text in page, text
