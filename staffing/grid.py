@@ -14,14 +14,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from elections import window
 from elections.models import Election, Role, Shift
 from pollcrew.collation import danish_key
 from polling_stations.models import PollingStation
-from staffing.models import SEAT_HOLDING_STATUSES
+from staffing.models import SEAT_HOLDING_STATUSES, Assignment
 
 
 def role_times(role: Role, day: date) -> tuple[datetime, datetime]:
@@ -181,13 +182,20 @@ def stations_of(election: Election) -> list[tuple[int, str, int, str, int, int]]
 
 def day_shifts(election: Election, day: date, **filters: object) -> list[tuple]:
     """The election's shifts starting on ``day`` (local), with their team's name
-    and the seats held on them: one grouped query."""
+    and the seats held on them: one query."""
+    held_seats = (
+        Assignment.objects.filter(shift=OuterRef("pk"), status__in=SEAT_HOLDING_STATUSES)
+        .order_by()
+        .values("shift")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     return list(
         Shift.objects.filter(election=election, **filters)
         .on_day(day)
-        .annotate(
-            held=Count("assignments", filter=Q(assignments__status__in=SEAT_HOLDING_STATUSES))
-        )
+        # Held seats per shift as a subquery (the (shift, status) index, shift
+        # by shift), not a join grouped over every assignment of the election.
+        .annotate(held=Coalesce(Subquery(held_seats), 0))
         .order_by("starts_at", "pk")
         .values_list(
             "pk",
