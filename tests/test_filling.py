@@ -94,8 +94,12 @@ def test_invite_two_people_to_two_shifts_with_a_review_and_a_result(
     assert "Review the invitations" in html
 
     # The review says exactly what sending would do; nothing is sent yet.
-    html = page(client.get(url, {**chosen, "review": "1"}))
-    assert "4 invitations will be sent." in html
+    review = client.get(url, {**chosen, "review": "1"})
+    assert "4 invitations will be sent." in page(review)
+    assert (
+        "Will not be invited: Carl Ung. Carl Ung is under 18 on the day of the shift"
+        in text(review)
+    )
     assert not Assignment.objects.exists()
 
     response = committed(
