@@ -591,3 +591,16 @@ def test_a_large_save_writes_every_audit_entry(w, coordinator):
     assert entry.election_id == w.election.pk
     assert entry.changes["capacity"] == [None, 1]
     assert entry.object_repr.startswith("Valgstyrer · Vestre Skole · ")
+
+
+def test_save_grid_refuses_a_day_outside_the_window(w, coordinator):
+    from staffing.services.grid import CellEdit, GridRefused, save_grid
+
+    far = w.day + timedelta(days=400)
+    with pytest.raises(GridRefused) as refused:
+        save_grid(w.election, far, [CellEdit(w.school.pk, w.chair.pk, 0, 2)], by=coordinator)
+    (message,) = refused.value.errors[(w.school.pk, w.chair.pk)]
+    assert "A shift of this election must be between" in message
+    first = w.day - timedelta(days=settings.SHIFT_WINDOW_DAYS_BEFORE)
+    assert date_format(first, "SHORT_DATE_FORMAT") in message
+    assert not Shift.objects.exists()
