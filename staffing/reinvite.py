@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, tzinfo
+from time import monotonic
 
 from django.db import transaction
 from django.db.models import QuerySet
@@ -42,6 +43,9 @@ class NotInvited:
 class ReinviteResult:
     invited: list[Assignment] = field(default_factory=list)
     not_invited: list[NotInvited] = field(default_factory=list)
+    # Stopped for time: continue with the shifts after this one (None: all done).
+    next_after: int | None = None
+    shifts_left: int = 0
 
 
 def previous_seats(election: Election) -> QuerySet[Assignment]:
@@ -86,9 +90,20 @@ def match_shifts(election: Election, source: Election, old: list[Shift]) -> dict
     return matched
 
 
-def reinvite_previous(election: Election, *, by: User | None) -> ReinviteResult:
+def reinvite_previous(
+    election: Election,
+    *,
+    by: User | None,
+    after: int = 0,
+    budget_seconds: float | None = None,
+) -> ReinviteResult:
     """Invite the source election's accepted volunteers to the matching shifts of
-    ``election`` (which must be active), one ``invite`` per shift; report the rest."""
+    ``election`` (which must be active), one ``invite`` per shift; report the rest.
+
+    Each shift is its own transaction, so the work can be split: with
+    ``budget_seconds`` it stops after the shift that used up the time and says
+    where to go on (``next_after``: call again with ``after=`` that); people with
+    no matching seat are reported in the first part only."""
     if election.copied_from_id is None:
         raise Refused("no_source", _("This election was not copied from another one."))
     election = Election.objects.select_related("copied_from").get(pk=election.pk)
@@ -107,6 +122,8 @@ def reinvite_previous(election: Election, *, by: User | None) -> ReinviteResult:
     for seat in seats:
         new = matched.get(seat.shift_id)
         if new is None:
+            if after:
+                continue
             reason = _("There is no %(role)s seat at %(station)s in this election.") % {
                 "role": seat.shift.role.name,
                 "station": seat.shift.station.name,
@@ -116,7 +133,12 @@ def reinvite_previous(election: Election, *, by: User | None) -> ReinviteResult:
         # Two seats of one person that match the same shift: one invitation.
         wanted[new.pk].setdefault(seat.volunteer_id, seat)
     shifts = {shift.pk: shift for shift in matched.values()}
-    for shift_id in sorted(wanted):
+    todo = [shift_id for shift_id in sorted(wanted) if shift_id > after]
+    started = monotonic()
+    for done, shift_id in enumerate(todo, start=1):
+        if budget_seconds is not None and done > 1 and monotonic() - started >= budget_seconds:
+            result.next_after, result.shifts_left = todo[done - 2], len(todo) - done + 1
+            break
         previous = wanted[shift_id]
         try:
             invited = services.invite(
@@ -143,6 +165,8 @@ def reinvite_previous(election: Election, *, by: User | None) -> ReinviteResult:
                 "source": source.pk,
                 "invited": len(result.invited),
                 "not_invited": len(result.not_invited),
+                "after": after,
+                "next_after": result.next_after,
             },
         )
     result.invited.sort(key=lambda a: (danish_key(a.volunteer.full_name), a.pk))

@@ -307,7 +307,13 @@ def test_reinvite_invites_the_accepted_where_they_still_may_and_says_why_not(pre
     assert Assignment.objects.filter(shift__election=copy).count() == 2
     (entry,) = AuditEntry.objects.filter(action="staffing.reinvite_previous")
     assert (entry.actor, entry.election_id) == (coordinator, copy.pk)
-    assert entry.detail == {"source": source.pk, "invited": 2, "not_invited": 3}
+    assert entry.detail == {
+        "source": source.pk,
+        "invited": 2,
+        "not_invited": 3,
+        "after": 0,
+        "next_after": None,
+    }
     assert AuditEntry.objects.filter(action="staffing.invite", election_id=copy.pk).count() == 2
 
 
@@ -334,3 +340,21 @@ def test_reinvite_twice_invites_nobody_twice(previous):
         "Erik",
     }
     assert Assignment.objects.filter(shift__election=copy).count() == 2
+
+
+def test_reinvite_in_parts_invites_everyone_once_and_reports_the_seatless_once(previous):
+    """A page does a part of the work within its time; the next part goes on after
+    the last shift done (each shift is its own transaction)."""
+    _, copy, _, _ = previous
+    Election.objects.filter(pk=copy.pk).update(status=Status.ACTIVE)
+    first = reinvite_previous(copy, by=None, budget_seconds=0)
+    assert first.next_after is not None and first.shifts_left == 1
+    assert "Dorte" in {n.volunteer.first_name for n in first.not_invited}
+    rest = reinvite_previous(copy, by=None, after=first.next_after, budget_seconds=0)
+    assert rest.next_after is None and rest.shifts_left == 0
+    assert "Dorte" not in {n.volunteer.first_name for n in rest.not_invited}
+    invited = [a.volunteer.first_name for a in first.invited + rest.invited]
+    assert sorted(invited) == ["Anna", "Erik"]
+    assert Assignment.objects.filter(shift__election=copy).count() == 2
+    entries = AuditEntry.objects.filter(action="staffing.reinvite_previous").order_by("pk")
+    assert [e.detail["next_after"] for e in entries] == [first.next_after, None]

@@ -578,6 +578,23 @@ def test_reinvite_invites_the_eligible_and_lists_the_others_with_the_reason(copi
     assert (entry.actor, entry.election_id) == (coordinator, copy.pk)
 
 
+def test_a_long_reinvite_goes_on_in_parts(copied, monkeypatch):
+    from staffing.views import elections as views
+
+    copy, client, _ = copied
+    client.post(reverse("staffing:election_status", args=[copy.pk, "active"]))
+    monkeypatch.setattr(views, "REINVITE_SECONDS_PER_REQUEST", 0)  # one shift a page
+    url = reverse("staffing:election_reinvite", args=[copy.pk])
+    first = client.post(url)
+    assert "1 shift is left. Go on to invite the rest." in page(first)
+    after = first.context["result"].next_after
+    assert f'name="after" value="{after}"' in page(first)
+    rest = client.post(url, {"after": str(after)})
+    assert "Go on" not in page(rest)
+    invited = Assignment.objects.filter(shift__election=copy)
+    assert [a.volunteer.first_name for a in invited] == ["Anna"]  # Bo and Cecilie may not
+
+
 def test_reinvite_needs_the_source_in_scope_too(copied):
     copy, _client, _ = copied
     limited = login(f.user("lokal@kommune.dk", role="coordinator", elections=[copy]))

@@ -36,6 +36,9 @@ from staffing.services import closing
 from staffing.views._common import C
 
 Status = Election.Status
+# Inviting a city's volunteers again takes minutes: one page does this much of it,
+# then offers to go on (each shift is its own transaction; nothing is done twice).
+REINVITE_SECONDS_PER_REQUEST = 15
 
 
 # --- who may do what -----------------------------------------------------------------------
@@ -394,8 +397,14 @@ def election_reinvite(request: HttpRequest, election_id: int) -> HttpResponse:
     source = access.get_election_for_user(request.user, election.copied_from_id, C.MANAGE)
     result = refusal = None
     if request.method == "POST":
+        after = request.POST.get("after", "0")
         try:
-            result = reinvite.reinvite_previous(election, by=request.user)
+            result = reinvite.reinvite_previous(
+                election,
+                by=request.user,
+                after=int(after) if after.isdigit() else 0,
+                budget_seconds=REINVITE_SECONDS_PER_REQUEST,
+            )
         except Refused as refused:
             refusal = refused.message
     return render(
