@@ -455,6 +455,7 @@ def test_a_draft_shows_the_invite_buttons_disabled_with_the_reason(coordinator, 
     html = page(client.get(reverse("staffing:station", args=[e.pk, shift.station_id])))
     assert reason in html and activate in html
     assert 'disabled aria-describedby="not-inviting">Invite volunteers</button>' in html
+    assert 'disabled aria-describedby="not-inviting">Invite to several shifts</button>' in html
     assert reverse("staffing:invite", args=[e.pk, shift.pk]) not in html
 
     for url in (
