@@ -262,7 +262,10 @@ def build(election: Election, day: date, *, area_id: int | None = None, page: in
     stations = stations_of(election)
     if area_id is not None:
         stations = [s for s in stations if s[2] == area_id]
-    stations.sort(key=lambda s: (s[4], danish_key(s[3]), s[2], s[5], danish_key(s[1]), s[0]))
+    # Areas in order first (their keys once each), so that pages can be cut
+    # from the counts; then the stations of the page only in Danish order.
+    area_keys = {s[2]: (s[4], danish_key(s[3]), s[2]) for s in stations}
+    stations.sort(key=lambda s: area_keys[s[2]])
     bounds = paginate(stations) if page is not None else [(0, len(stations))]
     page = min(max(page or 1, 1), len(bounds))
     pages = [
@@ -274,6 +277,7 @@ def build(election: Election, day: date, *, area_id: int | None = None, page: in
     if len(bounds) > 1:
         stations = stations[start:end]
         filters = {"station_id__in": [s[0] for s in stations]}
+    stations.sort(key=lambda s: (area_keys[s[2]], s[5], danish_key(s[1]), s[0]))
     by_cell: dict[tuple[int, int], list[CellShift]] = {}
     tz = timezone.get_current_timezone()
     for row in day_shifts(election, day, **filters):
