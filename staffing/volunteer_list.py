@@ -14,8 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.http import Http404
+from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.scopes import Capability, scope_of
@@ -127,6 +130,19 @@ class Seats:
     declined: int = 0
     other: list[str] = field(default_factory=list)
 
+    def tags(self) -> list[tuple[str, str]]:
+        """(css modifier, text) for the list's status column."""
+        found = []
+        if self.accepted:
+            text = _("Accepted") if self.accepted == 1 else _("Accepted (%d)") % self.accepted
+            found.append(("accepted", text))
+        if self.invited:
+            text = _("Invited") if self.invited == 1 else _("Invited (%d)") % self.invited
+            found.append(("invited", text))
+        if self.declined and not found:
+            found.append(("declined", _("Declined")))
+        return found or [("none", _("No seat"))]
+
 
 def seats_in(election: Election | None, volunteer_ids: list[int]) -> dict[int, Seats]:
     """Each volunteer's assignments in ``election``, counted by status (one query)."""
@@ -160,3 +176,28 @@ def teams_of(volunteer_ids: list[int]) -> dict[int, list[Team]]:
     for link in links:
         found[link.volunteer_id].append(link.team)
     return found
+
+
+COUNT_CAP = 2000
+
+
+class CappedPaginator(Paginator):
+    """Pages of a search: counting stops after ``COUNT_CAP`` matches (a broad
+    search such as "@example.net" would otherwise count a quarter of the country
+    on every page). ``capped`` says there are more: "more than 2,000, refine the
+    search". The whole register (no search, no filter) is counted exactly."""
+
+    def __init__(self, *args: Any, cap: int | None = COUNT_CAP, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.cap = cap
+        self.capped = False
+
+    @cached_property
+    def count(self) -> int:
+        if self.cap is None:
+            return super().count
+        found = self.object_list[: self.cap + 1].count()
+        if found > self.cap:
+            self.capped = True
+            return self.cap
+        return found

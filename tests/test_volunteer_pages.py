@@ -486,3 +486,16 @@ def test_edit_and_create_are_for_managers_only(people):
         url = reverse("staffing:volunteer_edit", args=[people["soren"].pk])
         assert client.post(url, form_data(people["soren"], city="X")).status_code == 404
     assert Volunteer.objects.filter(city="X").count() == 0
+
+
+def test_a_broad_search_stops_counting_and_says_so(coordinator, monkeypatch):
+    from staffing.views import volunteers as views
+
+    monkeypatch.setattr(views, "COUNT_CAP", 55)
+    for i in range(60):
+        f.volunteer(first_name=f"Person{i:02d}", last_name="Hansen")
+    client = login(coordinator)
+    page = client.get(LIST, {"q": "hansen"}).content.decode()
+    assert "Showing 1\u201350 of more than 55 volunteers: refine the search" in page
+    # The whole register is counted exactly.
+    assert "Showing 1\u201350 of 60 volunteers" in client.get(LIST).content.decode()

@@ -15,7 +15,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -34,6 +33,8 @@ from staffing.models import SEAT_HOLDING_STATUSES, Assignment
 from staffing.services.merge import merge_volunteers
 from staffing.views._common import C
 from staffing.volunteer_list import (
+    COUNT_CAP,
+    CappedPaginator,
     filtered,
     get_volunteer_for_user,
     seats_in,
@@ -114,7 +115,11 @@ def volunteer_list(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("Tick the people to invite first."))
 
     people = filtered(request.user, cleaned)
-    page = Paginator(people, PER_PAGE).get_page(request.GET.get("page"))
+    narrowed = any(cleaned.get(k) for k in ("q", "team", "skill", "language", "channel")) or bool(
+        cleaned.get("status")
+    )
+    paginator = CappedPaginator(people, PER_PAGE, cap=COUNT_CAP if narrowed else None)
+    page = paginator.get_page(request.GET.get("page"))
     rows = list(page.object_list)
     ids = [v.pk for v in rows]
     seats = seats_in(election, ids)
@@ -134,15 +139,15 @@ def volunteer_list(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "page": page,
-            "rows": [{"v": v, "seats": seats[v.pk], "teams": teams[v.pk]} for v in rows],
+            "rows": [{"v": v, "seats": seats[v.pk].tags(), "teams": teams[v.pk]} for v in rows],
             "total": page.paginator.count,
+            "capped": paginator.capped,
             "election": election,
             "query": query.urlencode(),
             "invite_url": invite_url,
             "may_manage": scope.can(C.MANAGE),
             "has_elections": bool(elections),
-            "filtered": any(cleaned.get(k) for k in ("q", "team", "skill", "language", "channel"))
-            or bool(cleaned.get("status")),
+            "filtered": narrowed,
         },
     )
 
