@@ -206,6 +206,8 @@ ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
 LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="da")
 LANGUAGES = [("da", _("Danish")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# English dates day-first on a 24-hour clock (pollcrew/formats/en), not American.
+FORMAT_MODULE_PATH = ["pollcrew.formats"]
 TIME_ZONE = env.str("TIME_ZONE", default="Europe/Copenhagen")
 USE_I18N = True
 USE_TZ = True

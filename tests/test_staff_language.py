@@ -4,6 +4,8 @@ what their actions send."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -77,3 +79,19 @@ def test_an_unknown_language_changes_nothing(client, coordinator_user):
     coordinator_user.refresh_from_db()
     assert coordinator_user.language == ""
     assert not AuditEntry.objects.filter(action="accounts.set_language").exists()
+
+
+@pytest.mark.parametrize(
+    ("language", "written"),
+    [("en", "3 November 2026"), ("da", "3. november 2026")],
+)
+def test_dates_are_written_day_first_in_both_languages(coordinator_user, language, written):
+    """English pages write dates as they are written in Denmark (day before month),
+    not Django's American "Nov. 3, 2026"."""
+    f.election(name="Kommunalvalg", election_date=date(2026, 11, 3))
+    client = Client(headers={"accept-language": language})
+    client.force_login(coordinator_user)
+    client.post(SWITCH, {"language": language, "next": ELECTIONS})
+    html = client.get(ELECTIONS).content.decode()
+    assert written in html
+    assert "Nov. 3" not in html
