@@ -604,3 +604,19 @@ def test_save_grid_refuses_a_day_outside_the_window(w, coordinator):
     first = w.day - timedelta(days=settings.SHIFT_WINDOW_DAYS_BEFORE)
     assert date_format(first, "SHORT_DATE_FORMAT") in message
     assert not Shift.objects.exists()
+
+
+def test_cell_reserving_held_seats_for_a_team_names_who_is_not_in_it(w, coordinator):
+    shift = w.shift(w.school, w.chair, 2)
+    (held,) = seat_holders(shift, 1)
+    party = f.team("Venstre")
+    client = login(coordinator)
+    version = client.get(w.cell_url(w.school, w.chair)).context["version"]
+    rows = [{"shift": shift.pk, "seats": "2", "starts": "08:00", "ends": "20:00", "team": party.pk}]
+    response = client.post(w.cell_url(w.school, w.chair), cell_post(rows, version))
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert held.volunteer.full_name in page
+    shift.refresh_from_db()
+    assert shift.team_id is None
+    assert 'value="2"' in page  # what was typed is still there
