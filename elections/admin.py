@@ -1,24 +1,8 @@
-from django.contrib import admin, messages
-from django.utils.translation import gettext_lazy as _
+from django.contrib import admin
 
 from elections import services
 from elections.models import Election, Role
-from pollcrew.refusals import Refused
 from pollcrew.service_admin import ServiceAdmin
-
-Status = Election.Status
-
-
-def _status_action(status: str, label):
-    def action(model_admin, request, queryset):
-        for election in queryset:
-            try:
-                services.set_election_status(election, status, by=request.user)
-            except Refused as refusal:
-                messages.error(request, f"{election.name}: {refusal.message}")
-
-    action.__name__ = f"make_{status}"
-    return admin.action(description=label)(action)
 
 
 @admin.register(Election)
@@ -28,13 +12,9 @@ class ElectionAdmin(ServiceAdmin):
     search_fields = ["name"]
     date_hierarchy = "election_date"
     autocomplete_fields = ["copied_from"]
-    # The lifecycle has its own service (and its actions below).
+    # The lifecycle has its own service; its actions are added by staffing, because
+    # closing also cancels the messages about the election's seats (staffing/admin.py).
     readonly_fields = ["status"]
-    actions = [
-        _status_action(Status.ACTIVE, _("Activate (messages go out, answers accepted)")),
-        _status_action(Status.CLOSED, _("Close (no more messages or answers)")),
-        _status_action(Status.ARCHIVED, _("Archive")),
-    ]
 
     def create(self, request, fields):
         return services.create_election(by=request.user, **fields)

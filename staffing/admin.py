@@ -9,12 +9,14 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts.admin_reads import AuditedReadsAdmin
-from elections.models import Shift
+from elections.admin import ElectionAdmin
+from elections.models import Election, Shift
 from pollcrew.refusals import Refused
 from pollcrew.service_admin import ReadOnlyAdmin, ServiceAdmin
 from staffing import services
 from staffing.fill import fill_of, with_fill
 from staffing.models import Assignment, PersonalLink
+from staffing.services.closing import change_election_status
 from volunteers.admin import VolunteerAdmin
 from volunteers.models import Volunteer
 
@@ -186,3 +188,41 @@ class VolunteerWithAssignmentsAdmin(VolunteerAdmin):
 
 admin.site.unregister(Volunteer)
 admin.site.register(Volunteer, VolunteerWithAssignmentsAdmin)
+
+
+def _status_action(status: str, label):
+    def action(model_admin, request, queryset):
+        for election in queryset:
+            try:
+                change = change_election_status(election, status, by=request.user)
+            except Refused as refusal:
+                messages.error(request, f"{election.name}: {refusal.message}")
+                continue
+            if change.cancelled:
+                messages.info(
+                    request,
+                    ngettext(
+                        "%(name)s: %(count)d queued message was cancelled.",
+                        "%(name)s: %(count)d queued messages were cancelled.",
+                        change.cancelled,
+                    )
+                    % {"name": election.name, "count": change.cancelled},
+                )
+
+    action.__name__ = f"make_{status}"
+    return admin.action(description=label)(action)
+
+
+class ElectionWithLifecycleAdmin(ElectionAdmin):
+    """The elections app's admin, with the lifecycle as actions: staffing's
+    change_election_status, so that closing cancels what has not gone out."""
+
+    actions = [
+        _status_action(Election.Status.ACTIVE, _("Activate (messages go out, answers accepted)")),
+        _status_action(Election.Status.CLOSED, _("Close (no more messages or answers)")),
+        _status_action(Election.Status.ARCHIVED, _("Archive")),
+    ]
+
+
+admin.site.unregister(Election)
+admin.site.register(Election, ElectionWithLifecycleAdmin)

@@ -626,3 +626,21 @@ def test_the_confirmation_pages_cost_a_constant_number_of_queries(
     for url, count in zip(urls, counts, strict=True):
         with django_assert_num_queries(count):
             client.get(url)
+
+
+def test_closing_from_the_django_admin_also_cancels_queued_messages(world, admin_client):
+    """The admin's lifecycle actions go through staffing's change_election_status,
+    like the product's buttons: closing leaves nothing queued about the seats."""
+    e = world[0]
+    services.invite(e.shifts.filter(team=None).first(), [f.volunteer(), f.volunteer()], by=None)
+    assert Message.objects.filter(status="queued").count() == 2
+    response = admin_client.post(
+        reverse("admin:elections_election_changelist"),
+        {"action": "make_closed", "_selected_action": [e.pk]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    e.refresh_from_db()
+    assert e.status == "closed"
+    assert Message.objects.filter(status="queued").count() == 0
+    assert "2 queued messages were cancelled." in response.content.decode()
