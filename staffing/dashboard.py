@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.db import connections
 from django.db.models import Count, Min, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -197,26 +198,35 @@ def seat_counts(shifts: QuerySet[Shift]) -> SeatCounts:
     roles: dict[int, list[int]] = {}
     areas: dict[int, list[int]] = {}
     area_of: dict[int, int] = {}
-    for station, area, role, seats in needed:
+    # Thousands of rows at national scale: plain loops, no call per row.
+    for station, area, role, seats in _rows(needed):
         area_of[station] = area
         for sums, key in ((stations, station), (roles, role), (areas, area)):
-            found = sums.get(key)
-            if found is None:
-                sums[key] = [seats, 0, 0]
+            if key in sums:
+                sums[key][0] += seats
             else:
-                found[0] += seats
-    for station, role, invited, accepted in held:
-        # A shift added between the two queries has no seats counted: left out.
-        for sums, key in ((stations, station), (roles, role), (areas, area_of.get(station))):
-            found = sums.get(key)  # type: ignore[arg-type]
-            if found is not None:
-                found[1] += invited
-                found[2] += accepted
+                sums[key] = [seats, 0, 0]
+    for station, role, invited, accepted in _rows(held):
+        if station not in area_of or role not in roles:
+            continue  # a shift added between the two queries: its seats are not counted
+        for found in (stations[station], roles[role], areas[area_of[station]]):
+            found[1] += invited
+            found[2] += accepted
     return SeatCounts(
         by_station={k: Fill(*v) for k, v in stations.items()},
         by_role={k: Fill(*v) for k, v in roles.items()},
         by_area={k: Fill(*v) for k, v in areas.items()},
     )
+
+
+def _rows(queryset: QuerySet[Any]) -> list[tuple[Any, ...]]:
+    """The rows of a ``values_list`` queryset of integers, as the database returns
+    them: without Django's per-value converters (thousands of rows at national
+    scale)."""
+    sql, params = queryset.query.sql_with_params()
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def dashboard(
