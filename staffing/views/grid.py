@@ -175,8 +175,7 @@ def seat_grid(request: HttpRequest, election_id: int) -> HttpResponse:
                     },
                 )
             except GridRefused as refused:
-                form.add_errors(refused.errors)
-                messages.error(request, refused.message)
+                form.add_errors(refused.errors)  # the page lists them above the grid
                 status = 400
             except Refused as refused:
                 messages.error(request, refused.message)
@@ -189,16 +188,6 @@ def seat_grid(request: HttpRequest, election_id: int) -> HttpResponse:
                 messages.error(
                     request,
                     _("Some cells are no longer on this grid: reload the page and try again."),
-                )
-            if form.errors:
-                messages.error(
-                    request,
-                    ngettext(
-                        "Nothing was saved: %(count)d place needs attention.",
-                        "Nothing was saved: %(count)d places need attention.",
-                        len(form.errors),
-                    )
-                    % {"count": len(form.errors)},
                 )
             status = 400
     big = form.too_big_without_javascript()
