@@ -228,3 +228,24 @@ def test_postgresql_serves_the_search_from_the_trigram_index():
     # The list in order, a page at a time: the sort index, no sort.
     plan = search.in_danish_order(Volunteer.objects.all())[:50].explain()
     assert "volunteer_sort_idx" in plan and "Sort" not in plan, plan
+
+
+def test_a_bulk_load_rebuilds_the_trigram_index():
+    with search.trigram_index_rebuilt_after():
+        Volunteer.objects.bulk_create(
+            [
+                Volunteer(
+                    first_name="Åse",
+                    last_name=f"Aagaard{i}",
+                    birth_date=date(1990, 1, 1),
+                    email=f"a{i}@b.dk",
+                    preferred_channel="email",
+                )
+                for i in range(20)
+            ]
+        )
+    assert search.matching(Volunteer.objects.all(), "aase agard1").count() == 11
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_indexes WHERE indexname = %s", [search.TRIGRAM_INDEX])
+            assert cursor.fetchone() == (1,)
