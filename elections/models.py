@@ -5,6 +5,7 @@ from datetime import date, datetime, time, timedelta
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from elections import window
@@ -202,8 +203,10 @@ class Shift(models.Model):
         ]
 
     def __str__(self) -> str:
-        local = timezone.localtime(self.starts_at)
-        return f"{self.role} · {self.station} · {local:%Y-%m-%d %H:%M}"
+        # As the pages write it, in the current language (never an ISO date).
+        starts = date_format(timezone.localtime(self.starts_at), "SHORT_DATETIME_FORMAT")
+        ends = date_format(timezone.localtime(self.ends_at), "TIME_FORMAT")
+        return f"{self.role} · {self.station} · {starts}\u2013{ends}"
 
     def clean(self) -> None:
         """A shift falls in its election's window (elections.window)."""

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from elections.models import Shift
 from notifications.models import Message
@@ -224,3 +224,17 @@ def test_danish_sort_order():
         "Aabenraa",
         "Åby",
     ]
+
+
+def test_a_shift_is_named_with_the_pages_date_format_not_iso(settings):
+    """Wherever a shift is printed (the Django admin, an assignment), its date is
+    written as the pages write it, in the current language."""
+    start = datetime(2027, 3, 9, 7, 30, tzinfo=timezone.get_current_timezone())
+    shift = f.shift(f.election(election_date=start.date()), start=7, end=20)
+    shift.starts_at = start
+    shift.ends_at = start.replace(hour=20, minute=0)
+    with translation.override("en"):
+        assert str(shift).endswith(" · 09/03/2027 07:30\u201320:00")
+    with translation.override("da"):
+        assert str(shift).endswith(" · 09.03.2027 07:30\u201320:00")
+    assert "2027-03-09" not in str(shift)
