@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from functools import reduce
 from operator import and_
 
-from django.db.models import Count, Q, QuerySet, Window
+from django.db.models import Count, Exists, OrderBy, OuterRef, Q, QuerySet, Window
 from django.utils import timezone
 
 from elections.models import Shift
@@ -76,10 +77,15 @@ def searchable(among: QuerySet[Volunteer] | None = None) -> QuerySet[Volunteer]:
 
 
 def matching(
-    query: str, among: QuerySet[Volunteer] | None = None, limit: int = MAX_RESULTS
+    query: str,
+    among: QuerySet[Volunteer] | None = None,
+    limit: int = MAX_RESULTS,
+    *,
+    first: Sequence[OrderBy] = (),
 ) -> tuple[list[Volunteer], int]:
     """Up to ``limit`` people matching every word of ``query``, and how many match
-    in all (one query: the total is a window count over the matches)."""
+    in all (one query: the total is a window count over the matches). ``first``:
+    orderings that go before the name (who is taken when there are more)."""
     terms = query.split()[:MAX_TERMS]
     if not terms:
         return [], 0
@@ -92,7 +98,7 @@ def matching(
         )
         .filter(reduce(and_, (_matches(t) for t in terms)))
         .annotate(match_count=Window(Count("pk")))
-        .order_by("last_name", "first_name", "pk")[:limit]
+        .order_by(*first, "last_name", "first_name", "pk")[:limit]
     )
     total = found[0].match_count if found else 0
     return found, total
@@ -102,8 +108,51 @@ def search(shift: Shift, query: str, *, among: QuerySet[Volunteer] | None = None
     """Up to MAX_RESULTS volunteers of ``among`` (the searcher's scope; all by
     default) matching every word of ``query``, with the total that matched
     (3 queries; 4 on a shift reserved for a team)."""
-    found, total = matching(query, among)
+    found, total = matching(query, among, first=likely_fit_first(shift))
     return judged(shift, found, total)
+
+
+def _born_by(day: date, years: int) -> date:
+    """The latest birth date of someone ``years`` old on ``day``."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def likely_fit_first(shift: Shift) -> list[OrderBy]:
+    """Orderings that put those who can probably be invited to ``shift`` before
+    those who cannot (do not contact, on it or declined it, a seat at the same time,
+    too young, not in the shift's team): when a search matches more than the page
+    shows, the page shows the people one can use. The rules still decide each one."""
+    person = OuterRef("pk")
+    day = timezone.localtime(shift.starts_at).date()
+    orderings = [
+        OrderBy(Q(do_not_contact=True)),
+        OrderBy(
+            Exists(
+                Assignment.objects.filter(
+                    volunteer_id=person,
+                    shift_id=shift.pk,
+                    status__in=[*SEAT_HOLDING_STATUSES, Assignment.Status.DECLINED],
+                )
+            )
+        ),
+        OrderBy(
+            Exists(
+                Assignment.objects.holding_seat().filter(
+                    volunteer_id=person,
+                    shift__starts_at__lt=shift.ends_at,
+                    shift__ends_at__gt=shift.starts_at,
+                )
+            )
+        ),
+        OrderBy(Q(birth_date__gt=_born_by(day, shift.role.min_age))),
+    ]
+    if shift.team_id is not None:
+        members = Volunteer.teams.through.objects.filter(volunteer_id=person, team_id=shift.team_id)
+        orderings.append(OrderBy(~Exists(members)))
+    return orderings
 
 
 def suggest(

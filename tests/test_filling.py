@@ -14,6 +14,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import AuditEntry, User
 from elections.models import Election
@@ -189,6 +190,34 @@ def test_a_search_that_hits_its_limit_says_showing_50_of_n(world, coordinator):
     assert "Showing 50 of 53 — refine the search." in html
     html = page(client.get(reverse("staffing:invite", args=[e.pk, day.pk]), {"q": "mette0"}))
     assert "Showing" not in html
+
+
+def test_a_search_over_the_limit_shows_the_people_who_can_be_invited_first(world, coordinator):
+    """60 Jensens match and 50 are shown: the 55 who cannot be invited (a seat at the
+    same time, too young, do not contact) must not push out the 5 who can."""
+    e, _station, day, _evening, counter = world
+    busy_shift = f.shift(e, station_=counter.station, role_=day.role, capacity=60, start=8, end=14)
+    for i in range(50):
+        Assignment.objects.create(
+            volunteer=f.volunteer(first_name=f"Anna{i:02d}", last_name="Jensen"),
+            shift=busy_shift,
+            status=Assignment.Status.ACCEPTED,
+            responded_at=timezone.now(),
+        )
+    young = day.election.election_date.replace(year=day.election.election_date.year - 16)
+    for i in range(3):
+        f.volunteer(first_name=f"Bo{i}", last_name="Jensen", born=young)
+    for i in range(2):
+        f.volunteer(first_name=f"Carl{i}", last_name="Jensen", do_not_contact=True)
+    for i in range(5):
+        f.volunteer(first_name=f"Ørn{i}", last_name="Jensen")
+    client = login(coordinator)
+    response = client.get(reverse("staffing:invite", args=[e.pk, day.pk]), {"q": "jensen"})
+    html = page(response)
+    assert "Showing 50 of 60 — refine the search." in html
+    for i in range(5):
+        assert f"Ørn{i}" in html
+    assert response.context["candidates"].eligible_count == 5
 
 
 def test_the_volunteer_list_hands_people_to_the_invite_page(world, coordinator):
