@@ -8,6 +8,7 @@ from datetime import time, timedelta
 
 import pytest
 from django.conf import settings
+from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -172,6 +173,8 @@ def test_grow_creates_and_resizes_shifts_at_the_roles_times(w, coordinator):
         },
     )
     assert response.status_code == 302
+    said = [str(m) for m in get_messages(response.wsgi_request)]
+    assert said == ["Saved: 2 new shifts, 1 resized."]  # each count in its own plural
     assert [s.capacity for s in shifts_of(w, w.school, w.clerk)] == [5]
     (chair,) = shifts_of(w, w.hall, w.chair)
     assert chair.capacity == 1

@@ -81,22 +81,17 @@ def _confirm(request: HttpRequest) -> bool | list[int]:
 
 
 def _saved_message(request: HttpRequest, result: GridResult) -> None:
-    if not result.saved:
+    counts = (
+        (result.created, ngettext("%(count)d new shift", "%(count)d new shifts", result.created)),
+        (result.resized, ngettext("%(count)d resized", "%(count)d resized", result.resized)),
+        (result.changed, ngettext("%(count)d changed", "%(count)d changed", result.changed)),
+        (result.deleted, ngettext("%(count)d removed", "%(count)d removed", result.deleted)),
+    )
+    parts = [text % {"count": n} for n, text in counts if n]
+    if not parts:
         messages.info(request, _("Nothing to save: no number was changed."))
         return
-    messages.success(
-        request,
-        _(
-            "Saved: %(created)d new shifts, %(resized)d resized, %(changed)d changed, "
-            "%(deleted)d removed."
-        )
-        % {
-            "created": result.created,
-            "resized": result.resized,
-            "changed": result.changed,
-            "deleted": result.deleted,
-        },
-    )
+    messages.success(request, _("Saved: %(what)s.") % {"what": ", ".join(parts)})
     if result.notified:
         messages.info(
             request,
