@@ -323,8 +323,9 @@ def _failed_messages(assignments: QuerySet[Assignment]) -> int:
 
 
 def _end_day(election: Election, today: date) -> date:
-    """The chart runs until today, or until election day once that has passed."""
-    return min(today, max(election.election_date, today - timedelta(days=1)))
+    """The chart runs until today, and at most until the day after election day
+    (later answers, if any, extend it)."""
+    return min(today, election.election_date + timedelta(days=1))
 
 
 def _chart(

@@ -238,6 +238,17 @@ def test_chart_drawing_rounds_the_axis_and_places_the_target():
     assert [t.label for t in chart.x_ticks] == [days[0], days[-1]]
 
 
+def test_chart_of_a_past_election_ends_the_day_after_election_day(coordinator):
+    e = f.election(days_ahead=-10)
+    shift = f.shift(e, capacity=2)
+    now = timezone.now()
+    seat(shift, S.ACCEPTED, invited=timedelta(days=20), answered=timedelta(days=15), now=now)
+    chart = login(coordinator).get(board_url(e)).context["dashboard"].chart
+    assert chart.first.day == day(now - timedelta(days=20))
+    assert chart.last.day == e.election_date + timedelta(days=1)
+    assert chart.last.total == 1
+
+
 # --- scope -----------------------------------------------------------------------------
 
 
