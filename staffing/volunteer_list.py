@@ -196,7 +196,8 @@ class CappedPaginator(Paginator):
     def count(self) -> int:
         if self.cap is None:
             return super().count
-        found = self.object_list[: self.cap + 1].count()
+        # No order is needed to count: the planner may stop at the cap either way.
+        found = self.object_list.order_by()[: self.cap + 1].count()
         if found > self.cap:
             self.capped = True
             return self.cap
