@@ -499,3 +499,16 @@ def test_a_broad_search_stops_counting_and_says_so(coordinator, monkeypatch):
     assert "Showing 1\u201350 of more than 55 volunteers: refine the search" in page
     # The whole register is counted exactly.
     assert "Showing 1\u201350 of 60 volunteers" in client.get(LIST).content.decode()
+
+
+def test_shown_phone_is_what_the_phone_filter_shows():
+    from pollcrew.phones import display_phone
+    from staffing.views.volunteers import shown_phone
+
+    for number in ("+4520123456", "+4571368177", "+46701234567", "+4930123456", ""):
+        assert shown_phone(number) == (display_phone(number) if number else "")
+
+
+def test_list_links_to_each_volunteers_page(people, coordinator):
+    page = login(coordinator).get(LIST, {"q": "soren"}).content.decode()
+    assert f'href="{reverse("staffing:volunteer", args=[people["soren"].pk])}"' in page

@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts import audit
 from accounts.scopes import scope_of
 from elections.models import Election
+from pollcrew.phones import display_phone
 from pollcrew.refusals import Refused
 from staffing import access
 from staffing.forms_volunteers import MergeForm, VolunteerFilterForm
@@ -59,6 +60,14 @@ def _reason_text(reasons: tuple[str, ...]) -> str:
         "name_birth_date": _("same name and date of birth"),
     }
     return ", ".join(str(labels[r]) for r in reasons)
+
+
+def shown_phone(phone: str) -> str:
+    """A number as pages show it; Danish mobiles (most of the register) without
+    parsing: +4520123456 → "+45 20 12 34 56", as pollcrew.phones.display_phone."""
+    if len(phone) == 11 and phone.startswith("+45") and phone[1:].isdigit():
+        return f"+45 {phone[3:5]} {phone[5:7]} {phone[7:9]} {phone[9:11]}"
+    return display_phone(phone) if phone else ""
 
 
 def _invite_url(election: Election | None) -> str:
@@ -128,6 +137,7 @@ def volunteer_list(request: HttpRequest) -> HttpResponse:
     for key, values in request.GET.lists():
         if key not in ("page", "pick", "invite"):
             query.setlist(key, values)
+    base = reverse("staffing:volunteers")  # a volunteer's page is <list>/<id>/ (urls_volunteers)
     audit.record_read(
         request,
         "read.volunteer_list",
@@ -139,7 +149,16 @@ def volunteer_list(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "page": page,
-            "rows": [{"v": v, "seats": seats[v.pk].tags(), "teams": teams[v.pk]} for v in rows],
+            "rows": [
+                {
+                    "v": v,
+                    "url": f"{base}{v.pk}/",
+                    "phone": shown_phone(v.phone),
+                    "seats": seats[v.pk].tags(),
+                    "teams": teams[v.pk],
+                }
+                for v in rows
+            ],
             "total": page.paginator.count,
             "capped": paginator.capped,
             "election": election,
