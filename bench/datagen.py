@@ -41,6 +41,7 @@ from elections.models import Election, Role, Shift
 from polling_stations.models import Area, PollingStation
 from staffing.models import Assignment
 from volunteers.models import Skill, Team, Volunteer
+from volunteers.search import trigram_index_rebuilt_after
 
 BATCH = 2000
 DEFAULT_SEED = 1849  # the year of the Danish constitution
@@ -458,7 +459,8 @@ class _Generator:
             if rng.random() < 0.25:
                 for skill in rng.sample(self.skills, rng.choice((1, 1, 2))):
                     skills.append((i, skill.pk))
-        created = Volunteer.objects.bulk_create(volunteers, batch_size=BATCH)
+        with trigram_index_rebuilt_after(connection):  # built once, after the load
+            created = Volunteer.objects.bulk_create(volunteers, batch_size=BATCH)
         self.vol_ids = [v.pk for v in created]
         Teams = Volunteer.teams.through
         Teams.objects.bulk_create(

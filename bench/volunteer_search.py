@@ -70,7 +70,7 @@ def settle() -> None:
 def plan(query: str) -> str:
     from django.db import connection
 
-    from staffing.volunteer_list import visible_volunteers
+    from staffing.access import visible_volunteers
     from volunteers import search
 
     if connection.vendor != "postgresql":

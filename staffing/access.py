@@ -5,7 +5,7 @@ up front."""
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
 from accounts.models import User
@@ -13,7 +13,7 @@ from accounts.scopes import Capability, Scope, scope_of
 from elections.models import Election, Shift
 from polling_stations.models import PollingStation
 from staffing.models import Assignment
-from volunteers.models import Team
+from volunteers.models import Skill, Team, Volunteer
 
 
 def require(user: User, capability: str) -> Scope:
@@ -92,6 +92,34 @@ def get_team_for_user(user: User, team_id: int) -> Team:
     require(user, Capability.VIEW_CONTACT)
     team = scope_of(user).filter(Team.objects.all(), Capability.VIEW_CONTACT).filter(pk=team_id)
     found = team.first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def visible_volunteers(
+    user: User, capability: str = Capability.VIEW_CONTACT
+) -> QuerySet[Volunteer]:
+    """Everyone the user may see with their contact data."""
+    return scope_of(user).filter(Volunteer.objects.all(), capability)
+
+
+def get_volunteer_for_user(
+    user: User, volunteer_id: int, capability: str = Capability.VIEW_CONTACT
+) -> Volunteer:
+    """The access helper for a volunteer: outside the user's scope is a 404."""
+    scope = scope_of(user)
+    if not scope.can(capability):
+        raise Http404
+    found = (
+        visible_volunteers(user, capability)
+        .prefetch_related(
+            Prefetch("teams", queryset=Team.objects.order_by("name")),
+            Prefetch("skills", queryset=Skill.objects.order_by("name")),
+        )
+        .filter(pk=volunteer_id)
+        .first()
+    )
     if found is None:
         raise Http404
     return found

@@ -15,18 +15,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
-from django.http import Http404
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.scopes import Capability, scope_of
 from elections.models import Election
+from staffing.access import visible_volunteers
 from staffing.forms_volunteers import SeatStatus
 from staffing.models import FILLED_STATUSES, SEAT_HOLDING_STATUSES, Assignment
 from volunteers import search
-from volunteers.models import Skill, Team, Volunteer
+from volunteers.models import Team, Volunteer
 
 C = Capability
 LIST_FIELDS = (
@@ -39,32 +39,6 @@ LIST_FIELDS = (
     "do_not_contact",
     "birth_date",
 )
-
-
-def visible_volunteers(user: User, capability: str = C.VIEW_CONTACT) -> QuerySet[Volunteer]:
-    """Everyone the user may see with their contact data."""
-    return scope_of(user).filter(Volunteer.objects.all(), capability)
-
-
-def get_volunteer_for_user(
-    user: User, volunteer_id: int, capability: str = C.VIEW_CONTACT
-) -> Volunteer:
-    """The access helper for a volunteer: outside the user's scope is a 404."""
-    scope = scope_of(user)
-    if not scope.can(capability):
-        raise Http404
-    found = (
-        visible_volunteers(user, capability)
-        .prefetch_related(
-            Prefetch("teams", queryset=Team.objects.order_by("name")),
-            Prefetch("skills", queryset=Skill.objects.order_by("name")),
-        )
-        .filter(pk=volunteer_id)
-        .first()
-    )
-    if found is None:
-        raise Http404
-    return found
 
 
 def visible_teams(user: User) -> QuerySet[Team]:

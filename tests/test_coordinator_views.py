@@ -116,17 +116,19 @@ def test_board_query_count_does_not_grow(coordinator, django_assert_num_queries)
     add(2)
     client = login(coordinator)
     url = reverse("staffing:board", args=[e.pk])
-    # session, user, the user's grants (scope), election, seats per station,
-    # fill per station, matching stations' names, this page's stations, areas
-    # for the filter.
-    with django_assert_num_queries(9):
+    # session, user, the user's grants (scope), election; seats per station, area
+    # and role, and who holds them per station and role (for the board and its
+    # dashboard); matching stations' names, this page's stations, areas for the
+    # filter; the dashboard: roles' names, areas' names, the answers, accepted
+    # seats per day, failed messages.
+    with django_assert_num_queries(14):
         client.get(url)
     add(60)  # more than a page
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(14):
         response = client.get(url)
     assert len(response.context["page"].object_list) == 50
     assert response.context["totals"].needed == 62 * 4
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(14):
         response = client.get(url, {"page": "2"})
     assert len(response.context["page"].object_list) == 12
 

@@ -29,6 +29,7 @@ from elections.models import Election
 from pollcrew.phones import display_phone
 from pollcrew.refusals import Refused
 from staffing import access
+from staffing.access import get_volunteer_for_user, visible_volunteers
 from staffing.forms_volunteers import MergeForm, VolunteerFilterForm
 from staffing.models import SEAT_HOLDING_STATUSES, Assignment
 from staffing.services.merge import merge_volunteers
@@ -37,11 +38,9 @@ from staffing.volunteer_list import (
     COUNT_CAP,
     CappedPaginator,
     filtered,
-    get_volunteer_for_user,
     seats_in,
     teams_of,
     visible_teams,
-    visible_volunteers,
 )
 from staffing.volunteer_timeline import timeline
 from volunteers import search, services
