@@ -8,8 +8,12 @@ transaction. Pages, the admin, importers and the API all call these.
 """
 
 from staffing.services.answers import GIVEN_UP, accept, decline
+from staffing.services.closing import cancel_election_messages, change_election_status
+from staffing.services.grid import save_cell, save_grid
 from staffing.services.invitations import InviteResult, assign, expire_invitations, invite
+from staffing.services.merge import merge_volunteers
 from staffing.services.personal_links import purge_expired_links, reissue_link, revoke_link
+from staffing.services.replace import replace
 from staffing.services.seats import move, remove
 from staffing.services.shifts import (
     PeopleAffected,
@@ -28,17 +32,23 @@ __all__ = [
     "ShiftChange",
     "accept",
     "assign",
+    "cancel_election_messages",
+    "change_election_status",
     "create_shift",
     "decline",
     "delete_shift",
     "expire_invitations",
     "invite",
+    "merge_volunteers",
     "move",
     "purge_expired_links",
     "reissue_link",
     "remove",
+    "replace",
     "reschedule_shift",
     "resize_shift",
     "revoke_link",
+    "save_cell",
+    "save_grid",
     "update_shift",
 ]
