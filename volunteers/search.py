@@ -325,7 +325,11 @@ def trigram_index_rebuilt_after(connection: Any = default_connection) -> Iterato
         cursor.execute(f"DROP INDEX IF EXISTS {TRIGRAM_INDEX}")
     yield
     with connection.cursor() as cursor:
+        # Foreign keys are checked at commit (deferred): PostgreSQL builds no index on
+        # a table with checks still pending, so run them now, then defer again.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute(
             f"CREATE INDEX IF NOT EXISTS {TRIGRAM_INDEX} ON volunteers_volunteer "
             "USING gin (search_text gin_trgm_ops)"
         )
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
