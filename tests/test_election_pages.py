@@ -161,6 +161,9 @@ def test_the_header_shows_the_status_and_only_what_the_user_may_do(world, coordi
         reverse("staffing:election_copy", args=[e.pk]),
     ):
         assert url in board
+    # Closing ends the work: it comes after the everyday buttons, not first.
+    close = board.index(reverse("staffing:election_status", args=[e.pk, "closed"]))
+    assert board.index(reverse("staffing:election_edit", args=[e.pk])) < close
     assert reverse("staffing:election_delete", args=[e.pk]) not in board  # not a draft
     assert reverse("staffing:election_status", args=[e.pk, "active"]) not in board
     draft_board = page(login(coordinator).get(reverse("staffing:board", args=[draft.pk])))
