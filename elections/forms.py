@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from elections import window
 from elections.models import Election
 from polling_stations.models import Area
 
@@ -118,4 +119,6 @@ class CopyElectionForm(forms.Form):
     """A copy of an election: its new name and day."""
 
     name = forms.CharField(label=_("Name of the new election"), max_length=200)
-    election_date = forms.DateField(label=_("Election day"), widget=DateInput())
+    election_date = forms.DateField(
+        label=_("Election day"), widget=DateInput(), validators=[window.check_election_date]
+    )

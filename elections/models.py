@@ -37,7 +37,7 @@ class Election(models.Model):
 
     name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices, default=Kind.OTHER)
-    election_date = models.DateField(_("election date"))
+    election_date = models.DateField(_("election date"), validators=[window.check_election_date])
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.DRAFT
     )

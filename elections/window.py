@@ -16,6 +16,25 @@ from django.utils.translation import gettext as _
 LATEST = time(12, 0)  # noon the day after election day
 
 
+FIRST_YEAR = 2000  # no election in Pollcrew is older than this
+YEARS_AHEAD = 10  # nor planned further ahead
+
+
+def check_election_date(value: date) -> None:
+    """An election day Pollcrew can plan for: from FIRST_YEAR until YEARS_AHEAD
+    years from now (a typo like 9999 would put every shift beyond the calendar)."""
+    last_year = timezone.localdate().year + YEARS_AHEAD
+    if not FIRST_YEAR <= value.year <= last_year:
+        raise ValidationError(
+            _("Choose an election day between %(first)s and %(last)s.")
+            % {
+                "first": date_format(date(FIRST_YEAR, 1, 1), "DATE_FORMAT"),
+                "last": date_format(date(last_year, 12, 31), "DATE_FORMAT"),
+            },
+            code="election_date_out_of_range",
+        )
+
+
 def bounds(election_date: date) -> tuple[datetime, datetime]:
     """The earliest start and the latest end of a shift of an election on this day."""
     tz = timezone.get_current_timezone()

@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from elections.models import Role, Shift
+from pollcrew.ids import parse_id
 from polling_stations.models import Area
 from volunteers.models import Volunteer
 
@@ -25,8 +26,9 @@ def ids_from(values: list[str], limit: int) -> list[int]:
     in the order given, without repeats; anything else is ignored."""
     ids: list[int] = []
     for value in values:
-        if value.isdigit() and 0 < int(value) < 2**31 and int(value) not in ids:
-            ids.append(int(value))
+        number = parse_id(value)
+        if number is not None and number not in ids:
+            ids.append(number)
         if len(ids) >= limit:
             break
     return ids

@@ -14,6 +14,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from elections.models import Role
+from pollcrew.ids import parse_id
 from polling_stations.models import Area, PollingStation
 
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
@@ -194,6 +195,7 @@ class MoveForm(forms.Form):
         value = self.cleaned_data["to"].strip()
         if value in ("up", "down", "first", "last"):
             return value
-        if value.isdigit() and 0 < int(value) < 100_000:
-            return int(value)
+        position = parse_id(value)
+        if position is not None and position < 100_000:
+            return position
         raise ValidationError(_("Give a position (1 is the first)."), code="invalid")

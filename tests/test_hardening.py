@@ -341,3 +341,54 @@ def test_log_lines_never_carry_a_reset_key():
     )
     RedactPersonalData().filter(record)
     assert record.getMessage() == '"GET /accounts/password/reset/key/[redacted]/ HTTP/1.1" 200'
+
+
+# --- ids and dates typed into URLs and forms (issue 7's pages) ------------------------------
+
+ODD_IDS = ["\u00b2", "\u0663", "-1", "0", "1e3", "9" * 30, "9" * 5000]
+
+
+@pytest.mark.parametrize("odd", ODD_IDS)
+def test_odd_ids_in_urls_and_forms_are_ignored_never_a_500(odd):
+    """Superscript and Arabic-Indic digits pass str.isdigit() but not int();
+    5,000 digits exceed int()'s limit; 30 digits exceed the database's. Each is
+    ignored or a form error, never a server error."""
+    e = f.election(copied_from=f.election(name="Sidste valg"))
+    shift = f.shift(e)
+    role = f.role("Tilforordnet")
+    volunteer = f.volunteer()
+    client = Client(raise_request_exception=False)
+    client.force_login(f.user(coordinator=True))
+    gets = [
+        (reverse("staffing:fill_invite", args=[e.pk]), {"volunteers": odd, "shifts": odd}),
+        (reverse("staffing:fill_assign", args=[e.pk, shift.pk]), {"volunteer": odd}),
+        (reverse("staffing:grid", args=[e.pk]), {"area": odd, "page": odd}),
+        (reverse("staffing:volunteers"), {"invite": "1", "pick": odd}),
+        (reverse("staffing:volunteer_merge", args=[volunteer.pk]), {"other": odd}),
+    ]
+    for url, query in gets:
+        assert client.get(url, query).status_code in (200, 302), (url, query)
+    posts = [
+        (reverse("staffing:setup_role_move", args=[role.pk]), {"to": odd}),
+        (reverse("staffing:grid", args=[e.pk]), {"do": "confirm", "confirm": odd}),
+        (reverse("staffing:election_reinvite", args=[e.pk]), {"after": odd}),
+    ]
+    for url, data in posts:
+        assert client.post(url, data).status_code in (200, 302, 400), (url, data)
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01"])
+def test_an_election_day_beyond_the_calendar_is_a_field_error(day):
+    """A typo like 9999 would put the election's window beyond the calendar: the
+    new-election, edit and copy forms refuse it on the field."""
+    e = f.election(name="Folketingsvalg")
+    f.shift(e)
+    client = Client(raise_request_exception=False)
+    client.force_login(f.user(coordinator=True))
+    for url, data in (
+        (reverse("staffing:election_create"), {"name": "Nyt", "kind": "other"}),
+        (reverse("staffing:election_copy", args=[e.pk]), {"name": "Kopi"}),
+    ):
+        response = client.post(url, {**data, "election_date": day, "response_days": "7"})
+        assert response.status_code in (200, 400), url
+        assert "Choose an election day between" in response.content.decode(), url

@@ -234,7 +234,10 @@ def test_ticked_people_go_to_the_invite_page(people, coordinator):
     response = client.get(LIST, {"election": e.pk, "pick": picked, "invite": "1"})
     assert response.status_code == 302
     target = reverse("staffing:fill_invite", args=[e.pk])
-    assert response["Location"] == f"{target}?volunteers={picked[0]},{picked[1]}"
+    assert response["Location"] == f"{target}?volunteers={picked[0]}&volunteers={picked[1]}"
+    # …and the invite page has both of them picked (the two pages speak one format).
+    invite = client.get(response["Location"])
+    assert [fit.volunteer.pk for fit in invite.context["picked"]] == picked
     # Nobody ticked: the list again, with the reason.
     response = client.get(LIST, {"election": e.pk, "invite": "1"}, follow=True)
     assert "Tick the people to invite first." in response.content.decode()

@@ -7,6 +7,7 @@ from django import forms
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from pollcrew.ids import parse_id
 from pollcrew.phones import normalize_mobile
 from volunteers.models import Volunteer
 from volunteers.services import VOLUNTEER_FIELDS, VOLUNTEER_M2M
@@ -57,7 +58,8 @@ class VolunteerPageForm(VolunteerForm):
     def seen_duplicates(self) -> set[int]:
         """The ids the user confirmed; anything not a list of numbers is none."""
         raw = (self.data.get("duplicates_seen") or "") if self.is_bound else ""
-        return {int(part) for part in raw.split(",") if part.strip().isdigit()}
+        ids = (parse_id(part) for part in raw.split(",")[:1000])
+        return {i for i in ids if i is not None}
 
     def changes(self) -> dict[str, object]:
         """The cleaned values the services take (fields and relations)."""

@@ -119,6 +119,7 @@ def copy_election(source: Election, *, name: str, election_date: date, by: User 
     """A draft copy of ``source`` on ``election_date``, with every shift (station,
     role, team reservation, seats) re-dated. One audit entry, with the counts."""
     tz = timezone.get_current_timezone()
+    window.check_election_date(election_date)  # before any date arithmetic on it
     earliest, latest = window.bounds(election_date)
     with transaction.atomic():
         source = Election.objects.get(pk=source.pk)

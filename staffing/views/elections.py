@@ -29,6 +29,7 @@ from accounts.scopes import Scope, scope_of
 from elections import services as election_services
 from elections.forms import CopyElectionForm, ElectionForm, NewElectionForm
 from elections.models import Election, Shift
+from pollcrew.ids import parse_id
 from pollcrew.refusals import Refused
 from staffing import access, reinvite
 from staffing.models import Assignment
@@ -402,7 +403,7 @@ def election_reinvite(request: HttpRequest, election_id: int) -> HttpResponse:
             result = reinvite.reinvite_previous(
                 election,
                 by=request.user,
-                after=int(after) if after.isdigit() else 0,
+                after=parse_id(after) or 0,
                 budget_seconds=REINVITE_SECONDS_PER_REQUEST,
             )
         except Refused as refused:

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts import audit
 from elections.models import Election, Shift
+from pollcrew.ids import parse_id
 from pollcrew.refusals import Refused
 from staffing import access, candidates, messaging, rules, services
 from staffing.fill import fill_of, fill_of_shift, with_fill
@@ -142,9 +143,9 @@ def assign(request: HttpRequest, election_id: int, shift_id: int) -> HttpRespons
     chosen = None
     found = candidates.Found()
     if not inactive["inactive_reason"] and not fill.full:
-        picked = request.GET.get("volunteer", "")
-        if picked.isdigit() and int(picked) < 2**31:
-            person = among.filter(pk=int(picked)).first()
+        picked = parse_id(request.GET.get("volunteer", ""))
+        if picked is not None:
+            person = among.filter(pk=picked).first()
             if person is not None:
                 chosen = candidates.judged(shift, [person], 1)[0]
         elif query:

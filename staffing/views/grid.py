@@ -27,6 +27,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from elections.models import Election, Role
+from pollcrew.ids import parse_id
 from pollcrew.refusals import Refused
 from polling_stations.models import Area, PollingStation
 from staffing import access
@@ -52,15 +53,16 @@ def _day(request: HttpRequest, election: Election) -> tuple[DayForm, date]:
 
 
 def _area(request: HttpRequest, election: Election) -> Area | None:
-    raw = request.GET.get("area", "")
-    if not raw.isdigit():
+    area_id = parse_id(request.GET.get("area", ""))
+    if area_id is None:
         return None
-    return election.areas.filter(pk=int(raw)).first()
+    return election.areas.filter(pk=area_id).first()
 
 
 def _page(request: HttpRequest) -> int:
     raw = request.GET.get("page", "")
-    return int(raw) if raw.isdigit() and len(raw) < 6 else 1
+    number = parse_id(raw)
+    return number if number is not None and number < 100_000 else 1
 
 
 def _grid_url(election: Election, day: date, area: Area | None = None, page: int = 1) -> str:
@@ -77,7 +79,8 @@ def _confirm(request: HttpRequest) -> bool | list[int]:
     they pressed the confirm button; else False (nobody may lose a seat)."""
     if request.POST.get("do") != "confirm":
         return False
-    return [int(v) for v in request.POST.getlist("confirm") if v.isdigit()][:100000]
+    ids = (parse_id(v) for v in request.POST.getlist("confirm")[:100000])
+    return [i for i in ids if i is not None]
 
 
 def _saved_message(request: HttpRequest, result: GridResult) -> None:

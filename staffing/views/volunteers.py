@@ -11,6 +11,7 @@ staffing.services.merge."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -26,6 +27,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts import audit
 from accounts.scopes import scope_of
 from elections.models import Election
+from pollcrew.ids import parse_id
 from pollcrew.phones import display_phone
 from pollcrew.refusals import Refused
 from staffing import access
@@ -82,8 +84,9 @@ def _invite_url(election: Election | None) -> str:
 def _picked(request: HttpRequest) -> list[int]:
     ids = []
     for raw in request.GET.getlist("pick")[:MAX_PICKED]:
-        if raw.isdigit() and int(raw) not in ids:
-            ids.append(int(raw))
+        number = parse_id(raw)
+        if number is not None and number not in ids:
+            ids.append(number)
     return ids
 
 
@@ -119,7 +122,8 @@ def volunteer_list(request: HttpRequest) -> HttpResponse:
         )
         picked = [pk for pk in wanted if pk in allowed]  # in the order ticked
         if picked:
-            return redirect(f"{invite_url}?volunteers={','.join(str(pk) for pk in picked)}")
+            query = urlencode([("volunteers", pk) for pk in picked])
+            return redirect(f"{invite_url}?{query}")
         messages.error(request, _("Tick the people to invite first."))
 
     people = filtered(request.user, cleaned)
@@ -394,8 +398,9 @@ def volunteer_merge(request: HttpRequest, volunteer_id: int) -> HttpResponse:
         initial={"other": raw_other, "keep": "this"},
     )
     other = None
-    if raw_other and str(raw_other).isdigit() and int(raw_other) != volunteer.pk:
-        other = visible_volunteers(request.user, C.MANAGE).filter(pk=int(raw_other)).first()
+    other_id = parse_id(raw_other or "")
+    if other_id is not None and other_id != volunteer.pk:
+        other = visible_volunteers(request.user, C.MANAGE).filter(pk=other_id).first()
     if request.method == "POST":
         valid = form.is_valid()
         if other is None:
