@@ -20,7 +20,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from accounts.scopes import Capability, scope_of
+from accounts.scopes import Capability, Scope, scope_of
 from elections.models import Election
 from staffing.access import visible_volunteers
 from staffing.forms_volunteers import SeatStatus
@@ -45,29 +45,34 @@ def visible_teams(user: User) -> QuerySet[Team]:
     return scope_of(user).filter(Team.objects.all(), C.VIEW_CONTACT).order_by("name")
 
 
-def _in_election(election: Election, statuses: tuple[str, ...] | list[str]) -> Exists:
+def _in_election(election: Election, statuses: tuple[str, ...] | list[str], scope: Scope) -> Exists:
+    """Has an assignment in ``election`` with one of ``statuses`` that the user may
+    see (a team leader: on their team's seats; a station manager: at their stations)."""
     return Exists(
-        Assignment.objects.filter(
-            volunteer=OuterRef("pk"), shift__election=election, status__in=statuses
+        scope.filter(
+            Assignment.objects.filter(
+                volunteer=OuterRef("pk"), shift__election=election, status__in=statuses
+            ),
+            C.VIEW_PEOPLE,
         )
     )
 
 
 def with_status(
-    queryset: QuerySet[Volunteer], election: Election, status: str
+    queryset: QuerySet[Volunteer], election: Election, status: str, scope: Scope
 ) -> QuerySet[Volunteer]:
     """``status`` in ``election``: no seat (no invitation open, no seat held),
     invited (an invitation not answered), accepted (a seat held, checked in or
     not), declined (declined, and no seat held there)."""
-    holding = _in_election(election, SEAT_HOLDING_STATUSES)
+    holding = _in_election(election, SEAT_HOLDING_STATUSES, scope)
     if status == SeatStatus.NO_SEAT:
         return queryset.filter(~holding)
     if status == SeatStatus.INVITED:
-        return queryset.filter(_in_election(election, ["invited"]))
+        return queryset.filter(_in_election(election, ["invited"], scope))
     if status == SeatStatus.ACCEPTED:
-        return queryset.filter(_in_election(election, FILLED_STATUSES))
+        return queryset.filter(_in_election(election, FILLED_STATUSES, scope))
     if status == SeatStatus.DECLINED:
-        return queryset.filter(_in_election(election, ["declined"])).filter(~holding)
+        return queryset.filter(_in_election(election, ["declined"], scope)).filter(~holding)
     return queryset
 
 
@@ -91,7 +96,7 @@ def filtered(user: User, data: dict[str, Any]) -> QuerySet[Volunteer]:
     if data.get("channel"):
         people = people.filter(preferred_channel=data["channel"])
     if data.get("election") and data.get("status"):
-        people = with_status(people, data["election"], data["status"])
+        people = with_status(people, data["election"], data["status"], scope_of(user))
     return search.in_danish_order(people.only(*LIST_FIELDS))
 
 
@@ -118,13 +123,15 @@ class Seats:
         return found or [("none", _("No seat"))]
 
 
-def seats_in(election: Election | None, volunteer_ids: list[int]) -> dict[int, Seats]:
-    """Each volunteer's assignments in ``election``, counted by status (one query)."""
+def seats_in(election: Election | None, volunteer_ids: list[int], scope: Scope) -> dict[int, Seats]:
+    """Each volunteer's assignments in ``election`` that the user may see, counted
+    by status (one query)."""
     found: dict[int, Seats] = {pk: Seats() for pk in volunteer_ids}
     if election is None or not volunteer_ids:
         return found
-    rows = Assignment.objects.filter(
-        shift__election=election, volunteer_id__in=volunteer_ids
+    rows = scope.filter(
+        Assignment.objects.filter(shift__election=election, volunteer_id__in=volunteer_ids),
+        C.VIEW_PEOPLE,
     ).values_list("volunteer_id", "status")
     for volunteer_id, status in rows:
         seats = found[volunteer_id]

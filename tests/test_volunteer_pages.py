@@ -201,6 +201,27 @@ def test_team_leader_sees_only_their_teams_members(people):
     assert names(login(leader).get(LIST, {"q": "aase"})) == []
 
 
+def test_team_leader_sees_only_their_teams_seats_in_the_status_column(people):
+    """A member invited to a seat that is not the team's: the team leader sees
+    "No seat" (that invitation is not theirs to see) and the status filter agrees."""
+    team = f.team("Venstre")
+    people["soren"].teams.add(team)
+    e = f.election()
+    f.shift(e, team=team)  # the team's seats: the leader sees this election
+    services.invite(f.shift(e), [people["soren"]], by=None)  # not reserved for the team
+    leader = f.user(role="team_leader", teams=[team])
+    client = login(leader)
+    page = client.get(LIST, {"election": e.pk}).content.decode()
+    assert "pc-tag--none" in page and "pc-tag--invited" not in page
+    assert names(client.get(LIST, {"election": e.pk, "status": "invited"})) == []
+    assert names(client.get(LIST, {"election": e.pk, "status": "no_seat"})) == ["Søren Kjærgaard"]
+    # The coordinator sees the invitation.
+    coordinator = f.user(coordinator=True)
+    assert names(login(coordinator).get(LIST, {"election": e.pk, "status": "invited"})) == [
+        "Søren Kjærgaard"
+    ]
+
+
 def test_station_manager_sees_people_with_seats_at_their_stations(people):
     e = f.election()
     shift = f.shift(e)

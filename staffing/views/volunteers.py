@@ -134,7 +134,7 @@ def volunteer_list(request: HttpRequest) -> HttpResponse:
     page = paginator.get_page(request.GET.get("page"))
     rows = list(page.object_list)
     ids = [v.pk for v in rows]
-    seats = seats_in(election, ids)
+    seats = seats_in(election, ids, scope)
     teams = teams_of(ids)
     query = QueryDict(mutable=True)
     for key, values in request.GET.lists():
