@@ -225,3 +225,18 @@ def test_only_managers_merge(pair):
     response = login(leader).post(merge_page(keep), {"other": gone.pk, "keep": "this"})
     assert response.status_code == 404
     assert Volunteer.objects.filter(pk=gone.pk).exists()
+
+
+def test_the_compare_page_names_no_shift_of_an_election_the_user_does_not_manage():
+    """A coordinator of election A compares two records that share a seat in
+    election B: the page does not name B's station (and the merge is refused)."""
+    mine, theirs = f.election(name="Valg A"), f.election(name="Hemmeligt valg B")
+    hidden = f.shift(theirs, station_=f.station(f.area("Syd"), name="Skjult Skole"), capacity=2)
+    a, b = f.volunteer(first_name="Mette"), f.volunteer(first_name="Mette")
+    services.invite(hidden, [a, b], by=None)
+    user = f.user(role="coordinator", elections=[mine])
+    url = reverse("staffing:volunteer_merge", args=[a.pk])
+    html = login(user).get(url, {"other": b.pk}).content.decode()
+    assert "Skjult Skole" not in html and "Hemmeligt valg B" not in html
+    coordinator = f.user(coordinator=True)
+    assert "Skjult Skole" in login(coordinator).get(url, {"other": b.pk}).content.decode()

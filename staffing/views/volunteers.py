@@ -25,6 +25,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts import audit
+from accounts.models import User
 from accounts.scopes import scope_of
 from elections.models import Election
 from pollcrew.ids import parse_id
@@ -325,10 +326,12 @@ def _seat_summary(volunteer_ids: list[int]) -> dict[int, dict[str, int]]:
     return summary
 
 
-def _shared_shifts(a: Volunteer, b: Volunteer) -> list[Any]:
-    """Shifts both records hold a seat on (the merge keeps one seat)."""
+def _shared_shifts(user: User, a: Volunteer, b: Volunteer) -> list[Any]:
+    """Shifts both records hold a seat on (the merge keeps one seat), in the
+    elections the user manages (others are not named: the merge is refused then)."""
     live = Assignment.objects.filter(status__in=SEAT_HOLDING_STATUSES)
     shared = live.filter(volunteer=a, shift__in=live.filter(volunteer=b).values("shift_id"))
+    shared = scope_of(user).filter(shared, C.MANAGE)
     return list(
         shared.select_related("shift__election", "shift__station", "shift__role").order_by(
             "shift__starts_at"
@@ -441,7 +444,7 @@ def volunteer_merge(request: HttpRequest, volunteer_id: int) -> HttpResponse:
                 {"key": "other", "v": other, "teams": other.teams.order_by("name")},
             ],
             keep=request.POST.get("keep") or "this",
-            shared=_shared_shifts(volunteer, other),
+            shared=_shared_shifts(request.user, volunteer, other),
         )
         for rec in context["pair"]:
             rec["seats"] = seats[rec["v"].pk]
