@@ -429,22 +429,6 @@ def _write(plan: _Plan, losing: dict[int, list[Assignment]], *, by: User | None)
     return result
 
 
-_AUDIT_COLUMNS = (
-    "at",
-    "actor_id",
-    "actor_kind",
-    "actor_label",
-    "action",
-    "object_type",
-    "object_id",
-    "object_repr",
-    "election_id",
-    "changes",
-    "detail",
-    "ip",
-)
-
-
 class _Rows:
     """Audit entries of a big save as plain rows (what ``audit.entry`` makes, for
     thousands of shifts without a model instance, a time-zone lookup or a query
