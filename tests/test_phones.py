@@ -148,8 +148,7 @@ def test_error_messages_are_translated_when_shown(raw, key):
 @pytest.mark.parametrize("key", list(PHONE_MESSAGES))
 def test_the_danish_catalogue_has_the_phone_messages(key):
     msgid = PHONE_MESSAGES[key]
-    if msgid not in danish_catalogue():
-        pytest.skip(f"locale/da has no translation of {msgid!r} yet (reported)")
+    assert msgid in danish_catalogue(), f"locale/da has no translation of {msgid!r}"
     raw = {"invalid_phone": "12 34 56 78", "not_a_number": "hello", "not_mobile": UK_LANDLINE}[key]
     with pytest.raises(ValidationError) as error:
         normalize_mobile(raw)
