@@ -265,7 +265,7 @@ def run_one(scale: str, requests: int, reuse: bool) -> dict[str, Any]:
     shifts = Shift.objects.filter(election=election)
     # The board's and the dashboard's counting without the page around it.
     pages_measured["counts (read models)"] = measure_call(
-        lambda: dashboard(election, shifts), requests
+        lambda: dashboard(election, shifts, whole=True), requests
     )
     result = {
         "scale": scale,

@@ -16,12 +16,12 @@ chart's days).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.db import connections
-from django.db.models import Count, Min, Q, QuerySet, Sum
+from django.db.models import Count, F, Min, Q, QuerySet, Sum, Value
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -29,8 +29,8 @@ from elections.models import Election, Role, Shift
 from notifications.models import Message
 from pollcrew.collation import danish_key
 from polling_stations.models import Area
-from staffing.fill import EMPTY, Fill, fill_counts
-from staffing.models import FILLED_STATUSES, SEAT_HOLDING_STATUSES, Assignment
+from staffing.fill import EMPTY, Fill
+from staffing.models import FILLED_STATUSES, Assignment, ElectionTally, SeatFill
 
 Status = Assignment.Status
 
@@ -180,43 +180,28 @@ class SeatCounts:
         return any(f.held for f in self.by_role.values())
 
 
-def seat_counts(shifts: QuerySet[Shift]) -> SeatCounts:
-    """Two grouped queries, as ``staffing.fill.fills_by`` counts (with its
-    expressions) but per station and role at once: the seats (with each
-    station's area), and who holds them. Summed up per station, role and area."""
-    shifts = shifts.order_by()
-    needed = shifts.values_list("station_id", "station__area_id", "role_id").annotate(
-        Sum("capacity")
-    )
-    held = (
-        shifts.filter(assignments__status__in=SEAT_HOLDING_STATUSES)
-        .values("station_id", "role_id")
-        .annotate(**fill_counts())
-        .values_list("station_id", "role_id", "fill_invited", "fill_accepted")
-    )
-    stations: dict[int, list[int]] = {}
-    roles: dict[int, list[int]] = {}
-    areas: dict[int, list[int]] = {}
-    area_of: dict[int, int] = {}
-    # Thousands of rows at national scale: plain loops, no call per row.
-    for station, area, role, seats in _rows(needed):
-        area_of[station] = area
-        for sums, key in ((stations, station), (roles, role), (areas, area)):
-            if key in sums:
-                sums[key][0] += seats
-            else:
-                sums[key] = [seats, 0, 0]
-    for station, role, invited, accepted in _rows(held):
-        if station not in area_of or role not in roles:
-            continue  # a shift added between the two queries: its seats are not counted
-        for found in (stations[station], roles[role], areas[area_of[station]]):
-            found[1] += invited
-            found[2] += accepted
-    return SeatCounts(
-        by_station={k: Fill(*v) for k, v in stations.items()},
-        by_role={k: Fill(*v) for k, v in roles.items()},
-        by_area={k: Fill(*v) for k, v in areas.items()},
-    )
+def seat_counts(shifts: QuerySet[Shift], *, election: Election | None = None) -> SeatCounts:
+    """The seats and who holds them per station, role and area, in one query
+    over ``SeatFill`` (the counts the database keeps per shift): all of
+    ``election``'s when given (the user sees the whole election), else those of
+    ``shifts``."""
+    if election is not None:
+        fills = SeatFill.objects.filter(election=election)
+    else:
+        fills = SeatFill.objects.filter(shift_id__in=shifts.order_by().values("pk"))
+    sums = {"s": Sum("seats"), "i": Sum("invited"), "a": Sum("accepted")}
+    per = [
+        fills.annotate(kind=Value(kind), key=F(field))
+        .values("kind", "key")
+        .annotate(**sums)
+        .values_list("kind", "key", "s", "i", "a")
+        .order_by()
+        for kind, field in (("s", "station_id"), ("r", "role_id"), ("a", "station__area_id"))
+    ]
+    found: dict[str, dict[int, Fill]] = {"s": {}, "r": {}, "a": {}}
+    for kind, key, seats, invited, accepted in _rows(per[0].union(*per[1:], all=True)):
+        found[kind][key] = Fill(seats, invited, accepted)
+    return SeatCounts(by_station=found["s"], by_role=found["r"], by_area=found["a"])
 
 
 def _rows(queryset: QuerySet[Any]) -> list[tuple[Any, ...]]:
@@ -235,42 +220,46 @@ def dashboard(
     *,
     counts: SeatCounts | None = None,
     now: datetime | None = None,
+    whole: bool = False,
 ) -> Dashboard:
-    """The dashboard over ``shifts`` (``election``'s, already scoped). Given the
-    board's ``counts`` (``seat_counts``; else two queries more): the roles' and
-    areas' names (2 queries), the answers (1), accepted seats per day (1), failed
-    messages (1). Without seats none of them; the last two only once somebody has
-    been invited."""
+    """The dashboard over ``shifts`` (``election``'s, already scoped; ``whole``:
+    all of them). Given the board's ``counts`` (``seat_counts``; else one query
+    more): the roles' and areas' names (2 queries), then for the whole election
+    its tallies (``ElectionTally``, 1 query) and the exact counts in the hours
+    at the edges of the time windows (1), else the answers (1), accepted seats
+    per day (1) and failed messages (1) over the user's seats. Without seats
+    none of them."""
     now = now or timezone.now()
-    counts = counts or seat_counts(shifts)
+    counts = counts or seat_counts(shifts, election=election if whole else None)
     roles = _named(Role.objects.filter(pk__in=list(counts.by_role)), counts.by_role)
     areas = _named(Area.objects.filter(pk__in=list(counts.by_area)), counts.by_area)
     overall = sum((g.fill for g in roles), EMPTY)
-    assignments = Assignment.objects.filter(shift__in=shifts.order_by().values("pk"))
-    answers = _answers(assignments, now) if roles else {}
-    first = answers.get("first_invited")
-    chart, failed = None, 0
-    if first is not None or counts.anyone_holds_a_seat:
+    if not roles:
+        activity = Activity()
+    elif whole:
+        activity = tallied_activity(election, now)
+    else:
+        activity = counted_activity(
+            Assignment.objects.filter(shift__in=shifts.order_by().values("pk")),
+            now,
+            anyone_holds_a_seat=counts.anyone_holds_a_seat,
+        )
+    chart = None
+    if activity.first is not None:
         chart = _chart(
-            assignments,
-            first=first,
+            activity.per_day,
+            first=activity.first,
             target=overall.needed,
             end=_end_day(election, timezone.localdate(now)),
         )
-        failed = _failed_messages(assignments)
     return Dashboard(
         overall=overall,
         roles=roles,
         areas=areas,
-        outstanding=Outstanding(
-            fresh=answers.get("fresh", 0),
-            waiting=answers.get("waiting", 0),
-            stale=answers.get("stale", 0),
-            oldest=answers.get("oldest"),
-        ),
-        declined=answers.get("declined", 0),
-        withdrawn=answers.get("withdrawn", 0),
-        failed_messages=failed,
+        outstanding=activity.outstanding,
+        declined=activity.declined,
+        withdrawn=activity.withdrawn,
+        failed_messages=activity.failed,
         chart=chart,
         now=now,
     )
@@ -285,9 +274,58 @@ def _named(objects: QuerySet[Any], fills: dict[int, Fill]) -> tuple[Group, ...]:
     return tuple(Group(pk, name, fills[pk]) for pk, name, _order in ordered)
 
 
+@dataclass(frozen=True)
+class Activity:
+    """What happened to the seats: unanswered invitations by age, declines and
+    withdrawals of the last days, failed messages, the first invitation and the
+    seats accepted per (local) day."""
+
+    outstanding: Outstanding = Outstanding(0, 0, 0, None)
+    declined: int = 0
+    withdrawn: int = 0
+    failed: int = 0
+    first: datetime | None = None
+    per_day: dict[date, int] = field(default_factory=dict)
+
+
 # Every state but those of an accepted seat: few rows (found through the index on
 # status and invited_at), where unanswered invitations, declines and withdrawals are.
 NOT_ACCEPTED = tuple(s for s in Status.values if s not in FILLED_STATUSES)
+
+
+def counted_activity(
+    assignments: QuerySet[Assignment], now: datetime, *, anyone_holds_a_seat: bool
+) -> Activity:
+    """The activity counted from ``assignments`` themselves (a user who sees part
+    of an election): the answers (1 query), then once somebody has been invited
+    the accepted seats per day (1) and the failed messages (1)."""
+    answers = _answers(assignments, now)
+    first = answers["first_invited"]
+    per_day: dict[date, int] = {}
+    failed = 0
+    if first is not None or anyone_holds_a_seat:
+        rows = (
+            assignments.filter(status__in=FILLED_STATUSES, responded_at__isnull=False)
+            .order_by()
+            .annotate(day=TruncDate("responded_at"))
+            .values("day")
+            .annotate(n=Count("pk"), first_invited=Min("invited_at"))
+            .values_list("day", "n", "first_invited")
+        )
+        for day, n, invited in rows:
+            per_day[day] = n
+            first = invited if first is None else min(first, invited)
+        failed = _failed_messages(assignments)
+    return Activity(
+        outstanding=Outstanding(
+            answers["fresh"], answers["waiting"], answers["stale"], answers["oldest"]
+        ),
+        declined=answers["declined"],
+        withdrawn=answers["withdrawn"],
+        failed=failed,
+        first=first,
+        per_day=per_day,
+    )
 
 
 def _answers(assignments: QuerySet[Assignment], now: datetime) -> dict[str, Any]:
@@ -322,32 +360,131 @@ def _failed_messages(assignments: QuerySet[Assignment]) -> int:
     ).count()
 
 
+HOUR = timedelta(hours=1)
+Kind = ElectionTally.Kind
+
+
+def _hour_of(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+@dataclass
+class _Window:
+    """Tallied hours against a time window that starts (``since``) or ends
+    (``before``) at ``edge``: hours wholly inside are summed, the hour the edge
+    falls in is counted exactly afterwards (``edge_hour``)."""
+
+    edge: datetime
+    since: bool  # the window is "at or after the edge", else "before the edge"
+    inside: int = 0
+    edge_hour: datetime | None = None
+
+    def add(self, hour: datetime, n: int) -> None:
+        if hour <= self.edge < hour + HOUR:
+            self.edge_hour = hour
+        elif (hour > self.edge) == self.since:
+            self.inside += n
+
+
+def tallied_activity(election: Election, now: datetime) -> Activity:
+    """The activity of a whole election from its tallies (one query over a few
+    rows per hour of activity), made exact in the hours the windows' edges fall
+    in and for the oldest invitation (one query over those hours only)."""
+    fresh = _Window(now - timedelta(days=FRESH_DAYS), since=True)
+    stale = _Window(now - timedelta(days=STALE_DAYS), since=False)
+    given_up = {
+        Kind.DECLINED: _Window(now - timedelta(days=RECENT_DAYS), since=True),
+        Kind.WITHDRAWN: _Window(now - timedelta(days=RECENT_DAYS), since=True),
+    }
+    invited = failed = 0
+    first = oldest_hour = None
+    per_day: dict[date, int] = {}
+    tallies = ElectionTally.objects.filter(election=election).exclude(n=0)
+    for kind, hour, n in tallies.values_list("kind", "hour", "n"):
+        if kind == Kind.SENT:
+            first = hour if first is None else min(first, hour)
+        elif kind == Kind.INVITED:
+            invited += n
+            oldest_hour = hour if oldest_hour is None else min(oldest_hour, hour)
+            fresh.add(hour, n)
+            stale.add(hour, n)
+        elif kind == Kind.ACCEPTED:
+            day = timezone.localtime(hour).date()
+            per_day[day] = per_day.get(day, 0) + n
+        elif kind in given_up:
+            given_up[kind].add(hour, n)
+        elif kind == Kind.FAILED:
+            failed += n
+    edges = _edge_counts(election, fresh, stale, given_up, oldest_hour)
+    fresh_n = fresh.inside + edges.get("fresh", 0)
+    stale_n = stale.inside + edges.get("stale", 0)
+    return Activity(
+        outstanding=Outstanding(
+            fresh=fresh_n,
+            waiting=invited - fresh_n - stale_n,
+            stale=stale_n,
+            oldest=edges.get("oldest") or oldest_hour,
+        ),
+        declined=given_up[Kind.DECLINED].inside + edges.get("declined", 0),
+        withdrawn=given_up[Kind.WITHDRAWN].inside + edges.get("withdrawn", 0),
+        failed=failed,
+        first=first,
+        per_day=per_day,
+    )
+
+
+def _edge_counts(
+    election: Election,
+    fresh: _Window,
+    stale: _Window,
+    given_up: dict[str, _Window],
+    oldest_hour: datetime | None,
+) -> dict[str, Any]:
+    """The assignments of the hours the windows' edges fall in, counted exactly
+    (one query through the status indexes, or none when no edge needs it)."""
+    wanted: dict[str, Any] = {}
+    rows = Q()
+    invited = Q(status=Status.INVITED)
+
+    def sent_in(hour: datetime) -> Q:
+        return invited & Q(invited_at__gte=hour, invited_at__lt=hour + HOUR)
+
+    if fresh.edge_hour is not None:
+        rows |= sent_in(fresh.edge_hour)
+        wanted["fresh"] = Count(
+            "pk", filter=sent_in(fresh.edge_hour) & Q(invited_at__gt=fresh.edge)
+        )
+    if stale.edge_hour is not None:
+        rows |= sent_in(stale.edge_hour)
+        wanted["stale"] = Count(
+            "pk", filter=sent_in(stale.edge_hour) & Q(invited_at__lt=stale.edge)
+        )
+    if oldest_hour is not None:
+        rows |= sent_in(oldest_hour)
+        wanted["oldest"] = Min("invited_at", filter=sent_in(oldest_hour))
+    for kind, window in given_up.items():
+        if window.edge_hour is not None:
+            answered = Q(
+                status=kind,
+                responded_at__gte=window.edge_hour,
+                responded_at__lt=window.edge_hour + HOUR,
+            )
+            rows |= answered
+            wanted[str(kind)] = Count("pk", filter=answered & Q(responded_at__gte=window.edge))
+    if not wanted:
+        return {}
+    return Assignment.objects.filter(rows, shift__election=election).order_by().aggregate(**wanted)
+
+
 def _end_day(election: Election, today: date) -> date:
     """The chart runs until today, and at most until the day after election day
     (later answers, if any, extend it)."""
     return min(today, election.election_date + timedelta(days=1))
 
 
-def _chart(
-    assignments: QuerySet[Assignment], *, first: datetime | None, target: int, end: date
-) -> Chart | None:
+def _chart(per_day: dict[date, int], *, first: datetime, target: int, end: date) -> Chart:
     """Seats accepted per day (by the day of the answer; seats given up since are
-    not counted), from the day of the first invitation (``first``, the earliest
-    not accepted, or an accepted one's): one grouped query."""
-    rows = (
-        assignments.filter(status__in=FILLED_STATUSES, responded_at__isnull=False)
-        .order_by()
-        .annotate(day=TruncDate("responded_at"))
-        .values("day")
-        .annotate(n=Count("pk"), first_invited=Min("invited_at"))
-        .values_list("day", "n", "first_invited")
-    )
-    per_day: dict[date, int] = {}
-    for day, n, invited in rows:
-        per_day[day] = n
-        first = invited if first is None else min(first, invited)
-    if first is None:
-        return None
+    not counted), from the day of the first invitation (``first``)."""
     start = timezone.localtime(first).date()
     end = max([end, start, *per_day])
     before = sum(n for day, n in per_day.items() if day < start)  # not expected; kept honest

@@ -3,19 +3,21 @@ are awaiting an answer, accepted or vacant. The one implementation used by the
 board, the election list, the station and invite pages, the admin, the PDFs and
 (later) the API.
 
-"Invited" and "accepted" are counted by one pair of expressions (``_counts``),
-used both as grouped aggregates (a board: two queries, whatever the size) and as
-per-row annotations (the admin's sortable column)."""
+The counts are read from ``SeatFill``, one row per shift that the database keeps
+up to date itself (staffing.counters): grouped per station or election in one
+query, or joined to each shift (the admin's sortable column), without counting
+assignments."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import F, QuerySet, Sum
+from django.db.models.functions import Coalesce
 
 from elections.models import Shift
-from staffing.models import FILLED_STATUSES, SEAT_HOLDING_STATUSES
+from staffing.models import SeatFill
 
 
 @dataclass(frozen=True)
@@ -52,32 +54,17 @@ class Fill:
 EMPTY = Fill(0, 0, 0)
 
 
-def fill_counts() -> dict[str, Count]:
-    """The pair of expressions, over a shift queryset's ``assignments``: seats
-    awaiting an answer (``fill_invited``) and accepted (``fill_accepted``). For
-    read models that group shifts their own way (staffing.dashboard)."""
-    return _counts()
-
-
-def _counts() -> dict[str, Count]:
-    return {
-        "fill_invited": Count("assignments", filter=Q(assignments__status="invited")),
-        "fill_accepted": Count("assignments", filter=Q(assignments__status__in=FILLED_STATUSES)),
-    }
-
-
 def fills_by(shifts: QuerySet[Shift], key: str = "pk") -> dict[Any, Fill]:
-    """Fill per value of ``key`` ("pk" per shift, "station_id", "election_id"…)
-    over ``shifts``, in two grouped queries: seats, and who holds them."""
-    shifts = shifts.order_by()
-    needed = dict(shifts.values_list(key).annotate(Sum("capacity")))
-    held = (
-        shifts.filter(assignments__status__in=SEAT_HOLDING_STATUSES)
-        .values(key)
-        .annotate(**_counts())
+    """Fill per value of ``key`` ("pk" per shift, "station_id", "role_id",
+    "election_id") over ``shifts``, in one grouped query."""
+    field = "shift_id" if key == "pk" else key
+    rows = (
+        SeatFill.objects.filter(shift_id__in=shifts.order_by().values("pk"))
+        .values_list(field)
+        .annotate(Sum("seats"), Sum("invited"), Sum("accepted"))
+        .order_by()
     )
-    counts = {row[key]: (row["fill_invited"], row["fill_accepted"]) for row in held}
-    return {k: Fill(n, *counts.get(k, (0, 0))) for k, n in needed.items()}
+    return {k: Fill(seats, invited, accepted) for k, seats, invited, accepted in rows}
 
 
 def total(fills: dict[Any, Fill]) -> Fill:
@@ -89,7 +76,10 @@ def total(fills: dict[Any, Fill]) -> Fill:
 
 def with_fill(shifts: QuerySet[Shift]) -> QuerySet[Shift]:
     """Annotate each shift with its counts (``fill_of(shift)`` reads them)."""
-    return shifts.annotate(**_counts())
+    return shifts.annotate(
+        fill_invited=Coalesce(F("seat_fill__invited"), 0),
+        fill_accepted=Coalesce(F("seat_fill__accepted"), 0),
+    )
 
 
 def fill_of(shift: Shift) -> Fill:
@@ -98,5 +88,5 @@ def fill_of(shift: Shift) -> Fill:
 
 
 def fill_of_shift(shift: Shift) -> Fill:
-    """One shift's fill (two small queries)."""
+    """One shift's fill (one small query)."""
     return fills_by(Shift.objects.filter(pk=shift.pk)).get(shift.pk, Fill(shift.capacity, 0, 0))

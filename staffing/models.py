@@ -11,7 +11,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from elections.models import Election, Shift
+from elections.models import Election, Role, Shift
+from polling_stations.models import PollingStation
 from volunteers.models import Volunteer
 
 # Assignment states that hold a seat (count against capacity), and those that fill it.
@@ -94,6 +95,8 @@ class Assignment(models.Model):
             models.Index(fields=["volunteer", "status"], name="assignment_vol_status_idx"),
             # Invitation expiry sweep.
             models.Index(fields=["status", "invited_at"], name="assignment_status_invited_idx"),
+            # Answers of the last days (the dashboard's declines and withdrawals).
+            models.Index(fields=["status", "responded_at"], name="assignment_status_answer_idx"),
         ]
 
     def __str__(self) -> str:
@@ -156,3 +159,101 @@ class PersonalLink(models.Model):
     @property
     def usable(self) -> bool:
         return self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class SeatFill(models.Model):
+    """A shift's seats and who holds them, kept by the database itself.
+
+    One row per shift, written only by triggers (``staffing.counters``) in the
+    same transaction as the shift or assignment that changed, whatever wrote it
+    (a service, a bulk insert, COPY, the admin, the data generator). The board,
+    the dashboard and every fill count read these rows instead of counting the
+    assignments each time. ``manage.py recount_fills`` rebuilds them."""
+
+    shift = models.OneToOneField(
+        Shift,
+        on_delete=models.DO_NOTHING,  # the shift's delete trigger removes the row
+        primary_key=True,
+        related_name="seat_fill",
+        verbose_name=_("shift"),
+    )
+    election = models.ForeignKey(
+        Election,
+        on_delete=models.DO_NOTHING,  # its shifts' delete trigger removes the rows first
+        related_name="+",
+        db_index=False,  # seatfill_election_station_idx starts with it
+        verbose_name=_("election"),
+    )
+    # Copies of the shift's, for grouping without a join; no constraint of their
+    # own (the shift's foreign keys hold them).
+    station = models.ForeignKey(
+        PollingStation,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+        verbose_name=_("polling station"),
+    )
+    role = models.ForeignKey(
+        Role,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+        verbose_name=_("role"),
+    )
+    seats = models.PositiveIntegerField(_("seats"))
+    invited = models.IntegerField(_("awaiting answer"), default=0)
+    accepted = models.IntegerField(_("accepted"), default=0)
+
+    class Meta:
+        verbose_name = _("seat fill")
+        verbose_name_plural = _("seat fills")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(invited__gte=0) & Q(accepted__gte=0),
+                name="seatfill_counts_not_negative",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["election", "station"], name="seatfill_election_station_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.shift_id}: {self.accepted}+{self.invited}/{self.seats}"
+
+
+class ElectionTally(models.Model):
+    """Counts per election, kind and hour, kept by triggers like ``SeatFill``:
+    invitations sent (``sent``, by the hour sent), still unanswered (``invited``,
+    by the hour sent), accepted, declined and withdrawn (by the hour of the
+    answer), and messages about its seats that failed (``failed``, by the hour
+    the message was made). The dashboard reads these few rows instead of every
+    assignment and message."""
+
+    class Kind(models.TextChoices):
+        SENT = "sent", _("Invitations sent")
+        INVITED = "invited", _("Awaiting answer")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        FAILED = "failed", _("Messages failed")
+
+    election = models.ForeignKey(
+        Election, on_delete=models.CASCADE, related_name="+", verbose_name=_("election")
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    hour = models.DateTimeField(_("hour"))
+    n = models.IntegerField(_("number"))
+
+    class Meta:
+        verbose_name = _("election tally")
+        verbose_name_plural = _("election tallies")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["election", "kind", "hour"], name="electiontally_one_per_hour"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.election_id} {self.kind} {self.hour:%Y-%m-%d %H}: {self.n}"

@@ -27,7 +27,8 @@ def election_board(request: HttpRequest, election_id: int) -> HttpResponse:
     area = filters.get("area")
     shifts = access.election_shifts(request.user, election, C.VIEW_COUNTS)
     now = timezone.now()
-    counts = seat_counts(shifts)  # for the board and its dashboard
+    # Counted once for the board and its dashboard.
+    counts = seat_counts(shifts, election=election if whole else None)
     result = board.station_board(
         shifts,
         stations=board.listed_stations(election, shifts, whole_election=whole),
@@ -50,7 +51,7 @@ def election_board(request: HttpRequest, election_id: int) -> HttpResponse:
             "totals": result.totals,
             "query": query.urlencode(),
             "filtered": any(filters.values()),
-            "dashboard": dashboard(election, shifts, counts=counts, now=now),
+            "dashboard": dashboard(election, shifts, counts=counts, now=now, whole=whole),
             "whole_election": whole,
             "can_manage": scope.allows(C.MANAGE, election_id=election.pk),
         },

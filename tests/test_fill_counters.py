@@ -1,0 +1,151 @@
+"""The fill counts the database keeps (staffing.counters): ``SeatFill`` per shift
+and ``ElectionTally`` per election, kind and hour, written by triggers whatever
+writes the rows. After every kind of write the kept counts equal a recount from
+the rows, and the dashboard read from the tallies equals the dashboard counted
+from the assignments, also at the edges of its time windows."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from elections.models import Shift
+from notifications.models import Message
+from staffing import counters, dashboard, services
+from staffing.fill import fill_of_shift, fills_by
+from staffing.models import Assignment, ElectionTally, SeatFill
+from tests import factories as f
+from tests.test_dashboard import failed_message, seat
+
+pytestmark = pytest.mark.django_db
+
+S = Assignment.Status
+
+
+def kept() -> tuple[list[tuple], list[tuple]]:
+    fills = list(
+        SeatFill.objects.order_by("shift_id").values_list(
+            "shift_id", "election_id", "station_id", "role_id", "seats", "invited", "accepted"
+        )
+    )
+    tallies = list(
+        ElectionTally.objects.exclude(n=0)
+        .order_by("election_id", "kind", "hour")
+        .values_list("election_id", "kind", "hour", "n")
+    )
+    return fills, tallies
+
+
+def assert_kept_equals_recount() -> None:
+    before = kept()
+    counters.recount(connection)
+    assert before == kept()
+
+
+def test_every_kind_of_write_keeps_the_counts_equal_to_a_recount(coordinator):
+    e = f.election()
+    other_station = f.station()
+    clerks = f.shift(e, capacity=3)
+    chairs = f.shift(e, capacity=2, start=7, end=21, role_=f.role("Valgstyrer"))
+    evening = f.shift(e, capacity=2, start=20, end=23, station_=other_station)
+    people = [f.volunteer() for _ in range(6)]
+
+    result = services.invite(clerks, people[:3], by=coordinator)  # one bulk INSERT
+    assert fill_of_shift(clerks).invited == 3
+    first, second, third = result.invited
+    services.accept(first)
+    services.decline(second, reason="Syg")
+    services.assign(chairs, people[3], by=coordinator)
+    services.move(third, evening, by=coordinator)
+    services.remove(first, by=coordinator)
+    assert_kept_equals_recount()
+
+    services.invite(chairs, [people[4]], by=coordinator)
+    services.resize_shift(chairs, 5, by=coordinator)
+    Assignment.objects.filter(volunteer=people[4]).update(
+        invited_at=timezone.now() - timedelta(days=30)
+    )
+    assert services.expire_invitations() == 1
+    failed_message(Assignment.objects.get(volunteer=people[3]))
+    Message.objects.filter(status=Message.Status.FAILED).update(
+        status=Message.Status.SENT, sent_at=timezone.now()
+    )
+    failed_message(Assignment.objects.get(volunteer=people[3]))
+    assert_kept_equals_recount()
+
+    fills = fills_by(Shift.objects.filter(election=e))
+    assert fills[clerks.pk].held == 0
+    assert (fills[chairs.pk].needed, fills[chairs.pk].accepted) == (5, 1)
+    assert fills[evening.pk].invited == 1
+
+    # Deleting rows (a shift and its history) keeps them equal too.
+    empty = f.shift(e, capacity=1)
+    assert SeatFill.objects.filter(shift=empty).exists()
+    services.delete_shift(empty, by=coordinator)
+    assert not SeatFill.objects.filter(shift_id=empty.pk).exists()
+    Message.objects.all().delete()
+    Assignment.objects.filter(shift=evening).delete()
+    assert_kept_equals_recount()
+
+
+def test_counts_of_one_election_stay_out_of_another(coordinator):
+    one, two = f.election(), f.election()
+    a, b = f.shift(one, capacity=2), f.shift(two, capacity=4)
+    services.invite(a, [f.volunteer()], by=coordinator)
+    services.assign(b, f.volunteer(), by=coordinator)
+    by_election = fills_by(Shift.objects.all(), "election_id")
+    assert (by_election[one.pk].needed, by_election[one.pk].invited) == (2, 1)
+    assert (by_election[two.pk].needed, by_election[two.pk].accepted) == (4, 1)
+    assert not ElectionTally.objects.filter(election=one, kind="accepted").exists()
+
+
+def test_tallied_dashboard_equals_the_counted_one_at_the_windows_edges(coordinator):
+    """Invitations and answers a minute on each side of the 2- and 7-day edges:
+    the tallies are per hour, the edge hours are counted exactly."""
+    e = f.election()
+    now = timezone.now()
+    shift = f.shift(e, capacity=20)
+    minute, day = timedelta(minutes=1), timedelta(days=1)
+    for ago in (2 * day - minute, 2 * day + minute, 7 * day - minute, 7 * day + minute):
+        seat(shift, S.INVITED, invited=ago, now=now)
+    for status in (S.DECLINED, S.WITHDRAWN):
+        for answered in (7 * day - minute, 7 * day + minute, day):
+            seat(shift, status, invited=8 * day, answered=answered, now=now)
+    for answered in (3 * day, 3 * day, day):
+        seat(shift, S.ACCEPTED, invited=4 * day, answered=answered, now=now)
+    failed_message(seat(shift, S.INVITED, invited=timedelta(hours=3), now=now))
+
+    shifts = Shift.objects.filter(election=e)
+    tallied = dashboard.tallied_activity(e, now)
+    counted = dashboard.counted_activity(
+        Assignment.objects.filter(shift__in=shifts), now, anyone_holds_a_seat=True
+    )
+    assert tallied.outstanding == counted.outstanding
+    assert (tallied.outstanding.fresh, tallied.outstanding.waiting) == (2, 2)
+    assert tallied.outstanding.stale == 1
+    assert tallied.outstanding.oldest == now - (7 * day + minute)
+    assert (tallied.declined, tallied.withdrawn) == (counted.declined, counted.withdrawn) == (2, 2)
+    assert tallied.failed == counted.failed == 1
+    assert tallied.per_day == counted.per_day
+    assert sum(tallied.per_day.values()) == 3
+    assert timezone.localtime(tallied.first).date() == timezone.localtime(counted.first).date()
+
+    whole = dashboard.dashboard(e, shifts, now=now, whole=True)
+    part = dashboard.dashboard(e, shifts, now=now)
+    assert whole == part
+
+
+def test_recount_fills_command_rebuilds_lost_counts(coordinator):
+    from django.core.management import call_command
+
+    e = f.election()
+    shift = f.shift(e, capacity=2)
+    services.assign(shift, f.volunteer(), by=coordinator)
+    SeatFill.objects.update(accepted=0)
+    ElectionTally.objects.all().delete()
+    call_command("recount_fills", verbosity=0)
+    assert fill_of_shift(shift).accepted == 1
+    assert ElectionTally.objects.filter(election=e, kind="accepted").get().n == 1
