@@ -83,18 +83,26 @@ def update(
     return current
 
 
+def in_use_refusal(name: object, where: list[str], names: list[str] | None = None) -> Refused:
+    """The one wording of "cannot be deleted, it is used by …": ``where`` are the
+    uses as the message names them (``elections.where_used`` describes elections
+    and stations; ``in_use`` below names the objects in the way), ``names`` every
+    use for the refusal's list (``where`` if not given)."""
+    return Refused(
+        "in_use",
+        _("“%(name)s” is in use and cannot be deleted. It is used by: %(where)s.")
+        % {"name": name, "where": "; ".join(where)},
+        names=where if names is None else names,
+    )
+
+
 def in_use(obj: Model, error: ProtectedError | RestrictedError) -> Refused:
     """A refusal naming where ``obj`` is still used."""
     objects = list(getattr(error, "protected_objects", None) or error.restricted_objects)
     where = [str(o) for o in objects[:5]]
     if len(objects) > 5:
         where.append(_("and %(count)d more") % {"count": len(objects) - 5})
-    return Refused(
-        "in_use",
-        _("“%(name)s” is in use and cannot be deleted. It is used by: %(where)s.")
-        % {"name": obj, "where": "; ".join(where)},
-        names=where,
-    )
+    return in_use_refusal(obj, where)
 
 
 def delete(

@@ -18,6 +18,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from accounts import writes
 from elections.models import Election, Role, Shift
 from pollcrew.collation import danish_sorted
 from pollcrew.refusals import Refused
@@ -78,22 +79,26 @@ def uses(shifts: QuerySet[Shift]) -> list[Use]:
     return sorted(found.values(), key=lambda u: (u.election_date, u.election_id), reverse=True)
 
 
+def _named(lines: list[str]) -> list[str]:
+    """The first ELECTIONS_NAMED of one line an election, then how many more."""
+    named = lines[:ELECTIONS_NAMED]
+    if len(lines) > ELECTIONS_NAMED:
+        named.append(
+            ngettext(
+                "and %(count)d more election",
+                "and %(count)d more elections",
+                len(lines) - ELECTIONS_NAMED,
+            )
+            % {"count": len(lines) - ELECTIONS_NAMED}
+        )
+    return named
+
+
 def _refusal(name: str, found: list[Use], *, with_stations: bool) -> Refused | None:
     if not found:
         return None
     lines = [use.describe(with_stations=with_stations) for use in found]
-    where = "; ".join(lines[:ELECTIONS_NAMED])
-    if len(lines) > ELECTIONS_NAMED:
-        where += "; " + ngettext(
-            "and %(count)d more election",
-            "and %(count)d more elections",
-            len(lines) - ELECTIONS_NAMED,
-        ) % {"count": len(lines) - ELECTIONS_NAMED}
-    message = _("“%(name)s” is in use and cannot be deleted. It is used by %(where)s.") % {
-        "name": name,
-        "where": where,
-    }
-    return Refused("in_use", message, names=lines)
+    return writes.in_use_refusal(name, _named(lines), names=lines)
 
 
 def station_refusal(station: PollingStation) -> Refused | None:
@@ -123,13 +128,7 @@ def area_refusal(area: Area) -> Refused | None:
         _("%(election)s (%(date)s)") % {"election": name, "date": date_format(day, "DATE_FORMAT")}
         for name, day in elections
     ]
-    where = "; ".join(lines[:ELECTIONS_NAMED])
-    if len(lines) > ELECTIONS_NAMED:
-        where += "; " + ngettext(
-            "and %(count)d more election",
-            "and %(count)d more elections",
-            len(lines) - ELECTIONS_NAMED,
-        ) % {"count": len(lines) - ELECTIONS_NAMED}
+    where = "; ".join(_named(lines))
     message = ngettext(
         "“%(name)s” takes part in %(where)s and cannot be deleted. "
         "Remove it from that election first.",
