@@ -5,10 +5,10 @@ is limited to what the user's scope allows (the view passes the querysets)."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, ClassVar
 
 from django import forms
-from django.db.models import QuerySet
+from django.db.models import Model
 from django.utils.translation import gettext_lazy as _
 
 from elections.models import Role, Shift
@@ -34,8 +34,38 @@ def ids_from(values: list[str], limit: int) -> list[int]:
     return ids
 
 
-class ShiftFilterForm(forms.Form):
-    """Which shifts to list on the many-to-many invite page (a GET form)."""
+class ScopedForm(forms.Form):
+    """A form whose choices the view limits to what the user's scope allows.
+    ``scoped`` maps each such field to the keyword argument that gives its
+    queryset; every one must be given, so that no form offers everything by
+    mistake (the fields' own querysets are empty)."""
+
+    scoped: ClassVar[dict[str, str]] = {}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        missing = [arg for arg in self.scoped.values() if arg not in kwargs]
+        if missing:
+            raise TypeError(f"{type(self).__name__}() needs {', '.join(missing)}=")
+        querysets = {name: kwargs.pop(arg) for name, arg in self.scoped.items()}
+        super().__init__(*args, **kwargs)
+        for name, queryset in querysets.items():
+            self.fields[name].queryset = queryset
+
+
+def _pick_one(model: type[Model], label: str, *, required: str, invalid: str) -> Any:
+    """One object out of a scoped queryset (see ScopedForm), with errors that say which."""
+    return forms.ModelChoiceField(
+        label=label,
+        queryset=model._default_manager.none(),
+        error_messages={"required": required, "invalid_choice": invalid},
+    )
+
+
+class ShiftFilterForm(ScopedForm):
+    """Which shifts to list on the many-to-many invite page (a GET form):
+    ``areas=`` and ``roles=`` to choose from, and ``days=`` (value, label)."""
+
+    scoped = {"area": "areas", "role": "roles"}
 
     station = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
     area = forms.ModelChoiceField(
@@ -55,17 +85,8 @@ class ShiftFilterForm(forms.Form):
         help_text=_("Name, email, phone number or postal code."),
     )
 
-    def __init__(
-        self,
-        *args: Any,
-        areas: QuerySet[Area],
-        roles: QuerySet[Role],
-        days: list[tuple[str, str]],
-        **kwargs: Any,
-    ) -> None:
+    def __init__(self, *args: Any, days: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["area"].queryset = areas
-        self.fields["role"].queryset = roles
         self.fields["day"].choices = [("", _("All days")), *days]
 
 
@@ -82,8 +103,11 @@ class _Chosen(forms.ModelMultipleChoiceField):
         return super().clean(value)
 
 
-class ManyInviteForm(forms.Form):
-    """The round of invitations confirmed on the review step (a POST)."""
+class ManyInviteForm(ScopedForm):
+    """The round of invitations confirmed on the review step (a POST): ``shifts=``
+    and the volunteers ``among=`` whom to choose."""
+
+    scoped = {"shifts": "shifts", "volunteers": "among"}
 
     shifts = _Chosen(
         queryset=Shift.objects.none(),
@@ -102,13 +126,6 @@ class ManyInviteForm(forms.Form):
         },
     )
 
-    def __init__(
-        self, *args: Any, shifts: QuerySet[Shift], among: QuerySet[Volunteer], **kwargs: Any
-    ) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["shifts"].queryset = shifts
-        self.fields["volunteers"].queryset = among
-
 
 class AnswerForm(forms.Form):
     ACCEPT, DECLINE = "accept", "decline"
@@ -123,7 +140,10 @@ class AnswerForm(forms.Form):
         required=False,
         max_length=REASON_MAX,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("As they gave it, if they did. Deleted some time after the election."),
+        help_text=_(
+            "The reason they gave you, if they gave one. "
+            "It is deleted some time after the election."
+        ),
     )
 
 
@@ -137,36 +157,31 @@ class RemoveForm(forms.Form):
     )
 
 
-class MoveForm(forms.Form):
-    to_shift = forms.ModelChoiceField(
-        label=_("Move to"),
-        queryset=Shift.objects.none(),
-        error_messages={
-            "required": _("Choose the shift to move them to."),
-            "invalid_choice": _("That shift cannot be chosen here."),
-        },
+class MoveForm(ScopedForm):
+    """The shift to move someone to, out of the ``shifts=`` the user may manage."""
+
+    scoped = {"to_shift": "shifts"}
+
+    to_shift = _pick_one(
+        Shift,
+        _("Move to"),
+        required=_("Choose the shift to move them to."),
+        invalid=_("That shift cannot be chosen here."),
     )
 
-    def __init__(self, *args: Any, shifts: QuerySet[Shift], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["to_shift"].queryset = shifts
 
+class PickOneForm(ScopedForm):
+    """One person ``among=`` those the user may see: to seat directly, or to
+    replace someone with."""
 
-class PickOneForm(forms.Form):
-    """One person: to seat directly, or to replace someone with."""
+    scoped = {"volunteer": "among"}
 
-    volunteer = forms.ModelChoiceField(
-        label=_("Volunteer"),
-        queryset=Volunteer.objects.none(),
-        error_messages={
-            "required": _("Choose a volunteer."),
-            "invalid_choice": _("That volunteer cannot be chosen here."),
-        },
+    volunteer = _pick_one(
+        Volunteer,
+        _("Volunteer"),
+        required=_("Choose a volunteer."),
+        invalid=_("That volunteer cannot be chosen here."),
     )
-
-    def __init__(self, *args: Any, among: QuerySet[Volunteer], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["volunteer"].queryset = among
 
 
 class ReplaceForm(PickOneForm):
