@@ -11,6 +11,7 @@ it, 404."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -92,6 +93,27 @@ def _posted(request: HttpRequest) -> Any:
 
 def _refused(request: HttpRequest, refusal: Refused) -> None:
     messages.error(request, refusal.message)
+
+
+def _change_seat(
+    request: HttpRequest,
+    change: Callable[[], object],
+    done: str,
+    *,
+    told: Volunteer,
+    election: Election,
+    shift: Shift,
+) -> HttpResponse | None:
+    """Carry out ``change`` (a service call); then say ``done`` and whether ``told``
+    hears of it, and go back to the station page at ``shift``. A refusal is shown
+    as a message and None returned: the page is shown again, nothing changed."""
+    try:
+        change()
+    except Refused as refusal:
+        _refused(request, refusal)
+        return None
+    messages.success(request, done + " " + notice_text(told, election, shift))
+    return redirect(next_url(request, station_url(shift)))
 
 
 def _gone(request: HttpRequest, seat: Assignment) -> HttpResponse:
@@ -280,23 +302,21 @@ def move(request: HttpRequest, election_id: int, assignment_id: int) -> HttpResp
                 % {"name": volunteer.full_name, "shift": rules.shift_label(shift)},
             )
             return redirect(next_url(request, station_url(shift)))
-        try:
-            services.move(seat, target, by=request.user)
-        except Refused as refusal:
-            _refused(request, refusal)
-        else:
-            messages.success(
-                request,
-                _("%(name)s moved from %(old)s to %(new)s.")
-                % {
-                    "name": volunteer.full_name,
-                    "old": rules.shift_label(shift),
-                    "new": rules.shift_label(target),
-                }
-                + " "
-                + notice_text(volunteer, election, target),
-            )
-            return redirect(next_url(request, station_url(target)))
+        done = _change_seat(
+            request,
+            lambda: services.move(seat, target, by=request.user),
+            _("%(name)s moved from %(old)s to %(new)s.")
+            % {
+                "name": volunteer.full_name,
+                "old": rules.shift_label(shift),
+                "new": rules.shift_label(target),
+            },
+            told=volunteer,
+            election=election,
+            shift=target,
+        )
+        if done is not None:
+            return done
     return render(
         request,
         "staffing/fill_move.html",
@@ -327,19 +347,17 @@ def remove(request: HttpRequest, election_id: int, assignment_id: int) -> HttpRe
     if request.method == "POST" and seat.status == Status.REMOVED:
         return _gone(request, seat)
     if request.method == "POST" and seat.status in SEAT_HOLDING_STATUSES and form.is_valid():
-        try:
-            services.remove(seat, by=request.user, reason=form.cleaned_data["reason"])
-        except Refused as refusal:
-            _refused(request, refusal)
-        else:
-            messages.success(
-                request,
-                _("%(name)s was removed from %(shift)s.")
-                % {"name": volunteer.full_name, "shift": rules.shift_label(shift)}
-                + " "
-                + notice_text(volunteer, election, shift),
-            )
-            return redirect(next_url(request, station_url(shift)))
+        done = _change_seat(
+            request,
+            lambda: services.remove(seat, by=request.user, reason=form.cleaned_data["reason"]),
+            _("%(name)s was removed from %(shift)s.")
+            % {"name": volunteer.full_name, "shift": rules.shift_label(shift)},
+            told=volunteer,
+            election=election,
+            shift=shift,
+        )
+        if done is not None:
+            return done
     return render(
         request,
         "staffing/fill_remove.html",
@@ -375,34 +393,32 @@ def replace(request: HttpRequest, election_id: int, assignment_id: int) -> HttpR
         if form.is_valid():
             newcomer = form.cleaned_data["volunteer"]
             directly = form.cleaned_data["seat_directly"]
-            try:
-                replace_seat(
+            text = (
+                _("%(old)s was taken off %(shift)s and %(new)s seated in their place.")
+                if directly
+                else _("%(old)s was taken off %(shift)s and %(new)s invited in their place.")
+            )
+            done = _change_seat(
+                request,
+                lambda: replace_seat(
                     seat,
                     newcomer,
                     by=request.user,
                     reason=form.cleaned_data["reason"],
                     seat_directly=directly,
-                )
-            except Refused as refusal:
-                _refused(request, refusal)
-            else:
-                text = (
-                    _("%(old)s was taken off %(shift)s and %(new)s seated in their place.")
-                    if directly
-                    else _("%(old)s was taken off %(shift)s and %(new)s invited in their place.")
-                )
-                messages.success(
-                    request,
-                    text
-                    % {
-                        "old": leaving.full_name,
-                        "new": newcomer.full_name,
-                        "shift": rules.shift_label(shift),
-                    }
-                    + " "
-                    + notice_text(leaving, election, shift),
-                )
-                return redirect(next_url(request, station_url(shift)))
+                ),
+                text
+                % {
+                    "old": leaving.full_name,
+                    "new": newcomer.full_name,
+                    "shift": rules.shift_label(shift),
+                },
+                told=leaving,
+                election=election,
+                shift=shift,
+            )
+            if done is not None:
+                return done
         else:
             for error in form.errors.get("volunteer", []):
                 messages.error(request, error)
