@@ -4,7 +4,7 @@ per role; with the outbox for the notices to people who lose their seats."""
 
 from __future__ import annotations
 
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 
 import pytest
 from django.conf import settings
@@ -530,29 +530,159 @@ def test_post_needs_csrf(w, coordinator):
     assert client.post(w.url(), {name(w.school, w.chair): "2"}).status_code == 403
 
 
-def test_a_big_grid_has_pages_of_whole_areas_each_saved_on_its_own(w, coordinator, monkeypatch):
-    from staffing import grid
+def many_stations(w: World, areas: int, per_area: int) -> list:
+    """``areas`` more areas of the election with ``per_area`` stations each,
+    every cell of a different kind: no seats, seats, seats held, reserved for a
+    team, other times, two shifts (a split day), and shifts on another day."""
+    from polling_stations.models import Area, PollingStation
 
-    monkeypatch.setattr(grid, "PAGE_STATIONS", 2)
+    party = f.team("Venstre")
+    made = Area.objects.bulk_create([Area(name=f"Kreds {a:03d}") for a in range(areas)])
+    w.election.areas.add(*made)
+    stations = PollingStation.objects.bulk_create(
+        [
+            PollingStation(area=area, name=f"Skole {a:03d}-{s:02d}", address="Skolevej 1")
+            for a, area in enumerate(made)
+            for s in range(per_area)
+        ]
+    )
+    shifts = []
+    for i, station in enumerate(stations):
+        kind = i % 6
+        day = w.day - timedelta(days=1) if kind == 5 else w.day
+        shifts.append(
+            Shift(
+                election=w.election,
+                station=station,
+                role=w.chair,
+                team=party if kind == 2 else None,
+                starts_at=f.at(day, 7, 30),
+                ends_at=f.at(day, 20 if kind != 3 else 21),
+                capacity=1 + kind,
+            )
+        )
+        if kind == 4:  # a split day: two shifts in one cell
+            shifts += [
+                Shift(
+                    election=w.election,
+                    station=station,
+                    role=w.clerk,
+                    starts_at=f.at(w.day, 8),
+                    ends_at=f.at(w.day, 14),
+                    capacity=2,
+                ),
+                Shift(
+                    election=w.election,
+                    station=station,
+                    role=w.clerk,
+                    starts_at=f.at(w.day, 14),
+                    ends_at=f.at(w.day, 20),
+                    capacity=3,
+                ),
+            ]
+    Shift.objects.bulk_create(shifts)
+    for shift in Shift.objects.filter(election=w.election, capacity=2, role=w.chair)[:5]:
+        seat_holders(shift, 1)
+    return stations
+
+
+def test_a_bigger_grid_takes_the_same_queries(w, coordinator, django_assert_num_queries):
+    """From three stations to over 300 in 23 areas, every kind of cell: the
+    same queries, and every station on the one page."""
+    client = login(coordinator)
+    w.shift(w.school, w.clerk, 2)
+    # session, user, grants (scope), election, roles, stations, the day's shifts
+    # with their held seats, the days with shifts, the election's areas.
+    with django_assert_num_queries(9):
+        client.get(w.url())
+    stations = many_stations(w, areas=21, per_area=15)
+    with django_assert_num_queries(9):
+        response = client.get(w.url())
+    page = response.content.decode()
+    assert len(response.context["grid"].station_ids) == 3 + 21 * 15
+    for station in stations[::7]:
+        assert f'<th scope="row" id="s{station.pk}"><bdi>{station.name}</bdi></th>' in page
+    table = page[page.index("<table") : page.index("</table>")]
+    split = sum(1 for i in range(len(stations)) if i % 6 == 4)  # a link, no input
+    assert table.count("<input ") == (3 + 21 * 15) * 3 - split
+
+
+def test_the_whole_grid_is_one_page_with_links_to_its_areas(w, coordinator):
+    """More stations than the 150 a page once held: all of them on one page,
+    a link to each area, saved at once (as grid.js posts it)."""
+    stations = many_stations(w, areas=12, per_area=15)
     client = login(coordinator)
     response = client.get(w.url())
-    pages = response.context["grid"].pages
-    assert [(p.first, p.last, p.stations) for p in pages] == [
-        ("Nord", "Nord", 2),
-        ("Syd", "Syd", 1),
-    ]
     page = response.content.decode()
-    assert "Biblioteket" not in page  # on page 2
-    assert "Save this page" in page
-    response = client.get(w.url(page="2"))
-    assert "Biblioteket" in response.content.decode()
-    # Page 2 saves page 2's cells; a cell of page 1 posted there is refused.
-    response = client.post(w.url(page="2"), {name(w.library, w.chair): "2"})
+    grid = response.context["grid"]
+    assert [g.name for g in grid.groups] == [f"Kreds {a:03d}" for a in range(12)] + ["Nord", "Syd"]
+    for group in grid.groups:
+        assert f'<a href="#a{group.pk}"><bdi>{group.name}</bdi></a>' in page
+        assert f'<th scope="colgroup" id="a{group.pk}"' in page
+    assert "Save seats" in page
+    assert "page=" not in page
+    # As grid.js posts them: the changed cells, packed in one field.
+    first, last = stations[0], stations[-1]
+    packed = f"{first.pk}.{w.counter.pk}.0=2 {last.pk}.{w.counter.pk}.0=3"
+    response = client.post(w.url(), {"cells": packed})
     assert response.status_code == 302
-    assert response["Location"].endswith("page=2")
-    response = client.post(w.url(page="2"), {"cells": f"{w.school.pk}.{w.chair.pk}.0=4"})
-    assert response.status_code == 400
-    assert not shifts_of(w, w.school, w.chair)
+    assert "page" not in response["Location"]
+    assert [s.capacity for s in shifts_of(w, first, w.counter)] == [2]
+    assert [s.capacity for s in shifts_of(w, last, w.counter)] == [3]
+
+
+def test_a_cell_of_the_whole_grid_links_its_details_and_back_to_its_row(w, coordinator):
+    w.shift(w.school, w.clerk, 2)  # at the role's times, for anyone
+    client = login(coordinator)
+    page = client.get(w.url()).content.decode()
+    details = w.cell_url(w.school, w.clerk)
+    # The "+" is named by the station, the role and the hidden word "Details".
+    assert (
+        f'<a class="pc-grid__more" href="{details}" tabindex="-1" '
+        f'aria-labelledby="s{w.school.pk} r{w.clerk.pk} gd">+</a>'
+    ) in page
+    assert '<span id="gd" hidden>Details</span>' in page
+    response = client.get(details)
+    assert response.context["back"].endswith(f"#s{w.school.pk}")
+    version = response.context["version"]
+    rows = [{"shift": Shift.objects.get().pk, "seats": "3", "starts": "08:00", "ends": "20:00"}]
+    response = client.post(details, cell_post(rows, version))
+    assert response.status_code == 302
+    assert response["Location"].endswith(f"#s{w.school.pk}")
+
+
+def test_times_read_as_seconds_keep_the_local_time_across_a_dst_change(coordinator):
+    """The grid reads the shifts' times as seconds since 1970: on the night
+    summer time ends (31 October 2027) a night shift keeps its local times, and
+    the cell's details save (their version matches the shift)."""
+    e = f.election(election_date=date(2027, 10, 31))
+    station = f.station(f.area("Nord"), name="Vestre Skole")
+    e.areas.add(station.area)
+    counter = f.role("Fintæller", default_start=time(20), default_end=time(1))
+    night = Shift.objects.create(
+        election=e,
+        station=station,
+        role=counter,
+        starts_at=f.at(date(2027, 10, 31), 0, 30),  # summer time (+02:00)
+        ends_at=f.at(date(2027, 10, 31), 4),  # winter time (+01:00)
+        capacity=2,
+    )
+    client = login(coordinator)
+    url = reverse("staffing:grid", args=[e.pk])
+    response = client.get(url)
+    (cell,) = response.context["grid"].cells().values()
+    (shown,) = cell.shifts
+    assert (shown.starts_at, shown.ends_at) == (night.starts_at, night.ends_at)
+    assert shown.starts_at.utcoffset() == timedelta(hours=2)
+    assert shown.ends_at.utcoffset() == timedelta(hours=1)
+    assert f"00:30{DASH}04:00" in response.content.decode()
+    details = reverse("staffing:grid_cell", args=[e.pk, station.pk, counter.pk])
+    version = client.get(details).context["version"]
+    rows = [{"shift": night.pk, "seats": "4", "starts": "00:30", "ends": "04:00"}]
+    response = client.post(details, cell_post(rows, version))
+    assert response.status_code == 302
+    night.refresh_from_db()
+    assert night.capacity == 4
 
 
 def test_save_grid_is_one_transaction_through_the_service(w, coordinator):
@@ -560,7 +690,7 @@ def test_save_grid_is_one_transaction_through_the_service(w, coordinator):
     from staffing import grid
     from staffing.services.grid import CellEdit, GridRefused, save_grid
 
-    whole = grid.build(w.election, w.day, page=None)
+    whole = grid.build(w.election, w.day)
     edits = [CellEdit(c.station_id, c.role_id, 0, 2) for c in whole.cells().values()]
     result = save_grid(w.election, w.day, edits, by=coordinator)
     assert result.created == 9
@@ -583,7 +713,7 @@ def test_a_large_save_writes_every_audit_entry(w, coordinator):
 
     for i in range(70):
         f.station(w.south, name=f"Skole {i}")
-    whole = grid.build(w.election, w.day, page=None)
+    whole = grid.build(w.election, w.day)
     edits = [CellEdit(c.station_id, c.role_id, 0, 1) for c in whole.cells().values()]
     assert len(edits) > 200
     save_grid(w.election, w.day, edits, by=coordinator)

@@ -59,18 +59,10 @@ def _area(request: HttpRequest, election: Election) -> Area | None:
     return election.areas.filter(pk=area_id).first()
 
 
-def _page(request: HttpRequest) -> int:
-    raw = request.GET.get("page", "")
-    number = parse_id(raw)
-    return number if number is not None and number < 100_000 else 1
-
-
-def _grid_url(election: Election, day: date, area: Area | None = None, page: int = 1) -> str:
+def _grid_url(election: Election, day: date, area: Area | None = None) -> str:
     query = {"day": day.isoformat()}
     if area is not None:
         query["area"] = str(area.pk)
-    if page > 1:
-        query["page"] = str(page)
     return f"{reverse('staffing:grid', args=[election.pk])}?{urlencode(query)}"
 
 
@@ -138,14 +130,14 @@ def seat_grid(request: HttpRequest, election_id: int) -> HttpResponse:
     election = _election(request, election_id)
     day_form, day = _day(request, election)
     area = _area(request, election)
-    grid = grid_model.build(election, day, area_id=area.pk if area else None, page=_page(request))
+    grid = grid_model.build(election, day, area_id=area.pk if area else None)
     form = GridForm(grid)
     status = 200
     if request.method == "POST":
         form = GridForm(grid, request.POST)
         if election.status == Election.Status.ARCHIVED:
             messages.error(request, _("This election is archived: its seats cannot be changed."))
-            return redirect(_grid_url(election, day, area, grid.page))
+            return redirect(_grid_url(election, day, area))
         if form.is_valid() and request.POST.get("do") == "back":
             pass  # back from the confirmation: the grid with the numbers typed
         elif form.is_valid():
@@ -168,7 +160,7 @@ def seat_grid(request: HttpRequest, election_id: int) -> HttpResponse:
                         "refusal": held,
                         "effects": _effects_context(held),
                         "packed": form.packed,
-                        "back": _grid_url(election, day, area, grid.page),
+                        "back": _grid_url(election, day, area),
                         "action": request.get_full_path(),
                     },
                 )
@@ -180,7 +172,7 @@ def seat_grid(request: HttpRequest, election_id: int) -> HttpResponse:
                 status = 400
             else:
                 _saved_message(request, result)
-                return redirect(_grid_url(election, day, area, grid.page))
+                return redirect(_grid_url(election, day, area))
         else:
             if form.unknown:
                 messages.error(
@@ -201,9 +193,6 @@ def seat_grid(request: HttpRequest, election_id: int) -> HttpResponse:
             "days": grid.days,
             "area": area,
             "areas": areas,
-            "page_query": urlencode(
-                {"day": day.isoformat(), **({"area": str(area.pk)} if area else {})}
-            ),
             "grid": grid,
             "form": form,
             "rows": form.groups(
@@ -242,7 +231,7 @@ def seat_grid_cell(
         raise Http404
     _day_form, day = _day(request, election)
     cell = grid_model.build_cell(election, station, role, day)
-    back = _grid_url(election, day)
+    back = f"{_grid_url(election, day)}#s{station.pk}"  # back at the station's row
     effects: list[dict[str, Any]] = []
     refusal: Refused | None = None
     status = 200

@@ -2,8 +2,9 @@
 // keys (Enter moves down), paste a column (or block) copied from a spreadsheet
 // into a cell to fill down from it, keep the row and column totals up to date,
 // and post only the cells changed, packed in one field ("cells"), so that a grid
-// of any size can be saved. Without JavaScript the form posts every cell and the
-// server adds up the totals.
+// of any size can be saved (a national grid has 7,000 cells on one page: typing
+// touches one row and one column, never the whole grid). Without JavaScript the
+// form posts every cell and the server adds up the totals.
 (function () {
   "use strict";
 
@@ -37,8 +38,8 @@
     var form = table.closest("form");
     var status = form.querySelector("[data-grid-status]");
     var rows = [];
-    var colTotals = Array.prototype.slice.call(table.querySelectorAll("tfoot [data-col-total]"));
-    var grandTotal = table.querySelector("tfoot [data-grand-total]");
+    var colCells = Array.prototype.slice.call(table.querySelectorAll("tfoot [data-col-total]"));
+    var grandCell = table.querySelector("tfoot [data-grand-total]");
     var messages = {
       changed: table.getAttribute("data-msg-changed") || "",
       held: table.getAttribute("data-msg-held") || "",
@@ -47,17 +48,46 @@
 
     Array.prototype.forEach.call(table.tBodies, function (body) {
       Array.prototype.forEach.call(body.rows, function (tr) {
-        if (tr.querySelector("[data-row-total]")) rows.push(tr);
+        var last = tr.lastElementChild;
+        if (last && last.hasAttribute("data-row-total")) rows.push(tr);
       });
     });
 
-    // Where each input is: its row (in rows) and column (cell index).
+    // The totals are kept as numbers and changed by the difference a cell
+    // makes: typing in one cell of a national grid (7,000 cells) touches its
+    // row, its column and the grand total, never the whole grid.
+    var rowSums = [];
+    var colSums = colCells.map(function () { return 0; });
+    var grand = 0;
+    var changes = 0;
+    // Each input: its row (in rows) and column (cell index), the seats it
+    // counts for in the totals now, and whether it differs from the page's.
     var place = new WeakMap();
+    var inputs = [];
     rows.forEach(function (tr, r) {
-      Array.prototype.forEach.call(tr.cells, function (td, c) {
+      var sum = 0;
+      for (var c = 1; c < tr.cells.length - 1; c++) {
+        var td = tr.cells[c];
         var input = td.querySelector("input");
-        if (input) place.set(input, { row: r, col: c });
-      });
+        var value;
+        if (input) {
+          value = seatsOf(input);
+          var differs = changed(input);
+          place.set(input, { row: r, col: c, counted: value, changed: differs });
+          inputs.push(input);
+          if (differs) {
+            changes += 1;
+            mark(input);
+          }
+        } else {
+          var seats = td.getAttribute("data-seats");
+          value = seats ? parseInt(seats, 10) : 0;
+        }
+        sum += value;
+        if (c - 1 < colSums.length) colSums[c - 1] += value;
+      }
+      rowSums.push(sum);
+      grand += sum;
     });
 
     function inputAt(r, c) {
@@ -83,33 +113,6 @@
       }
     }
 
-    function cellValue(td) {
-      var input = td.querySelector("input");
-      if (input) return seatsOf(input);
-      var seats = td.getAttribute("data-seats");
-      return seats ? parseInt(seats, 10) : 0;
-    }
-
-    function totals() {
-      var cols = colTotals.map(function () { return 0; });
-      var changes = 0;
-      rows.forEach(function (tr) {
-        var sum = 0;
-        for (var c = 1; c < tr.cells.length - 1; c++) {
-          var value = cellValue(tr.cells[c]);
-          sum += value;
-          cols[c - 1] += value;
-        }
-        tr.cells[tr.cells.length - 1].textContent = String(sum);
-      });
-      cols.forEach(function (value, i) { colTotals[i].textContent = String(value); });
-      if (grandTotal) grandTotal.textContent = String(cols.reduce(function (a, b) { return a + b; }, 0));
-      Array.prototype.forEach.call(table.querySelectorAll("input"), function (input) {
-        if (changed(input)) changes += 1;
-      });
-      return changes;
-    }
-
     function mark(input) {
       var td = input.parentNode;
       td.classList.toggle("pc-grid__changed", changed(input));
@@ -120,28 +123,43 @@
       else input.removeAttribute("title");
     }
 
-    function update(input) {
-      if (input) mark(input);
-      var changes = totals();
+    function showStatus() {
       if (status) status.textContent = changes ? messages.changed.replace("%s", String(changes)) : "";
     }
 
-    // Row totals refresh one row; the whole sum is cheap enough for 7,000 cells,
-    // but only done once per animation frame.
-    var pending = false;
-    function later() {
-      if (pending) return;
-      pending = true;
-      window.requestAnimationFrame(function () {
-        pending = false;
-        update(null);
-      });
+    function showTotals(r, c) {
+      var tr = rows[r];
+      tr.cells[tr.cells.length - 1].textContent = String(rowSums[r]);
+      if (colCells[c - 1]) colCells[c - 1].textContent = String(colSums[c - 1]);
+      if (grandCell) grandCell.textContent = String(grand);
+    }
+
+    // One cell typed in (or pasted into): its row, column and grand totals
+    // move by the difference, the count of changed cells by one at most.
+    function refresh(input) {
+      var at = place.get(input);
+      if (!at) return;
+      mark(input);
+      var value = seatsOf(input);
+      var delta = value - at.counted;
+      if (delta) {
+        at.counted = value;
+        rowSums[at.row] += delta;
+        if (at.col - 1 < colSums.length) colSums[at.col - 1] += delta;
+        grand += delta;
+        showTotals(at.row, at.col);
+      }
+      var differs = changed(input);
+      if (differs !== at.changed) {
+        at.changed = differs;
+        changes += differs ? 1 : -1;
+      }
     }
 
     table.addEventListener("input", function (event) {
       if (event.target.tagName !== "INPUT") return;
-      mark(event.target);
-      later();
+      refresh(event.target);
+      showStatus();
     });
 
     table.addEventListener("focusin", function (event) {
@@ -189,18 +207,18 @@
             return;
           }
           target.value = value.trim();
-          mark(target);
+          refresh(target);
           filled.push(target);
         });
       });
-      update(null);
+      showStatus();
       if (skipped && status) status.textContent += " " + messages.skipped.replace("%s", String(skipped));
       if (filled.length) filled[filled.length - 1].focus();
     });
 
     form.addEventListener("submit", function () {
       var tokens = [];
-      Array.prototype.forEach.call(table.querySelectorAll("input"), function (input) {
+      inputs.forEach(function (input) {
         var ref = refOf(input);
         if (!ref) return;
         if (changed(input)) tokens.push(ref + "=" + input.value.trim().replace(/\s+/g, "_"));
@@ -215,10 +233,15 @@
       form.appendChild(packed);
     });
 
-    Array.prototype.forEach.call(table.querySelectorAll("input"), function (input) {
-      if (changed(input)) mark(input);
-    });
-    update(null);
+    // The totals of the numbers shown (after a refused save: as typed), where
+    // the page's differ.
+    function show(td, value) {
+      if (td && td.textContent !== String(value)) td.textContent = String(value);
+    }
+    rows.forEach(function (tr, r) { show(tr.cells[tr.cells.length - 1], rowSums[r]); });
+    colCells.forEach(function (td, i) { show(td, colSums[i]); });
+    show(grandCell, grand);
+    showStatus();
   }
 
   function start() {
