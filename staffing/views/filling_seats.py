@@ -97,22 +97,24 @@ def _refused(request: HttpRequest, refusal: Refused) -> None:
 
 def _change_seat(
     request: HttpRequest,
+    election: Election,
+    seat: Assignment,
     change: Callable[[], object],
     done: str,
     *,
-    told: Volunteer,
-    election: Election,
-    shift: Shift,
+    to: Shift | None = None,
 ) -> HttpResponse | None:
-    """Carry out ``change`` (a service call); then say ``done`` and whether ``told``
-    hears of it, and go back to the station page at ``shift``. A refusal is shown
-    as a message and None returned: the page is shown again, nothing changed."""
+    """Carry out ``change`` (a service call on ``seat``); then say ``done`` and
+    whether the seat's volunteer is told, and go back to the station page at the
+    seat's shift (or ``to``, where a move took them). A refusal is shown as a
+    message and None returned: the page is shown again, nothing changed."""
+    volunteer, shift = seat.volunteer, (to if to is not None else seat.shift)
     try:
         change()
     except Refused as refusal:
         _refused(request, refusal)
         return None
-    messages.success(request, done + " " + notice_text(told, election, shift))
+    messages.success(request, done + " " + notice_text(volunteer, election, shift))
     return redirect(next_url(request, station_url(shift)))
 
 
@@ -304,6 +306,8 @@ def move(request: HttpRequest, election_id: int, assignment_id: int) -> HttpResp
             return redirect(next_url(request, station_url(shift)))
         done = _change_seat(
             request,
+            election,
+            seat,
             lambda: services.move(seat, target, by=request.user),
             _("%(name)s moved from %(old)s to %(new)s.")
             % {
@@ -311,9 +315,7 @@ def move(request: HttpRequest, election_id: int, assignment_id: int) -> HttpResp
                 "old": rules.shift_label(shift),
                 "new": rules.shift_label(target),
             },
-            told=volunteer,
-            election=election,
-            shift=target,
+            to=target,
         )
         if done is not None:
             return done
@@ -349,12 +351,11 @@ def remove(request: HttpRequest, election_id: int, assignment_id: int) -> HttpRe
     if request.method == "POST" and seat.status in SEAT_HOLDING_STATUSES and form.is_valid():
         done = _change_seat(
             request,
+            election,
+            seat,
             lambda: services.remove(seat, by=request.user, reason=form.cleaned_data["reason"]),
             _("%(name)s was removed from %(shift)s.")
             % {"name": volunteer.full_name, "shift": rules.shift_label(shift)},
-            told=volunteer,
-            election=election,
-            shift=shift,
         )
         if done is not None:
             return done
@@ -400,6 +401,8 @@ def replace(request: HttpRequest, election_id: int, assignment_id: int) -> HttpR
             )
             done = _change_seat(
                 request,
+                election,
+                seat,
                 lambda: replace_seat(
                     seat,
                     newcomer,
@@ -413,9 +416,6 @@ def replace(request: HttpRequest, election_id: int, assignment_id: int) -> HttpR
                     "new": newcomer.full_name,
                     "shift": rules.shift_label(shift),
                 },
-                told=leaving,
-                election=election,
-                shift=shift,
             )
             if done is not None:
                 return done
