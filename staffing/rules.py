@@ -5,12 +5,15 @@ Services call these while holding row locks on the shift and the volunteer.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import User
+from accounts.scopes import Capability, scope_of
 from elections.models import Election, Shift
 from pollcrew.refusals import Refused
 from staffing.models import SEAT_HOLDING_STATUSES, Assignment
@@ -19,6 +22,52 @@ from volunteers.models import Volunteer
 
 class RuleViolation(Refused):
     """A staffing rule refused the action. ``message`` is for the user."""
+
+
+class Overlap(RuleViolation):
+    """The volunteer already holds a seat at that time. Keeps what it is about, so
+    that a page can say it again in the words the user may read (``seen_by``)."""
+
+    def __init__(self, shift: Shift, volunteer: Volunteer, clashing: Shift, *, named: bool) -> None:
+        if named:
+            message = _("%(name)s already has a shift at that time: %(shift)s.") % {
+                "name": volunteer.full_name,
+                "shift": shift_label(clashing),
+            }
+        else:
+            message = _("%(name)s already has another seat at that time (%(when)s).") % {
+                "name": volunteer.full_name,
+                "when": shift_when(shift),
+            }
+        super().__init__("overlap", message)
+        self.shift, self.volunteer, self.clashing, self.named = shift, volunteer, clashing, named
+
+
+MayName = Callable[[Shift], bool]
+
+
+def _everything(_shift: Shift) -> bool:
+    return True
+
+
+def may_name_for(by: User | None) -> MayName:
+    """Which clashing shifts a refusal may name to ``by``: those whose people they
+    may see (a team leader not another team's seat, a coordinator of one election
+    not a seat in another). Outside that, the refusal still refuses, but says only
+    that the person has another seat at that time. Without a staff user (the
+    volunteer on their own link, the system) every shift is named: it is theirs."""
+    if by is None:
+        return _everything
+    scope = scope_of(by)
+    return lambda clashing: scope.allows_shift(Capability.VIEW_PEOPLE, clashing)
+
+
+def seen_by(refusal: RuleViolation, may_name: MayName) -> RuleViolation:
+    """``refusal`` as the user may read it: an overlap with a shift they may not
+    see no longer names that shift. Other refusals unchanged."""
+    if isinstance(refusal, Overlap) and refusal.named and not may_name(refusal.clashing):
+        return Overlap(refusal.shift, refusal.volunteer, refusal.clashing, named=False)
+    return refusal
 
 
 def not_active_reason(election: Election) -> str:
@@ -102,13 +151,13 @@ def check_team(shift: Shift, volunteer: Volunteer, member_ids: set[int]) -> None
         )
 
 
-def check_no_overlap(shift: Shift, volunteer: Volunteer, clashing: Shift | None) -> None:
+def check_no_overlap(
+    shift: Shift, volunteer: Volunteer, clashing: Shift | None, *, named: bool = True
+) -> None:
+    """``named``: whether the refusal may say which shift ``clashing`` is (the
+    caller decides, with ``may_name_for(by)``); else only that there is one."""
     if clashing is not None:
-        raise RuleViolation(
-            "overlap",
-            _("%(name)s already has a shift at that time: %(shift)s.")
-            % {"name": volunteer.full_name, "shift": shift_label(clashing)},
-        )
+        raise Overlap(shift, volunteer, clashing, named=named)
 
 
 def check_capacity(shift: Shift, held: int) -> None:
@@ -123,8 +172,11 @@ def check_invitable(
     declined_before: bool,
     clashes: dict[int, Shift],
     members: set[int],
+    *,
+    may_name: MayName = _everything,
 ) -> None:
-    """Everything but capacity: may this volunteer be invited to this shift?"""
+    """Everything but capacity: may this volunteer be invited to this shift?
+    ``may_name``: which clashing shifts the refusal may name (``may_name_for``)."""
     if volunteer.do_not_contact:
         raise refusal("do_not_contact", volunteer)
     if on_shift:
@@ -133,7 +185,8 @@ def check_invitable(
         raise refusal("declined_before", volunteer)
     check_age(shift, volunteer)
     check_team(shift, volunteer, members)
-    check_no_overlap(shift, volunteer, clashes.get(volunteer.pk))
+    clashing = clashes.get(volunteer.pk)
+    check_no_overlap(shift, volunteer, clashing, named=clashing is not None and may_name(clashing))
 
 
 def shift_history(shift: Shift, volunteer_ids: list[int]) -> tuple[set[int], set[int]]:

@@ -98,6 +98,16 @@ def record_assignment(action: str, assignment: Assignment, **kwargs: Any) -> Aud
     return entry
 
 
+def check_no_overlap(
+    shift: Shift, volunteer: Volunteer, clashes: dict[int, Shift], by: User | None
+) -> None:
+    """The overlap rule for one volunteer, the refusal naming the clashing shift
+    only if ``by`` may see who sits there (``rules.may_name_for``)."""
+    clashing = clashes.get(volunteer.pk)
+    if clashing is not None:
+        rules.check_no_overlap(shift, volunteer, clashing, named=rules.may_name_for(by)(clashing))
+
+
 def answer_actor(by: User | None) -> ActorKind:
     """Accept and decline without a staff user come from the volunteer's own link."""
     return ActorKind.STAFF if by is not None else ActorKind.VOLUNTEER

@@ -12,7 +12,12 @@ from accounts.models import User
 from pollcrew.text import strip_controls
 from staffing import messaging, rules
 from staffing.models import Assignment
-from staffing.services._common import answer_actor, lock_seat, record_assignment
+from staffing.services._common import (
+    answer_actor,
+    check_no_overlap,
+    lock_seat,
+    record_assignment,
+)
 
 Status = Assignment.Status
 
@@ -44,7 +49,7 @@ def accept(assignment: Assignment, *, by: User | None = None) -> Assignment:
         rules.check_age(shift, volunteer)
         rules.check_team(shift, volunteer, rules.team_member_ids(shift, [volunteer.pk]))
         clashes = rules.clashing_shifts(shift, [volunteer.pk], exclude_assignment=current.pk)
-        rules.check_no_overlap(shift, volunteer, clashes.get(volunteer.pk))
+        check_no_overlap(shift, volunteer, clashes, by)
         before = {"status": current.status, "responded_at": current.responded_at}
         current.status = Status.ACCEPTED
         current.responded_at = timezone.now()

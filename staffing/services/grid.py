@@ -299,7 +299,7 @@ def _apply(plan: _Plan, *, by: User | None, confirm: bool | Collection[int]) -> 
         leaving = _losing_seats(people, new.capacity)
         keeping = [a for a in people if a not in leaving]
         if set(values) & {"starts_at", "ends_at", "team_id", "station_id", "role_id"}:
-            for problem in _rule_problems(new, shift, keeping):
+            for problem in _rule_problems(new, shift, keeping, by=by):
                 plan.refuse(key, problem)
         losing[pk] = leaving
         if set(values) & {f if f in ("starts_at", "ends_at") else f"{f}_id" for f in NOTICE_FIELDS}:

@@ -20,6 +20,7 @@ from staffing.models import Assignment
 from staffing.rules import RuleViolation
 from staffing.services._common import (
     assignment_entry,
+    check_no_overlap,
     lock_shift,
     lock_volunteer,
     record_assignment,
@@ -53,6 +54,7 @@ def invite(shift: Shift, volunteers: Iterable[Volunteer], *, by: User | None) ->
         on_shift, earlier_declines = rules.shift_history(shift, wanted)
         clashes = rules.clashing_shifts(shift, wanted)
         members = rules.team_member_ids(shift, wanted)
+        may_name = rules.may_name_for(by)
         now = timezone.now()
         to_create: list[Assignment] = []
         for volunteer in sorted(locked, key=lambda v: (v.last_name, v.first_name, v.pk)):
@@ -64,6 +66,7 @@ def invite(shift: Shift, volunteers: Iterable[Volunteer], *, by: User | None) ->
                     volunteer.pk in earlier_declines,
                     clashes,
                     members,
+                    may_name=may_name,
                 )
                 rules.check_capacity(shift, held)
             except RuleViolation as refusal:
@@ -103,7 +106,7 @@ def assign(shift: Shift, volunteer: Volunteer, *, by: User | None) -> Assignment
         rules.check_team(shift, volunteer, rules.team_member_ids(shift, [volunteer.pk]))
         exclude = live.pk if live is not None else None
         clashes = rules.clashing_shifts(shift, [volunteer.pk], exclude_assignment=exclude)
-        rules.check_no_overlap(shift, volunteer, clashes.get(volunteer.pk))
+        check_no_overlap(shift, volunteer, clashes, by)
         now = timezone.now()
         if live is None:
             rules.check_capacity(shift, shift.assignments.holding_seat().count())

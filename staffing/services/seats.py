@@ -14,6 +14,7 @@ from pollcrew.text import strip_controls
 from staffing import messaging, rules
 from staffing.models import SEAT_HOLDING_STATUSES, Assignment
 from staffing.services._common import (
+    check_no_overlap,
     lock_assignment,
     lock_seat,
     lock_shifts,
@@ -95,7 +96,7 @@ def move(assignment: Assignment, to_shift: Shift, *, by: User | None) -> Assignm
         rules.check_age(new_shift, volunteer)
         rules.check_team(new_shift, volunteer, rules.team_member_ids(new_shift, [volunteer.pk]))
         clashes = rules.clashing_shifts(new_shift, [volunteer.pk], exclude_assignment=current.pk)
-        rules.check_no_overlap(new_shift, volunteer, clashes.get(volunteer.pk))
+        check_no_overlap(new_shift, volunteer, clashes, by)
         before = {"shift": old_shift.pk}
         current.shift = new_shift
         current.save(update_fields=["shift", "updated_at"])

@@ -95,19 +95,26 @@ def _losing_seats(holders: list[Assignment], capacity: int) -> list[Assignment]:
     return ranked[: len(holders) - capacity]
 
 
-def _rule_problems(new: Shift, old: Shift, keeping: list[Assignment]) -> list[str]:
-    """ "Name: reason" for everyone staying whom the new shift would break a rule for."""
+def _rule_problems(
+    new: Shift, old: Shift, keeping: list[Assignment], *, by: User | None
+) -> list[str]:
+    """ "Name: reason" for everyone staying whom the new shift would break a rule for
+    (a clashing shift named only if ``by`` may see who sits there)."""
     problems: list[str] = []
     ids = [a.volunteer_id for a in keeping]
     times_changed = (new.starts_at, new.ends_at) != (old.starts_at, old.ends_at)
     clashes = rules.clashing_shifts(new, ids) if times_changed else {}
     members = rules.team_member_ids(new, ids)
+    may_name = rules.may_name_for(by)
     for assignment in keeping:
         volunteer = assignment.volunteer
+        clashing = clashes.get(volunteer.pk)
         try:
             rules.check_age(new, volunteer)
             rules.check_team(new, volunteer, members)
-            rules.check_no_overlap(new, volunteer, clashes.get(volunteer.pk))
+            rules.check_no_overlap(
+                new, volunteer, clashing, named=clashing is not None and may_name(clashing)
+            )
         except RuleViolation as violation:
             problems.append(violation.message)
     return problems
@@ -179,7 +186,7 @@ def update_shift(
         keeping = [a for a in holders if a not in losing]
         told = bool(set(diff) & set(NOTICE_FIELDS))
         if told or "team" in diff:
-            problems = _rule_problems(new, current, keeping)
+            problems = _rule_problems(new, current, keeping, by=by)
             if problems:
                 raise RuleViolation(
                     "breaks_rules",

@@ -234,7 +234,12 @@ def invite_many(request: HttpRequest, election_id: int) -> HttpResponse:
     found = danish_sorted(
         [v for v in found if v.pk not in picked_set], key=lambda v: f"{v.last_name} {v.first_name}"
     )
-    verdicts = candidates.assess(chosen, [*picked, *found])
+    # An overlap with a seat the user may not see is not named (rules.may_name_for).
+    may_name = rules.may_name_for(request.user)
+    verdicts = {
+        key: None if refusal is None else rules.seen_by(refusal, may_name)
+        for key, refusal in candidates.assess(chosen, [*picked, *found]).items()
+    }
     free = _free(chosen)
     open_shifts = [s for s in chosen if free[s.pk] > 0]
     if query:

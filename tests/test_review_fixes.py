@@ -1,0 +1,172 @@
+"""Review findings on the coordinator workspace (issue 7), each with the behaviour a
+user would notice: a refusal that does not name a seat outside the user's scope,
+a draft election that is not there for those who may not manage it, an invite
+result shown once, the Django admin refusing to delete what is in use, and the
+seat grid's audit entries through the one bulk writer."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from staffing import rules, services
+from staffing.rules import RuleViolation
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db
+
+ISO_DATE = re.compile(r"\b20\d\d-\d\d-\d\d\b")
+
+
+def login(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def text(response) -> str:
+    return re.sub(r"<[^>]+>", "", response.content.decode())
+
+
+# --- 1. an overlap refusal names only a seat the user may see -------------------------------
+
+
+@pytest.fixture
+def clash():
+    """A team's shift at Nordskolen, and a member of the team who already holds a
+    seat at the same time at Sydhallen, on a shift that is not the team's."""
+    e = f.election(name="Folketingsvalg 2027")
+    team = f.team("Venstre")
+    ours = f.shift(
+        e,
+        station_=f.station(f.area("Nord"), name="Nordskolen"),
+        role_=f.role("Tilforordnet"),
+        team=team,
+        start=8,
+        end=14,
+    )
+    theirs = f.shift(
+        e,
+        station_=f.station(f.area("Syd"), name="Sydhallen"),
+        role_=f.role("Valgstyrer"),
+        start=10,
+        end=16,
+    )
+    member = f.volunteer(first_name="Karen", last_name="Medlem")
+    member.teams.add(team)
+    [seat] = services.invite(theirs, [member], by=None).invited
+    services.accept(seat)
+    return e, team, ours, theirs, member
+
+
+def _hides_the_other_seat(message: str, ours) -> None:
+    assert "Karen Medlem already has another seat at that time" in message
+    assert rules.shift_when(ours) in message  # the pages' format: day/month and times
+    assert not ISO_DATE.search(message)
+    assert "Sydhallen" not in message and "Valgstyrer" not in message
+
+
+def test_a_team_leader_is_not_told_where_the_clashing_seat_is(clash):
+    _e, team, ours, _theirs, member = clash
+    leader = f.user(role="team_leader", teams=[team])
+    result = services.invite(ours, [member], by=leader)
+    [(_person, refusal)] = result.refused
+    assert refusal.code == "overlap"
+    _hides_the_other_seat(refusal.message, ours)
+
+
+def test_a_coordinator_is_told_where_the_clashing_seat_is(clash):
+    _e, _team, ours, _theirs, member = clash
+    result = services.invite(ours, [member], by=f.user(coordinator=True))
+    [(_person, refusal)] = result.refused
+    assert "Karen Medlem already has a shift at that time: Valgstyrer · Sydhallen" in (
+        refusal.message
+    )
+
+
+def test_a_team_leader_of_both_teams_is_told_where(clash):
+    _e, team, ours, theirs, member = clash
+    other_team = f.team("Konservative")
+    theirs.team = other_team
+    theirs.save()
+    leader = f.user(role="team_leader", teams=[team, other_team])
+    [(_person, refusal)] = services.invite(ours, [member], by=leader).refused
+    assert "Valgstyrer · Sydhallen" in refusal.message
+
+
+def test_the_team_leaders_invite_pages_do_not_name_the_other_seat(clash):
+    e, team, ours, _theirs, member = clash
+    client = login(f.user(role="team_leader", teams=[team]))
+    url = reverse("staffing:fill_invite", args=[e.pk])
+    chosen = {"shifts": [ours.pk], "volunteers": [member.pk], "filtered": "1"}
+    _hides_the_other_seat(text(client.get(url, chosen)), ours)
+    response = client.post(url, {"shifts": [ours.pk], "volunteers": [member.pk]}, follow=True)
+    assert "Not invited: Karen Medlem already has another seat at that time" in text(response)
+    assert "Sydhallen" not in text(response)
+
+
+@pytest.fixture
+def elsewhere():
+    """A coordinator of one election, and a volunteer who holds a seat at the same
+    time in another election (at "Hemmelig Skole")."""
+    mine = f.election(name="Kommunalvalg")
+    other = f.election(name="Folkeafstemning")
+    day = f.shift(mine, station_=f.station(name="Nordskolen"), start=8, end=14)
+    later = f.shift(mine, station_=day.station, start=16, end=20)
+    secret = f.shift(other, station_=f.station(name="Hemmelig Skole"), start=10, end=16)
+    volunteer = f.volunteer(first_name="Karen", last_name="Medlem")
+    services.accept(services.invite(secret, [volunteer], by=None).invited[0])
+    coordinator = f.user(role="coordinator", elections=[mine])
+    return mine, day, later, volunteer, coordinator
+
+
+def _refused(call) -> RuleViolation:
+    with pytest.raises(RuleViolation) as refused:
+        call()
+    return refused.value
+
+
+def test_assigning_does_not_name_a_seat_in_another_election(elsewhere):
+    _mine, day, _later, volunteer, coordinator = elsewhere
+    refusal = _refused(lambda: services.assign(day, volunteer, by=coordinator))
+    assert refusal.code == "overlap"
+    assert "Karen Medlem already has another seat at that time" in refusal.message
+    assert "Hemmelig" not in refusal.message
+    admin = f.user(coordinator=True)
+    assert "Hemmelig Skole" in _refused(lambda: services.assign(day, volunteer, by=admin)).message
+
+
+def test_moving_and_answering_do_not_name_a_seat_in_another_election(elsewhere):
+    _mine, day, later, volunteer, coordinator = elsewhere
+    [seat] = services.invite(later, [volunteer], by=coordinator).invited
+    refusal = _refused(lambda: services.move(seat, day, by=coordinator))
+    assert "another seat at that time" in refusal.message and "Hemmelig" not in refusal.message
+    services.decline(seat, by=coordinator)
+    later.starts_at, later.ends_at = day.starts_at, day.ends_at
+    later.save()
+    refusal = _refused(lambda: services.accept(seat, by=coordinator))
+    assert "another seat at that time" in refusal.message and "Hemmelig" not in refusal.message
+
+
+def test_changing_a_shifts_times_does_not_name_a_seat_in_another_election(elsewhere):
+    _mine, day, later, volunteer, coordinator = elsewhere
+    services.assign(later, volunteer, by=coordinator)
+    refusal = _refused(
+        lambda: services.reschedule_shift(
+            later, starts_at=day.starts_at, ends_at=day.ends_at, by=coordinator, confirm=True
+        )
+    )
+    assert refusal.code == "breaks_rules"
+    assert "another seat at that time" in refusal.message and "Hemmelig" not in refusal.message
+
+
+def test_the_volunteer_on_their_own_link_is_told_which_seat(elsewhere):
+    _mine, day, later, volunteer, coordinator = elsewhere
+    [seat] = services.invite(later, [volunteer], by=coordinator).invited
+    services.decline(seat)
+    later.starts_at, later.ends_at = day.starts_at, day.ends_at
+    later.save()
+    assert "Hemmelig Skole" in _refused(lambda: services.accept(seat)).message
