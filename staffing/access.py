@@ -1,14 +1,19 @@
 """One access helper per object. Outside the user's scope is a 404, never a 403,
 so that nobody learns what exists. Each helper filters through the user's scope
 (accounts.scopes) for the capability the page needs, and does its select_related
-up front."""
+up front.
+
+A draft election is work in progress of the election office: it exists only for
+those who may manage it. For everyone else it is not listed and every page of it
+is the same 404 as an election outside their scope (``visible_elections``, which
+every election helper goes through)."""
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
-from accounts.models import User
+from accounts.models import StaffRole, User
 from accounts.scopes import Capability, Scope, scope_of
 from elections.models import Election, Shift
 from polling_stations.models import PollingStation
@@ -24,8 +29,22 @@ def require(user: User, capability: str) -> Scope:
     return scope
 
 
+def manages_every_election(scope: Scope) -> bool:
+    """An admin, or a coordinator whose grant lists no elections."""
+    return scope.is_admin or any(
+        g.role == StaffRole.COORDINATOR and not g.elections for g in scope.grants
+    )
+
+
 def visible_elections(user: User, capability: str = Capability.VIEW_COUNTS) -> QuerySet[Election]:
-    return scope_of(user).filter(Election.objects.all(), capability)
+    """The elections the user may see for ``capability``; drafts only if they may
+    manage them."""
+    scope = scope_of(user)
+    elections = scope.filter(Election.objects.all(), capability)
+    if manages_every_election(scope):
+        return elections
+    managed = scope.filter(Election.objects.all(), Capability.MANAGE).values("pk")
+    return elections.filter(~Q(status=Election.Status.DRAFT) | Q(pk__in=managed))
 
 
 def election_shifts(user: User, election: Election, capability: str) -> QuerySet[Shift]:

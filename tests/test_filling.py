@@ -511,13 +511,21 @@ def test_a_draft_shows_the_invite_buttons_disabled_with_the_reason(coordinator, 
 
 
 def test_the_activation_link_is_only_for_those_who_may_activate(coordinator):
-    e = f.election(status=Election.Status.DRAFT)
+    e = f.election(status=Election.Status.CLOSED)
     team = f.team("Venstre")
     shift = f.shift(e, team=team)
     leader = f.user(role="team_leader", teams=[team])
-    html = page(login(leader).get(reverse("staffing:invite", args=[e.pk, shift.pk])))
-    assert "is not active yet: it is a draft" in html
+    invite = reverse("staffing:invite", args=[e.pk, shift.pk])
+    html = page(login(leader).get(invite))
+    assert "is not active: it is closed" in html
     assert reverse("staffing:election_status", args=[e.pk, "active"]) not in html
+    assert reverse("staffing:election_status", args=[e.pk, "active"]) in page(
+        login(coordinator).get(invite)
+    )
+    # A draft is not there at all for those who may not manage it (not even its reason).
+    e.status = Election.Status.DRAFT
+    e.save()
+    assert login(leader).get(invite).status_code == 404
 
 
 # --- dates as the pages show them, never ISO, in Danish too ------------------------------

@@ -12,6 +12,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from elections.models import Election
 from staffing import rules, services
 from staffing.rules import RuleViolation
 from tests import factories as f
@@ -170,3 +171,75 @@ def test_the_volunteer_on_their_own_link_is_told_which_seat(elsewhere):
     later.starts_at, later.ends_at = day.starts_at, day.ends_at
     later.save()
     assert "Hemmelig Skole" in _refused(lambda: services.accept(seat)).message
+
+
+# --- 2. a draft election is there only for those who may manage it ------------------------
+
+
+@pytest.fixture
+def draft():
+    """A draft with a seat reserved for a team at Nordskolen."""
+    e = f.election(name="Kommunalvalg (kladde)", status="draft")
+    station = f.station(f.area("Nord"), name="Nordskolen")
+    team = f.team("Venstre")
+    team_shift = f.shift(e, station_=station, team=team, start=8, end=12)
+    return e, station, team, team_shift
+
+
+DRAFT_PAGES = {
+    "staffing:board": lambda e, station, shift: [e.pk],
+    "staffing:station": lambda e, station, shift: [e.pk, station.pk],
+    "documents:roster": lambda e, station, shift: [e.pk, station.pk, e.election_date.isoformat()],
+    "staffing:invite": lambda e, station, shift: [e.pk, shift.pk],
+    "staffing:fill_invite": lambda e, station, shift: [e.pk],
+    "staffing:fill_invite_result": lambda e, station, shift: [e.pk],
+}
+
+
+def _users(e, station, team) -> dict:
+    other = f.election(name="Folketingsvalg")
+    return {
+        "viewer": f.user(role="viewer"),
+        "viewer of this election": f.user(role="viewer", elections=[e]),
+        "station manager": f.user(role="station_manager", stations=[station]),
+        "team leader": f.user(role="team_leader", teams=[team]),
+        "coordinator of another election": f.user(role="coordinator", elections=[other]),
+        "coordinator of this election": f.user(role="coordinator", elections=[e]),
+        "coordinator": f.user(coordinator=True),
+    }
+
+
+MANAGERS = {"coordinator of this election", "coordinator"}
+
+
+@pytest.mark.parametrize("name", sorted(DRAFT_PAGES))
+def test_a_draft_is_a_404_for_everyone_who_may_not_manage_it(draft, name):
+    e, station, team, shift = draft
+    target = reverse(name, args=DRAFT_PAGES[name](e, station, shift))
+    for who, user in _users(e, station, team).items():
+        expected = 200 if who in MANAGERS else 404
+        assert login(user).get(target).status_code == expected, (who, target)
+
+
+def test_once_active_the_draft_opens_for_those_who_may_view(draft):
+    e, station, team, shift = draft
+    users = _users(e, station, team)
+    board = reverse("staffing:board", args=[e.pk])
+    station_page = reverse("staffing:station", args=[e.pk, station.pk])
+    for who in ("viewer", "viewer of this election", "station manager", "team leader"):
+        assert login(users[who]).get(board).status_code == 404, who
+    e.status = Election.Status.ACTIVE
+    e.save()
+    for who in ("viewer", "viewer of this election", "station manager", "team leader"):
+        client = login(users[who])
+        assert client.get(board).status_code == 200, who
+        assert client.get(station_page).status_code == 200, who
+    invite = reverse("staffing:invite", args=[e.pk, shift.pk])
+    assert login(users["team leader"]).get(invite).status_code == 200
+
+
+def test_a_draft_is_not_listed_for_a_viewer(draft):
+    e, station, team, _shift = draft
+    users = _users(e, station, team)
+    assert e.name not in text(login(users["viewer"]).get(reverse("staffing:elections")))
+    assert e.name in text(login(users["coordinator"]).get(reverse("staffing:elections")))

@@ -38,9 +38,24 @@ def _seat_url(name: str, on: str = "open_shift"):
 
 A = lambda w: w.assignment.pk  # noqa: E731 (the team member's invitation on the team's shift)
 
+
+def _draft(name: str):
+    """A URL of a draft election with a seat for the world's team at the world's
+    station (made when the case is built): the team leader would invite there, were
+    it active; a draft is there only for those who may manage it."""
+
+    def build(w) -> str:
+        draft = f.election(name="Kommunalvalg (kladde)", status="draft")
+        f.shift(draft, station_=w.station, team=w.team, capacity=2, start=8, end=12)
+        return reverse(name, args=[draft.pk])
+
+    return build
+
+
 TABLE: dict[str, list[Case]] = {
     "staffing:fill_invite": [
         Case(url("staffing:fill_invite", E), INVITERS, "the team leader sees the team's shifts"),
+        Case(_draft("staffing:fill_invite"), MANAGE, "a draft: only for who manages it"),
         Case(
             lambda w: (
                 reverse("staffing:fill_invite", args=[w.election.pk])
@@ -57,7 +72,10 @@ TABLE: dict[str, list[Case]] = {
             post=lambda w: {"shifts": [w.team_shift.pk], "volunteers": [w.member.pk]},
         ),
     ],
-    "staffing:fill_invite_result": [Case(url("staffing:fill_invite_result", E), INVITERS)],
+    "staffing:fill_invite_result": [
+        Case(url("staffing:fill_invite_result", E), INVITERS),
+        Case(_draft("staffing:fill_invite_result"), MANAGE, "a draft: only for who manages it"),
+    ],
     "staffing:fill_assign": [
         Case(url("staffing:fill_assign", E, lambda w: w.open_shift.pk), MANAGE),
         Case(
