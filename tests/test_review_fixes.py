@@ -15,6 +15,7 @@ from django.urls import reverse
 from elections.models import Election
 from staffing import rules, services
 from staffing.rules import RuleViolation
+from staffing.views.filling import RESULT_KEPT_SECONDS, RESULT_KEY
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -243,3 +244,89 @@ def test_a_draft_is_not_listed_for_a_viewer(draft):
     users = _users(e, station, team)
     assert e.name not in text(login(users["viewer"]).get(reverse("staffing:elections")))
     assert e.name in text(login(users["coordinator"]).get(reverse("staffing:elections")))
+
+
+# --- 3. the invite result: shown once, for its election and its user ----------------------
+
+
+@pytest.fixture
+def round_sent():
+    """A coordinator who has just invited Anna Ager (and not the too young Carl Ung)
+    in an election; the result page is where the POST redirected."""
+    e = f.election(name="Folketingsvalg 2027")
+    shift = f.shift(e, station_=f.station(name="Nordskolen"), role_=f.role("Valgstyrer"))
+    anna = f.volunteer(first_name="Anna", last_name="Ager")
+    carl = f.volunteer(
+        first_name="Carl",
+        last_name="Ung",
+        born=e.election_date.replace(year=e.election_date.year - 12),
+    )
+    client = login(f.user(coordinator=True))
+    response = client.post(
+        reverse("staffing:fill_invite", args=[e.pk]),
+        {"shifts": [shift.pk], "volunteers": [anna.pk, carl.pk]},
+    )
+    assert response.status_code == 302
+    return e, client, response["Location"]
+
+
+GONE = "There is no recent round of invitations to show."
+
+
+def test_the_result_is_shown_once_then_gone_from_the_session(round_sent):
+    _e, client, result = round_sent
+    first = client.get(result)
+    assert "Invited: Anna Ager" in text(first)
+    assert "Not invited: Carl Ung is under 18" in text(first)
+    assert "no-store" in first["Cache-Control"]
+    assert RESULT_KEY not in client.session
+    assert "Anna Ager" not in str(dict(client.session))
+    again = text(client.get(result))
+    assert GONE in again and "Anna Ager" not in again
+    assert "The result of a round is shown once" in again
+
+
+def test_another_elections_result_page_shows_nothing_and_leaves_it_for_its_own(round_sent):
+    _e, client, result = round_sent
+    other = f.election()
+    page = text(client.get(reverse("staffing:fill_invite_result", args=[other.pk])))
+    assert GONE in page and "Anna Ager" not in page
+    assert "Invited: Anna Ager" in text(client.get(result))
+
+
+def test_another_users_round_in_the_session_is_not_shown(round_sent):
+    _e, client, result = round_sent
+    session = client.session
+    session[RESULT_KEY] = {**session[RESULT_KEY], "user": f.user(coordinator=True).pk}
+    session.save()
+    page = text(client.get(result))
+    assert GONE in page and "Anna Ager" not in page
+    assert RESULT_KEY not in client.session
+
+
+def test_a_round_not_looked_at_in_time_is_dropped_unseen(round_sent):
+    _e, client, result = round_sent
+    session = client.session
+    kept = session[RESULT_KEY]
+    session[RESULT_KEY] = {**kept, "at": kept["at"] - RESULT_KEPT_SECONDS - 1}
+    session.save()
+    page = text(client.get(result))
+    assert GONE in page and "Anna Ager" not in page
+    assert RESULT_KEY not in client.session
+
+
+def test_rounds_in_several_elections_keep_one_result_at_most(round_sent):
+    e, client, _result = round_sent
+    for _ in range(3):
+        other = f.election()
+        shift = f.shift(other)
+        client.post(
+            reverse("staffing:fill_invite", args=[other.pk]),
+            {"shifts": [shift.pk], "volunteers": [f.volunteer().pk]},
+        )
+    kept = client.session[RESULT_KEY]
+    assert kept["election"] == other.pk
+    keys = list(client.session.keys())
+    assert [k for k in keys if "fill" in k] == [RESULT_KEY]
+    page = text(client.get(reverse("staffing:fill_invite_result", args=[e.pk])))
+    assert GONE in page and "Anna Ager" not in page

@@ -6,7 +6,13 @@ station, or of the whole election by area, role and day), search and tick
 people, and see per person where they may be invited and why not elsewhere.
 "Review" shows exactly what sending would do, shift by shift; only that page's
 POST (CSRF) invites, one service call per shift, and the result page lists who
-was invited to what and who was not, with the reason per person."""
+was invited to what and who was not, with the reason per person.
+
+That result (names of people) is kept in the session between the POST and the
+page it redirects to, and only for that: one round at a time, for the user who
+sent it and the election it belongs to, shown once and then dropped (a reload
+says it is no longer shown); a round not looked at within RESULT_KEPT_SECONDS
+is dropped unseen."""
 
 from __future__ import annotations
 
@@ -18,8 +24,10 @@ from django.db.models import F, QuerySet
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts import audit
@@ -43,6 +51,7 @@ from volunteers.models import Volunteer
 
 SHIFTS_LISTED = 100
 RESULT_KEY = "pollcrew_fill_result"
+RESULT_KEPT_SECONDS = 600
 
 
 # --- shared by the filling pages ----------------------------------------------------------
@@ -78,9 +87,12 @@ def people_among(request: HttpRequest) -> QuerySet[Volunteer]:
 
 
 def remember_result(request: HttpRequest, election: Election, outcomes: list[Outcome]) -> str:
-    """Keep what a round of invitations did for the result page; its URL."""
+    """Keep what a round of invitations did for the result page (replacing any
+    round kept before: one at a time); its URL."""
     request.session[RESULT_KEY] = {
+        "user": request.user.pk,
         "election": election.pk,
+        "at": timezone.now().timestamp(),
         "outcomes": [
             {
                 "shift": o.shift.pk,
@@ -101,6 +113,24 @@ def remember_result(request: HttpRequest, election: Election, outcomes: list[Out
         ],
     }
     return reverse("staffing:fill_invite_result", args=[election.pk])
+
+
+def take_result(request: HttpRequest, election: Election) -> list[dict[str, Any]] | None:
+    """The round kept for this user and ``election``, taken out of the session (it
+    is shown once); None if there is none. A round that is stale or not this
+    user's is dropped; another election's is left for its own page."""
+    kept = request.session.get(RESULT_KEY)
+    if not isinstance(kept, dict):
+        request.session.pop(RESULT_KEY, None)
+        return None
+    fresh = kept.get("at", 0) >= timezone.now().timestamp() - RESULT_KEPT_SECONDS
+    if not fresh or kept.get("user") != request.user.pk:
+        del request.session[RESULT_KEY]
+        return None
+    if kept.get("election") != election.pk:
+        return None
+    del request.session[RESULT_KEY]
+    return kept.get("outcomes", [])
 
 
 def invite_round(
@@ -124,10 +154,10 @@ def invite_round(
 
 @login_required
 @require_GET
+@never_cache  # names of people: not kept by the browser either
 def invite_result(request: HttpRequest, election_id: int) -> HttpResponse:
     election = access.get_election_for_user(request.user, election_id, C.INVITE)
-    kept = request.session.get(RESULT_KEY) or {}
-    outcomes = kept.get("outcomes", []) if kept.get("election") == election.pk else []
+    outcomes = take_result(request, election) or []
     invited = sum(len(o["invited"]) for o in outcomes)
     refused = sum(len(o["refused"]) for o in outcomes)
     stations = sorted({o["station"] for o in outcomes})
