@@ -8,6 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AuditEntry, User
+from elections import where_used
+from polling_stations.models import Area
 from staffing import services
 from staffing.messaging import messages_for_volunteer
 from staffing.models import Assignment
@@ -207,3 +209,69 @@ def test_the_admin_is_for_admins_even_with_a_staff_flag(client):
     response = client.get(reverse("admin:index"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("admin:login"))
+
+
+# --- deleting what is in use: refused with where, as on the setup pages -------------------
+
+
+def _delete_page(model: str, pk: int) -> str:
+    return reverse(f"admin:{model}_delete", args=[pk])
+
+
+def _changelist(model: str) -> str:
+    return reverse(f"admin:{model}_changelist")
+
+
+def test_an_area_that_takes_part_in_an_election_cannot_be_deleted(admin_client):
+    e = f.election(name="Folketingsvalg 2027")
+    area = f.area("Nord")
+    e.areas.add(area)
+    said = where_used.area_refusal(area).message
+    assert "takes part in Folketingsvalg 2027" in said
+
+    page = admin_client.get(_delete_page("polling_stations_area", area.pk))
+    assert said in page.content.decode()
+    assert 'name="post"' not in page.content.decode()  # no "Yes, I'm sure" button
+
+    response = admin_client.post(_delete_page("polling_stations_area", area.pk), {"post": "yes"})
+    assert response.status_code == 200
+    assert Area.objects.filter(pk=area.pk).exists()
+    assert list(e.areas.all()) == [area]
+
+    response = admin_client.post(
+        _changelist("polling_stations_area"),
+        {"action": "delete_selected", "_selected_action": [area.pk], "post": "yes"},
+        follow=True,
+    )
+    assert said in response.content.decode()
+    assert list(e.areas.all()) == [area]
+    assert not AuditEntry.objects.filter(action="polling_stations.delete_area").exists()
+
+
+def test_an_area_in_no_election_is_deleted_from_the_admin(admin_client):
+    area = f.area("Tom")
+    response = admin_client.post(_delete_page("polling_stations_area", area.pk), {"post": "yes"})
+    assert response.status_code == 302
+    assert not Area.objects.filter(pk=area.pk).exists()
+    assert AuditEntry.objects.filter(action="polling_stations.delete_area").count() == 1
+
+
+@pytest.mark.parametrize("what", ["station", "role"])
+def test_a_station_or_role_in_use_says_where_as_the_setup_pages_do(admin_client, what):
+    shift = f.shift(
+        f.election(name="Folketingsvalg 2027"),
+        station_=f.station(name="Nordskolen"),
+        role_=f.role("Valgstyrer"),
+    )
+    if what == "station":
+        obj, model = shift.station, "polling_stations_pollingstation"
+        said = where_used.station_refusal(obj).message
+    else:
+        obj, model = shift.role, "elections_role"
+        said = where_used.role_refusal(obj).message
+    assert "1 shift in Folketingsvalg 2027" in said
+    page = admin_client.get(_delete_page(model, obj.pk)).content.decode()
+    assert said in page and 'name="post"' not in page
+    response = admin_client.post(_delete_page(model, obj.pk), {"post": "yes"})
+    assert response.status_code == 200
+    assert type(obj).objects.filter(pk=obj.pk).exists()
