@@ -149,3 +149,56 @@ def test_recount_fills_command_rebuilds_lost_counts(coordinator):
     call_command("recount_fills", verbosity=0)
     assert fill_of_shift(shift).accepted == 1
     assert ElectionTally.objects.filter(election=e, kind="accepted").get().n == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writers_keep_the_counts_and_do_not_deadlock():
+    """Invitation rounds, answers and the expiry sweep at once, on the shifts of
+    one election: they share the election's tally rows (the same hour)."""
+    import threading
+
+    from django.db import connections
+
+    e = f.election()
+    shifts = [f.shift(e, capacity=8, start=h, end=h + 1) for h in range(8, 14)]
+    stale = [f.volunteer() for _ in range(len(shifts))]
+    for shift, person in zip(shifts, stale, strict=True):
+        services.invite(shift, [person], by=None)
+    Assignment.objects.update(invited_at=timezone.now() - timedelta(days=30))
+    people = {s.pk: [f.volunteer() for _ in range(5)] for s in shifts}
+    start = threading.Barrier(len(shifts) + 1)
+    errors: list[BaseException] = []
+
+    def fill(shift: Shift) -> None:
+        try:
+            start.wait()
+            invited = services.invite(shift, people[shift.pk], by=None).invited
+            for i, assignment in enumerate(invited):
+                if i % 2:
+                    services.decline(assignment, reason="")
+                else:
+                    services.accept(assignment)
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    def sweep() -> None:
+        try:
+            start.wait()
+            services.expire_invitations()
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=fill, args=(s,)) for s in shifts]
+    threads.append(threading.Thread(target=sweep))
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert errors == []
+    fills = fills_by(Shift.objects.filter(election=e), "election_id")[e.pk]
+    assert (fills.accepted, fills.invited) == (3 * len(shifts), 0)
+    assert_kept_equals_recount()
