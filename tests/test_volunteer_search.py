@@ -249,3 +249,154 @@ def test_a_bulk_load_rebuilds_the_trigram_index():
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1 FROM pg_indexes WHERE indexname = %s", [search.TRIGRAM_INDEX])
             assert cursor.fetchone() == (1,)
+
+
+# --- the list's pages: the ids first, then the rows (staffing.volunteer_list.page_rows) -----
+
+
+@pytest.fixture
+def register():
+    """People with Danish names in an election: some accepted, invited, declined
+    (one declined and then holding another seat), some in a team, the rest with
+    nothing."""
+    from staffing import services
+
+    e = f.election()
+    team = f.team("Venstre")
+    names = [
+        ("Søren", "Kjærgaard"),
+        ("Åse", "Aagaard"),
+        ("Anne", "Andersen"),
+        ("Jens", "Jensen"),
+        ("Karen", "Jensen"),
+        ("Ib", "Jensen"),
+        ("Ærø", "Østergård"),
+        ("René", "Müller"),
+        ("Ole", "Zahle"),
+        ("Eva", "Æbelø"),
+        ("Jensine", "Hansen"),
+        ("Bo", "Jensen-Aagaard"),
+    ]
+    people = [
+        f.volunteer(first_name=first, last_name=last, email=f"{i}@example.dk")
+        for i, (first, last) in enumerate(names)
+    ]
+    for v in people[::3]:
+        v.teams.add(team)
+    shifts = [f.shift(e, capacity=10, start=8 + i, end=9 + i) for i in range(2)]
+    invited = {a.volunteer_id: a for a in services.invite(shifts[0], people[:8], by=None).invited}
+    for v in people[:4]:  # Søren, Åse, Anne, Jens
+        services.accept(invited[v.pk])
+    for v in people[4:6]:  # Karen and Ib Jensen
+        services.decline(invited[v.pk], reason="")
+    services.invite(shifts[1], [people[4]], by=None)  # declined one seat, invited to another
+    return {"election": e, "team": team, "people": people}
+
+
+def _pages(user, data, per_page):
+    """Every page of the list through the paginator (``page_rows``), and the same
+    pages sliced straight from the filtered queryset (the plain way)."""
+    from staffing.volunteer_list import CappedPaginator, filtered
+
+    paginator = CappedPaginator(filtered(user, data), per_page, cap=None)
+    through_ids = [[v.pk for v in paginator.page(n).object_list] for n in paginator.page_range]
+    people = filtered(user, data)
+    sliced = [
+        [v.pk for v in people[(n - 1) * per_page : n * per_page]] for n in paginator.page_range
+    ]
+    return through_ids, sliced
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {},
+        {"q": "jensen"},
+        {"q": "aagaard"},
+        {"q": "example.dk", "status": "accepted"},
+        {"q": "jens", "status": "declined"},
+        {"status": "invited"},
+        {"status": "no_seat"},
+        {"team": True, "status": "accepted"},
+        {"q": "nobody-like-this"},
+    ],
+)
+def test_pages_through_the_ids_are_the_pages_of_the_filtered_list(register, coordinator, data):
+    """The page query picks the page's ids in a subquery, then reads those rows:
+    the same people in the same Danish order, page by page, as slicing the
+    filtered list itself, with the search, the status and the other filters."""
+    data = {**data, "election": register["election"]}
+    if data.get("team"):
+        data["team"] = register["team"]
+    through_ids, sliced = _pages(coordinator, data, per_page=3)
+    assert through_ids == sliced
+    assert sum(len(page) for page in through_ids) == len(set().union(*map(set, through_ids)))
+
+
+def test_pages_through_the_ids_keep_the_scope(register):
+    """A team leader: only their team's members, and the status counts only the
+    team's seats (none here), on every page."""
+    leader = f.user(role="team_leader", teams=[register["team"]])
+    data = {"election": register["election"]}
+    through_ids, sliced = _pages(leader, data, per_page=2)
+    members = {v.pk for v in register["people"][::3]}
+    assert through_ids == sliced
+    assert {pk for page in through_ids for pk in page} == members
+    through_ids, sliced = _pages(leader, {**data, "status": "accepted"}, per_page=2)
+    assert through_ids == sliced == [[]]
+
+
+def test_the_page_query_is_one_query_and_an_empty_page_none(register, coordinator):
+    from django.test.utils import CaptureQueriesContext
+
+    from staffing.volunteer_list import CappedPaginator, filtered
+
+    data = {"q": "jensen", "election": register["election"], "status": "accepted"}
+    paginator = CappedPaginator(filtered(coordinator, data), 50)
+    paginator.count  # noqa: B018 (counted first, as the view does)
+    with CaptureQueriesContext(connection) as queries:
+        rows = list(paginator.page(1).object_list)
+    assert [v.full_name for v in rows] == ["Jens Jensen"]
+    assert len(queries) == 1
+    empty = CappedPaginator(filtered(coordinator, {"q": "nobody-like-this"}), 50)
+    assert empty.count == 0
+    with CaptureQueriesContext(connection) as queries:
+        assert list(empty.page(1).object_list) == []
+    assert len(queries) == 0
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="covering indexes are PostgreSQL's")
+@pytest.mark.django_db(transaction=True)
+def test_postgresql_finds_a_page_of_a_common_name_inside_the_sort_index():
+    """A common last name late in the order: the page's ids come from an
+    index-only walk of volunteer_sort_search_idx, the term tested inside the
+    index (the table is read for the page's rows only)."""
+    from django.db import connection as conn
+
+    from staffing.volunteer_list import page_rows
+
+    people = [
+        Volunteer(
+            first_name=f"Person{i}",
+            last_name=("Andersen", "Hansen", "Jensen", "Nielsen", "Bech")[i % 5],
+            email=f"p{i}@example.dk",
+            preferred_channel="email",
+            birth_date=date(1980, 1, 1),
+        )
+        for i in range(6000)
+    ]
+    Volunteer.objects.bulk_create(people, batch_size=1000)
+    with conn.cursor() as cursor:
+        # Outside a transaction (transaction=True): the visibility map is set, as
+        # autovacuum does, so that the planner may read the index alone.
+        cursor.execute("VACUUM ANALYZE volunteers_volunteer")
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE indexname = 'volunteer_sort_search_idx'"
+        )
+        assert "INCLUDE (search_text)" in cursor.fetchone()[0]
+    found = search.in_danish_order(search.matching(Volunteer.objects.all(), "jensen"))
+    page = page_rows(found, 0, 50)
+    plan = page.explain()
+    assert "Index Only Scan using volunteer_sort_search_idx" in plan, plan
+    assert [v.pk for v in page] == [v.pk for v in found[:50]]
+    assert {v.last_name for v in page} == {"Jensen"}
