@@ -7,6 +7,7 @@ Danish reader sees as wrong (Ærø before Aabenraa, Østerbro next to Odense).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -17,6 +18,8 @@ _DANISH = str.maketrans(
 )
 
 
+# Pages sort the same few thousand station and area names on every request.
+@lru_cache(maxsize=16384)
 def danish_key(text: str) -> str:
     folded = text.casefold().replace("aa", "å")
     return folded.translate(_DANISH)

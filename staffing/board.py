@@ -59,11 +59,11 @@ def station_board(
     page_number: str | int | None = None,
     per_page: int = 50,
 ) -> Board:
-    """The board over ``shifts`` (an election's shifts, already scoped) in four
-    queries: fills (2), the matching stations' names (1), the page's stations (1).
+    """The board over ``shifts`` (an election's shifts, already scoped) in three
+    queries: fills (1), the matching stations' names (1), the page's stations (1).
     ``stations``: the stations to list (``listed_stations``); by default those
     with ``shifts``. ``fills``: the fill per station when counted already (by
-    ``staffing.dashboard.seat_counts``): two queries fewer. Stations are in
+    ``staffing.dashboard.seat_counts``): one query fewer. Stations are in
     Danish order of area and name."""
     if fills is None:
         fills = fills_by(shifts, "station_id")
@@ -87,7 +87,7 @@ def station_board(
     ]
     keys.sort(key=lambda k: (k[1], k[2]))
     # A station whose first shift was added between the queries has no fill yet.
-    totals = total({k[0]: fills.get(k[0], EMPTY) for k in keys})
+    totals = total(fills.get(k[0], EMPTY) for k in keys)
     page = Paginator([k[0] for k in keys], per_page).get_page(page_number)
     loaded = PollingStation.objects.select_related("area").in_bulk(list(page.object_list))
     page.object_list = [

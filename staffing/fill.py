@@ -10,6 +10,7 @@ assignments."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,11 +68,14 @@ def fills_by(shifts: QuerySet[Shift], key: str = "pk") -> dict[Any, Fill]:
     return {k: Fill(seats, invited, accepted) for k, seats, invited, accepted in rows}
 
 
-def total(fills: dict[Any, Fill]) -> Fill:
-    result = EMPTY
-    for fill in fills.values():
-        result = result + fill
-    return result
+def total(fills: Iterable[Fill]) -> Fill:
+    """The sum of ``fills`` (thousands on a national board: no object per step)."""
+    needed = invited = accepted = 0
+    for fill in fills:
+        needed += fill.needed
+        invited += fill.invited
+        accepted += fill.accepted
+    return Fill(needed, invited, accepted)
 
 
 def with_fill(shifts: QuerySet[Shift]) -> QuerySet[Shift]:
