@@ -14,7 +14,7 @@ from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.forms.models import model_to_dict
 from django.test import Client
 from django.urls import reverse
@@ -153,6 +153,60 @@ def test_record_many_writes_all_entries_at_once(django_assert_num_queries):
     assert sorted(AuditEntry.objects.values_list("object_repr", flat=True)) == [
         f"#{i}" for i in range(5)
     ]
+
+
+def _bulk_sample(action: str, by: User, at: datetime) -> tuple[list[AuditEntry], list[tuple]]:
+    """Entries as the services make them, half as model instances and half as plain
+    rows (the seat grid's): text a COPY must escape (tab, newline, backslash,
+    quotes, Danish letters), nested JSON with None, a staff actor and the system,
+    an IP address or none."""
+    made = []
+    for i in range(6):
+        e = audit.entry(
+            action,
+            by=by if i % 2 else None,
+            object_type="elections.shift",
+            object_id=i,
+            object_repr=f'Valgstyrer · Nørre\tSkole\\{i}\n"Å"',
+            election_id=7 if i < 4 else None,
+            changes={"capacity": [i, i + 1], "starts_at": [None, "2027-06-05T08:00:00+02:00"]},
+            detail={"via": "seat grid", "removed": ["Åse Ørsted", "O'Brien"], "told": None},
+            ip="10.0.0.1" if i % 3 == 0 else None,
+        )
+        e.at = at + timedelta(microseconds=i)
+        made.append(e)
+    return made[:3], [audit.as_row(e) for e in made[3:]]
+
+
+def _stored(action: str) -> list[tuple]:
+    return list(
+        AuditEntry.objects.filter(action=action)
+        .order_by("object_id")
+        .values_list(*[c for c in audit.AUDIT_COLUMNS if c != "action"])
+    )
+
+
+def test_record_many_writes_the_same_entries_by_insert_and_by_copy(monkeypatch):
+    """One at a time (the reference), one INSERT, and on PostgreSQL one COPY: the
+    same rows in the log."""
+    by = f.user("koordinator@kommune.dk", coordinator=True)
+    at = datetime(2027, 6, 1, 9, 30, 15, 123000, tzinfo=UTC)
+    entries, rows = _bulk_sample("test.one_by_one", by, at)
+    as_entries = [AuditEntry(**dict(zip(audit.AUDIT_COLUMNS, r, strict=True))) for r in rows]
+    for e in [*entries, *as_entries]:
+        e.save(force_insert=True)
+    reference = _stored("test.one_by_one")
+    assert len(reference) == 6
+
+    paths = {"insert": 10**9, "copy": 1}
+    if connection.vendor != "postgresql":
+        del paths["copy"]  # COPY is PostgreSQL's; elsewhere always one INSERT
+    for path, copy_at_least in paths.items():
+        monkeypatch.setattr(audit, "COPY_AT_LEAST", copy_at_least)
+        entries, rows = _bulk_sample(f"test.{path}", by, at)
+        assert audit.record_many(entries, rows=rows) == 6
+        assert _stored(f"test.{path}") == reference, path
+    assert audit.record_many([]) == 0
 
 
 def test_the_django_admin_shows_entries_but_cannot_add_change_or_delete(admin_client):

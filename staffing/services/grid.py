@@ -20,7 +20,6 @@ their seats.
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
@@ -413,7 +412,8 @@ def _write(plan: _Plan, losing: dict[int, list[Assignment]], *, by: User | None)
         Assignment.objects.filter(pk__in=list(answers)).delete()
         Shift.objects.filter(pk__in=ids).delete()
         result.deleted = len(ids)
-    _record(entries, rows.rows)
+    # One statement for every entry of the save (a COPY on PostgreSQL).
+    audit.record_many(entries, rows=rows.rows)
 
     # Times or team: the single-shift service, confirmed (it was asked above),
     # tells those keeping their seats and audits the change itself.
@@ -430,9 +430,10 @@ def _write(plan: _Plan, losing: dict[int, list[Assignment]], *, by: User | None)
 
 
 class _Rows:
-    """Audit entries of a big save as plain rows (what ``audit.entry`` makes, for
-    thousands of shifts without a model instance, a time-zone lookup or a query
-    each): the same action names, object text, changes and detail."""
+    """Audit entries of a big save as plain rows for ``audit.record_many`` (in
+    ``audit.AUDIT_COLUMNS`` order): what ``audit.entry`` makes, for thousands of
+    shifts without a model instance, a time-zone lookup or a query each: the same
+    action names, object text, changes and detail."""
 
     def __init__(self, plan: _Plan, by: User | None) -> None:
         self.plan = plan
@@ -443,7 +444,7 @@ class _Rows:
             else (None, ActorKind.SYSTEM.value, "")
         )
         self.tz = timezone.get_current_timezone()
-        self.rows: list[tuple[Any, ...]] = []
+        self.rows: list[audit.AuditRow] = []
         self._local: dict[datetime, datetime] = {}
 
     def local(self, moment: datetime) -> datetime:
@@ -483,58 +484,6 @@ class _Rows:
                 None,
             )
         )
-
-
-_AUDIT_COLUMNS = (
-    "at",
-    "actor_id",
-    "actor_kind",
-    "actor_label",
-    "action",
-    "object_type",
-    "object_id",
-    "object_repr",
-    "election_id",
-    "changes",
-    "detail",
-    "ip",
-)
-
-
-def _record(entries: list[AuditEntry], rows: list[tuple[Any, ...]]) -> None:
-    """The audit entries of a save, in one statement: on PostgreSQL a COPY (a
-    national grid writes 7,000 entries; Django's INSERT of them costs seconds in
-    Python), elsewhere ``audit.record_many``. Entries are only ever inserted."""
-    if connection.vendor != "postgresql" or len(entries) + len(rows) < 200:
-        audit.record_many(
-            [*entries, *(AuditEntry(**dict(zip(_AUDIT_COLUMNS, row, strict=True))) for row in rows)]
-        )
-        return
-    as_rows = [
-        (
-            e.at,
-            e.actor_id,
-            e.actor_kind,
-            e.actor_label,
-            e.action,
-            e.object_type,
-            e.object_id,
-            e.object_repr,
-            e.election_id,
-            e.changes,
-            e.detail,
-            e.ip,
-        )
-        for e in entries
-    ]
-    columns = ", ".join(_AUDIT_COLUMNS)
-    table = connection.ops.quote_name(AuditEntry._meta.db_table)
-    with (
-        connection.cursor() as cursor,
-        cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
-    ):
-        for row in (*as_rows, *rows):
-            copy.write_row((*row[:9], json.dumps(row[9]), json.dumps(row[10]), row[11]))
 
 
 _SHIFT_COLUMNS = ("election_id", "station_id", "role_id", "team_id", "starts_at", "ends_at")
