@@ -257,3 +257,148 @@ class ElectionTally(models.Model):
 
     def __str__(self) -> str:
         return f"{self.election_id} {self.kind} {self.hour:%Y-%m-%d %H}: {self.n}"
+
+
+class ReinviteRun(models.Model):
+    """One round of inviting the previous election's accepted volunteers into a
+    copy (``staffing.reinvite``), done by a Celery job a chunk at a time.
+
+    The run's counts and its rows are written in the same transaction as each
+    chunk's invitations, so the page shows progress and a job that stops (a
+    crash, a redelivery) goes on where the last chunk ended. At most one run per
+    election is queued or running (``reinviterun_one_active_per_election``)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Stopped")
+
+    election = models.ForeignKey(
+        Election,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,  # reinviterun_election_idx starts with it
+        verbose_name=_("election"),
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
+    # The requester's language: the reasons are written in it (see ReinviteRow.reason).
+    language = models.CharField(_("language"), max_length=8)
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.QUEUED
+    )
+    total = models.IntegerField(_("people to invite"), null=True, blank=True)
+    invited = models.IntegerField(_("invited"), default=0)
+    not_invited = models.IntegerField(_("not invited"), default=0)
+    error = models.TextField(_("why it stopped"), blank=True)
+    created_at = models.DateTimeField(_("requested"), default=timezone.now)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("re-invitation run")
+        verbose_name_plural = _("re-invitation runs")
+        constraints = [
+            # A second request while one is queued or running shows that one.
+            models.UniqueConstraint(
+                fields=["election"],
+                condition=Q(status__in=["queued", "running"]),
+                name="reinviterun_one_active_per_election",
+                violation_error_message=_("Previous volunteers are already being invited."),
+            ),
+            models.CheckConstraint(
+                condition=Q(invited__gte=0) & Q(not_invited__gte=0),
+                name="reinviterun_counts_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="done") | Q(finished_at__isnull=False),
+                name="reinviterun_done_has_time",
+            ),
+        ]
+        indexes = [
+            # The election's latest run (the reinvite page).
+            models.Index(fields=["election", "-created_at"], name="reinviterun_election_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.election_id} #{self.pk} ({self.status})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def processed(self) -> int:
+        return self.invited + self.not_invited
+
+
+class ReinviteRow(models.Model):
+    """What a run did for one accepted seat of the previous election: the shift it
+    matched in the copy (none when there is no such seat), and whether the person
+    was invited, or why not.
+
+    The reason is kept as written then, in the requester's language, with its
+    code: the rules word it with what held at that moment (which other seat
+    clashed, the team, the age on the new date), which a later rendering could
+    not recover; the code groups and counts the rows in any language."""
+
+    class Outcome(models.TextChoices):
+        INVITED = "invited", _("Invited")
+        NOT_INVITED = "not_invited", _("Not invited")
+
+    run = models.ForeignKey(
+        ReinviteRun,
+        on_delete=models.CASCADE,
+        related_name="rows",
+        db_index=False,  # reinviterow_outcome_idx starts with it
+        verbose_name=_("run"),
+    )
+    # CASCADE: a record merged into another, or deleted by retention, takes its rows along.
+    volunteer = models.ForeignKey(
+        Volunteer, on_delete=models.CASCADE, related_name="+", verbose_name=_("volunteer")
+    )
+    previous_shift = models.ForeignKey(
+        Shift, on_delete=models.CASCADE, related_name="+", verbose_name=_("previous shift")
+    )
+    shift = models.ForeignKey(
+        Shift,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("new shift"),
+    )
+    outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome.choices)
+    reason_code = models.CharField(_("reason code"), max_length=32, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+
+    class Meta:
+        verbose_name = _("re-invitation row")
+        verbose_name_plural = _("re-invitation rows")
+        constraints = [
+            # Each previous seat is handled once per run: a resumed job skips it.
+            models.UniqueConstraint(
+                fields=["run", "volunteer", "previous_shift"],
+                name="reinviterow_one_per_previous_seat",
+            ),
+            models.CheckConstraint(
+                condition=(Q(outcome="invited") & Q(reason_code=""))
+                | (Q(outcome="not_invited") & ~Q(reason_code="")),
+                name="reinviterow_reason_iff_not_invited",
+            ),
+        ]
+        indexes = [
+            # The result page: a run's rows by outcome and reason (the groups and their pages).
+            models.Index(fields=["run", "outcome", "reason_code"], name="reinviterow_outcome_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.run_id}: {self.volunteer_id} {self.outcome} {self.reason_code}"

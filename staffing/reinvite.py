@@ -6,46 +6,71 @@ matching shift of the copy: the same station and role, preferably the same team
 reservation and the same time relative to election day. Each invitation goes
 through ``staffing.services.invite``, so every staffing rule applies (age on the
 new date, team membership, overlaps, free seats, "do not contact"); whoever is
-not invited is reported with the reason, in the user's language.
+not invited is reported with the reason.
+
+At national scale this is thousands of invitations (about a minute), so it runs
+as a Celery job (``staffing.tasks.reinvite_previous``) on a ``ReinviteRun``:
+``start`` makes the run (one queued or running per election, held by a database
+constraint) and dispatches the job on commit; ``process`` works through the seats
+a chunk of shifts at a time, each chunk one transaction with its invitations, its
+``ReinviteRow`` per seat and the run's counts. A job that stops goes on where the
+last chunk ended: a seat with a row in the run is never handled again, so nobody
+is invited twice and nobody is reported twice.
 """
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, tzinfo
-from time import monotonic
+from datetime import date, datetime, time, timedelta, tzinfo
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts import audit
 from accounts.models import User
 from elections.models import Election, Shift
-from pollcrew.collation import danish_key
 from pollcrew.refusals import Refused
 from staffing import rules, services
-from staffing.models import Assignment
+from staffing.models import Assignment, ReinviteRow, ReinviteRun
 from staffing.rules import RuleViolation
-from volunteers.models import Volunteer
+
+log = logging.getLogger(__name__)
+
+RunStatus = ReinviteRun.Status
+Outcome = ReinviteRow.Outcome
+UNFINISHED = (RunStatus.QUEUED, RunStatus.RUNNING)
+
+# Seats handled per transaction: progress shows every chunk, and the row locks of
+# a chunk (its shifts and people) are held about a second at national scale.
+CHUNK_PEOPLE = 100
+# A queued or running run with no progress for this long has lost its job (a
+# worker died; the broker would redeliver only after its visibility timeout):
+# asking again dispatches it again. A second job on the same run is harmless.
+STALLED_AFTER = timedelta(minutes=2)
+
+NO_SEAT = "no_seat"
+# The reasons' headings on the result page, in the reader's language (the rows keep
+# the reason as the rules worded it for the requester).
+REASONS = {
+    NO_SEAT: gettext_lazy("No such seat in this election"),
+    "do_not_contact": gettext_lazy("Marked “do not contact”"),
+    "team_reserved": gettext_lazy("No longer in the team the seat is reserved for"),
+    "too_young": gettext_lazy("Under the role's minimum age on the new date"),
+    "overlap": gettext_lazy("Another seat at the same time"),
+    "full": gettext_lazy("No free seat left"),
+    "already_on_shift": gettext_lazy("Already invited or booked"),
+    "declined_before": gettext_lazy("Declined this shift before"),
+    "shift_started": gettext_lazy("The shift has started"),
+}
 
 
-@dataclass(frozen=True)
-class NotInvited:
-    volunteer: Volunteer
-    previous: Shift  # their seat in the source election
-    reason: str
-
-
-@dataclass
-class ReinviteResult:
-    invited: list[Assignment] = field(default_factory=list)
-    not_invited: list[NotInvited] = field(default_factory=list)
-    # Stopped for time: continue with the shifts after this one (None: all done).
-    next_after: int | None = None
-    shifts_left: int = 0
+def reason_label(code: str) -> str:
+    return str(REASONS.get(code, code))
 
 
 def previous_seats(election: Election) -> QuerySet[Assignment]:
@@ -90,24 +115,21 @@ def match_shifts(election: Election, source: Election, old: list[Shift]) -> dict
     return matched
 
 
-def reinvite_previous(
-    election: Election,
-    *,
-    by: User | None,
-    after: int = 0,
-    budget_seconds: float | None = None,
-) -> ReinviteResult:
-    """Invite the source election's accepted volunteers to the matching shifts of
-    ``election`` (which must be active), one ``invite`` per shift; report the rest.
+@dataclass
+class Plan:
+    """Who goes where: the seats with no matching shift, and per shift of the copy
+    the people to invite to it (volunteer id → their seat in the source)."""
 
-    Each shift is its own transaction, so the work can be split: with
-    ``budget_seconds`` it stops after the shift that used up the time and says
-    where to go on (``next_after``: call again with ``after=`` that); people with
-    no matching seat are reported in the first part only."""
-    if election.copied_from_id is None:
-        raise Refused("no_source", _("This election was not copied from another one."))
-    election = Election.objects.select_related("copied_from").get(pk=election.pk)
-    rules.check_election_active(election)
+    unmatched: list[Assignment] = field(default_factory=list)
+    wanted: dict[int, dict[int, Assignment]] = field(default_factory=dict)
+    shifts: dict[int, Shift] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return len(self.unmatched) + sum(len(people) for people in self.wanted.values())
+
+
+def plan(election: Election) -> Plan:
     source = election.copied_from
     seats = list(
         previous_seats(election)
@@ -116,59 +138,227 @@ def reinvite_previous(
     )
     old_shifts = list({a.shift_id: a.shift for a in seats}.values())
     matched = match_shifts(election, source, old_shifts)
-
-    result = ReinviteResult()
-    wanted: dict[int, dict[int, Assignment]] = defaultdict(dict)  # new shift → volunteer → seat
+    result = Plan(shifts={shift.pk: shift for shift in matched.values()})
+    wanted: dict[int, dict[int, Assignment]] = defaultdict(dict)
     for seat in seats:
         new = matched.get(seat.shift_id)
         if new is None:
-            if after:
-                continue
-            reason = _("There is no %(role)s seat at %(station)s in this election.") % {
-                "role": seat.shift.role.name,
-                "station": seat.shift.station.name,
-            }
-            result.not_invited.append(NotInvited(seat.volunteer, seat.shift, reason))
-            continue
-        # Two seats of one person that match the same shift: one invitation.
-        wanted[new.pk].setdefault(seat.volunteer_id, seat)
-    shifts = {shift.pk: shift for shift in matched.values()}
-    todo = [shift_id for shift_id in sorted(wanted) if shift_id > after]
-    started = monotonic()
-    for done, shift_id in enumerate(todo, start=1):
-        if budget_seconds is not None and done > 1 and monotonic() - started >= budget_seconds:
-            result.next_after, result.shifts_left = todo[done - 2], len(todo) - done + 1
-            break
-        previous = wanted[shift_id]
-        try:
-            invited = services.invite(
-                shifts[shift_id], [seat.volunteer for seat in previous.values()], by=by
-            )
-        except RuleViolation as refusal:  # the whole shift: it has started, say
-            result.not_invited.extend(
-                NotInvited(seat.volunteer, seat.shift, refusal.message)
-                for seat in previous.values()
-            )
-            continue
-        result.invited.extend(invited.invited)
-        result.not_invited.extend(
-            NotInvited(previous[volunteer.pk].volunteer, previous[volunteer.pk].shift, why.message)
-            for volunteer, why in invited.refused
-        )
+            result.unmatched.append(seat)
+        else:
+            # Two seats of one person that match the same shift: one invitation.
+            wanted[new.pk].setdefault(seat.volunteer_id, seat)
+    result.wanted = {shift_id: wanted[shift_id] for shift_id in sorted(wanted)}
+    return result
+
+
+def _check_source(election: Election) -> None:
+    if election.copied_from_id is None:
+        raise Refused("no_source", _("This election was not copied from another one."))
+
+
+def _dispatch(run: ReinviteRun) -> None:
+    from staffing.tasks import reinvite_previous  # the task module imports this one
+
+    transaction.on_commit(lambda: reinvite_previous.delay(run.pk))
+
+
+def active_run(election: Election) -> ReinviteRun | None:
+    return (
+        ReinviteRun.objects.filter(election=election, status__in=UNFINISHED)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+
+
+def latest_run(election: Election) -> ReinviteRun | None:
+    return ReinviteRun.objects.filter(election=election).order_by("-created_at", "-pk").first()
+
+
+def stalled(run: ReinviteRun, now: datetime | None = None) -> bool:
+    if run.finished:
+        return False
+    return run.updated_at < (now or timezone.now()) - STALLED_AFTER
+
+
+@dataclass
+class Started:
+    run: ReinviteRun
+    created: bool  # False: the run already under way (or stopped, now going on)
+
+
+def start(election: Election, *, by: User | None, language: str) -> Started:
+    """Start inviting the previous volunteers into ``election`` (which must be
+    active), as a job; reasons are worded in ``language``.
+
+    While a run is queued or running, that run is returned instead (dispatched
+    again if it has stalled). A run that stopped (the election was closed, an
+    error) goes on where it stopped; after a finished run, a new one starts."""
+    _check_source(election)
     with transaction.atomic():
+        election = Election.objects.select_related("copied_from").get(pk=election.pk)
+        rules.check_election_active(election)
+        running = active_run(election)
+        if running is not None:
+            if stalled(running):
+                running.save(update_fields=["updated_at"])
+                _dispatch(running)
+            return Started(running, created=False)
+        latest = latest_run(election)
+        try:
+            with transaction.atomic():  # the constraint decides a race between two requests
+                if latest is not None and latest.status == RunStatus.FAILED:
+                    run, created = latest, False
+                    run.status, run.error, run.finished_at = RunStatus.QUEUED, "", None
+                    run.requested_by, run.language = by, language
+                    run.save()
+                else:
+                    run = ReinviteRun.objects.create(
+                        election=election, requested_by=by, language=language
+                    )
+                    created = True
+        except IntegrityError:
+            return Started(active_run(election), created=False)
+        audit.record(
+            "staffing.reinvite_start",
+            election,
+            by=by,
+            election_id=election.pk,
+            detail={"source": election.copied_from_id, "run": run.pk, "resumed": not created},
+        )
+        _dispatch(run)
+    return Started(run, created=created)
+
+
+class _Stop(Exception):
+    """The election is no longer active: the chunk is undone and the run stops."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _claim(run_id: int) -> ReinviteRun | None:
+    with transaction.atomic():
+        run = ReinviteRun.objects.select_for_update().filter(pk=run_id).first()
+        if run is None or run.finished:
+            return None
+        if run.status == RunStatus.QUEUED:
+            run.status = RunStatus.RUNNING
+            run.started_at = run.started_at or timezone.now()
+            run.save(update_fields=["status", "started_at", "updated_at"])
+        return run
+
+
+def _fail(run_id: int, message: str) -> None:
+    now = timezone.now()
+    ReinviteRun.objects.filter(pk=run_id, status__in=UNFINISHED).update(
+        status=RunStatus.FAILED, error=message, finished_at=now, updated_at=now
+    )
+
+
+def process(run_id: int, *, chunk_people: int | None = None) -> ReinviteRun | None:
+    """The job: invite the run's people a chunk at a time (``CHUNK_PEOPLE``) until
+    none is left. Returns the run as it ended (None: it had finished already)."""
+    chunk_people = chunk_people or CHUNK_PEOPLE
+    run = _claim(run_id)
+    if run is None:
+        return None
+    with translation.override(run.language):
+        try:
+            election = Election.objects.select_related("copied_from").get(pk=run.election_id)
+            _check_source(election)
+            work = plan(election)
+            if run.total != work.total:
+                ReinviteRun.objects.filter(pk=run_id).update(total=work.total)
+            while _chunk(run_id, work, by=run.requested_by, chunk_people=chunk_people):
+                pass
+        except (_Stop, Refused) as stop:
+            _fail(run_id, stop.message)
+        except Exception:
+            log.exception("reinvite run %s stopped by an error", run_id)
+            _fail(run_id, _("Stopped by an error. Going on continues where it stopped."))
+    return ReinviteRun.objects.get(pk=run_id)
+
+
+def _chunk(run_id: int, work: Plan, *, by: User | None, chunk_people: int) -> bool:
+    """One transaction: the next shifts with people not yet handled (at least one
+    shift, about ``chunk_people`` people), their rows and the run's counts; the
+    run finishes when nothing is left. Returns whether to go on."""
+    with transaction.atomic():
+        run = ReinviteRun.objects.select_for_update().get(pk=run_id)
+        if run.finished:
+            return False  # another job finished it, or it was stopped
+        election = Election.objects.get(pk=run.election_id)
+        if election.status != Election.Status.ACTIVE:
+            raise _Stop(rules.not_active_reason(election))
+        handled = set(run.rows.values_list("volunteer_id", "previous_shift_id"))
+        rows = [
+            ReinviteRow(
+                run=run,
+                volunteer_id=seat.volunteer_id,
+                previous_shift_id=seat.shift_id,
+                outcome=Outcome.NOT_INVITED,
+                reason_code=NO_SEAT,
+                reason=_("There is no %(role)s seat at %(station)s in this election.")
+                % {"role": seat.shift.role.name, "station": seat.shift.station.name},
+            )
+            for seat in work.unmatched
+            if (seat.volunteer_id, seat.shift_id) not in handled
+        ]
+        people = 0
+        for shift_id, wanted in work.wanted.items():
+            if people >= chunk_people:
+                break
+            todo = [s for s in wanted.values() if (s.volunteer_id, s.shift_id) not in handled]
+            if todo:
+                rows += _invite(work.shifts[shift_id], todo, run=run, by=by)
+                people += len(todo)
+        ReinviteRow.objects.bulk_create(rows)
+        run.invited += sum(1 for row in rows if row.outcome == Outcome.INVITED)
+        run.not_invited += sum(1 for row in rows if row.outcome == Outcome.NOT_INVITED)
+        if people:
+            run.save(update_fields=["invited", "not_invited", "updated_at"])
+            return True
+        run.status, run.finished_at = RunStatus.DONE, timezone.now()
+        run.save(update_fields=["invited", "not_invited", "status", "finished_at", "updated_at"])
         audit.record(
             "staffing.reinvite_previous",
             election,
             by=by,
             election_id=election.pk,
             detail={
-                "source": source.pk,
-                "invited": len(result.invited),
-                "not_invited": len(result.not_invited),
-                "after": after,
-                "next_after": result.next_after,
+                "source": election.copied_from_id,
+                "run": run.pk,
+                "invited": run.invited,
+                "not_invited": run.not_invited,
             },
         )
-    result.invited.sort(key=lambda a: (danish_key(a.volunteer.full_name), a.pk))
-    result.not_invited.sort(key=lambda n: (danish_key(n.volunteer.full_name), n.previous.pk))
-    return result
+        return False
+
+
+def _invite(
+    shift: Shift, seats: list[Assignment], *, run: ReinviteRun, by: User | None
+) -> list[ReinviteRow]:
+    """Invite these people (their seats in the source) to ``shift``: a row each."""
+    by_volunteer = {seat.volunteer_id: seat for seat in seats}
+
+    def row(seat: Assignment, refusal: RuleViolation | None = None) -> ReinviteRow:
+        return ReinviteRow(
+            run=run,
+            volunteer_id=seat.volunteer_id,
+            previous_shift_id=seat.shift_id,
+            shift=shift,
+            outcome=Outcome.INVITED if refusal is None else Outcome.NOT_INVITED,
+            reason_code="" if refusal is None else refusal.code,
+            reason="" if refusal is None else refusal.message,
+        )
+
+    try:
+        result = services.invite(shift, [seat.volunteer for seat in seats], by=by)
+    except RuleViolation as refusal:  # the whole shift: it has started, or the election closed
+        if refusal.code == "election_not_active":
+            raise _Stop(refusal.message) from refusal
+        return [row(seat, refusal) for seat in seats]
+    return [row(by_volunteer[a.volunteer_id]) for a in result.invited] + [
+        row(by_volunteer[volunteer.pk], why) for volunteer, why in result.refused
+    ]

@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from staffing import retention, services
+from staffing import reinvite, retention, services
 
 
 @shared_task(acks_late=True)
@@ -18,3 +18,13 @@ def apply_retention() -> dict:
     """What closed elections no longer need, and long-inactive volunteers, go
     (staffing.retention); returns the counts. Safe to run again at any time."""
     return retention.apply_retention().as_dict()
+
+
+@shared_task(bind=True, acks_late=True)
+def reinvite_previous(self, run_id: int) -> str:
+    """Invite the previous election's volunteers for a ``ReinviteRun``
+    (staffing.reinvite.process): a chunk per transaction, going on where an earlier
+    job stopped; a redelivered or second job for the same run is harmless.
+    Returns the run's status ("" if it had finished already)."""
+    run = reinvite.process(run_id)
+    return run.status if run is not None else ""

@@ -4,6 +4,7 @@ lifecycle (in the staffing namespace)."""
 from django.urls import URLPattern, path
 
 from staffing.views import elections as views
+from staffing.views import reinvite
 
 urlpatterns: list[URLPattern] = [
     path("elections/new/", views.election_create, name="election_create"),
@@ -17,7 +18,12 @@ urlpatterns: list[URLPattern] = [
     path("elections/<int:election_id>/copy/", views.election_copy, name="election_copy"),
     path(
         "elections/<int:election_id>/reinvite/",
-        views.election_reinvite,
+        reinvite.election_reinvite,
         name="election_reinvite",
+    ),
+    path(
+        "elections/<int:election_id>/reinvite/<int:run_id>/",
+        reinvite.election_reinvite_run,
+        name="election_reinvite_run",
     ),
 ]

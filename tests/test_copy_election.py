@@ -12,15 +12,15 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import AuditEntry
 from elections.models import Election, Shift
 from elections.services.copying import copy_election, redate
 from pollcrew.refusals import Refused
-from staffing import services
-from staffing.models import Assignment
-from staffing.reinvite import reinvite_previous
+from staffing import reinvite, services
+from staffing.models import Assignment, ReinviteRun
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -283,78 +283,154 @@ def previous():
     return source, copy, people, party
 
 
-def test_reinvite_invites_the_accepted_where_they_still_may_and_says_why_not(previous):
+def reinvited(committed, copy, by=None, **process):
+    """Start a run and let its job run (eagerly, on commit); the run as it ended."""
+    started = committed(reinvite.start, copy, by=by, language="en")
+    started.run.refresh_from_db()
+    return started.run
+
+
+def outcomes(run) -> dict[str, tuple[str, str]]:
+    return {
+        row.volunteer.first_name: (row.outcome, row.reason_code)
+        for row in run.rows.select_related("volunteer")
+    }
+
+
+def activate(copy) -> Election:
+    Election.objects.filter(pk=copy.pk).update(status=Status.ACTIVE)
+    return Election.objects.get(pk=copy.pk)
+
+
+def test_reinvite_invites_the_accepted_where_they_still_may_and_says_why_not(previous, committed):
     source, copy, _people, party = previous
     coordinator = f.user("k@kommune.dk", coordinator=True)
-    copy = Election.objects.get(pk=copy.pk)
-    copy.status = Status.ACTIVE
-    copy.save()
+    copy = activate(copy)
 
-    result = reinvite_previous(copy, by=coordinator)
+    run = reinvited(committed, copy, by=coordinator)
 
-    invited = {a.volunteer.first_name: a for a in result.invited}
+    assert (run.status, run.total, run.invited, run.not_invited) == ("done", 5, 2, 3)
+    assert run.started_at is not None and run.finished_at is not None
+    assert outcomes(run) == {
+        "Anna": ("invited", ""),
+        "Erik": ("invited", ""),
+        "Bo": ("not_invited", "team_reserved"),
+        "Carl": ("not_invited", "do_not_contact"),
+        "Dorte": ("not_invited", "no_seat"),
+    }
+    invited = {a.volunteer.first_name: a for a in Assignment.objects.filter(shift__election=copy)}
     assert set(invited) == {"Anna", "Erik"}
     assert invited["Anna"].shift.team is None
     assert invited["Erik"].shift.team == party  # the team's seat again
-    assert {a.shift.election_id for a in result.invited} == {copy.pk}
-    assert all(a.status == "invited" and a.invited_by == coordinator for a in result.invited)
-    why = {n.volunteer.first_name: n.reason for n in result.not_invited}
-    assert set(why) == {"Bo", "Carl", "Dorte"}
-    assert "reserved for Venstre" in why["Bo"]
-    assert "do not contact" in why["Carl"]
-    assert "no Tæller seat at Sydhallen" in why["Dorte"]
-    # Through the invitation service: an invitation message each, queued.
-    assert Assignment.objects.filter(shift__election=copy).count() == 2
+    assert all(a.status == "invited" and a.invited_by == coordinator for a in invited.values())
+    rows = {row.volunteer.first_name: row for row in run.rows.select_related("volunteer")}
+    assert rows["Erik"].shift == invited["Erik"].shift
+    assert rows["Dorte"].shift is None
+    assert "reserved for Venstre" in rows["Bo"].reason
+    assert "do not contact" in rows["Carl"].reason
+    assert "no Tæller seat at Sydhallen" in rows["Dorte"].reason
+    # Through the invitation service: audited as the requester, a message each.
+    assert AuditEntry.objects.filter(action="staffing.invite", election_id=copy.pk).count() == 2
+    assert set(
+        AuditEntry.objects.filter(action="staffing.invite", election_id=copy.pk).values_list(
+            "actor", flat=True
+        )
+    ) == {coordinator.pk}
     (entry,) = AuditEntry.objects.filter(action="staffing.reinvite_previous")
     assert (entry.actor, entry.election_id) == (coordinator, copy.pk)
-    assert entry.detail == {
-        "source": source.pk,
-        "invited": 2,
-        "not_invited": 3,
-        "after": 0,
-        "next_after": None,
-    }
-    assert AuditEntry.objects.filter(action="staffing.invite", election_id=copy.pk).count() == 2
+    assert entry.detail == {"source": source.pk, "run": run.pk, "invited": 2, "not_invited": 3}
 
 
-def test_reinvite_in_a_draft_is_refused_with_the_reason(previous):
+def test_the_reasons_are_written_in_the_requesters_language(previous, committed):
+    _, copy, _, _ = previous
+    copy = activate(copy)
+    started = committed(reinvite.start, copy, by=None, language="da")
+    reasons = dict(started.run.rows.values_list("reason_code", "reason"))
+    assert "markeret" in reasons["do_not_contact"].lower(), reasons["do_not_contact"]
+
+
+def test_reinvite_in_a_draft_is_refused_with_the_reason(previous, committed):
     _, copy, _, _ = previous
     with pytest.raises(Refused) as refused:
-        reinvite_previous(copy, by=None)
+        committed(reinvite.start, copy, by=None, language="en")
     assert refused.value.code == "election_not_active"
     assert "Folketingsvalg 2028" in refused.value.message
+    assert not ReinviteRun.objects.exists()
     assert not Assignment.objects.filter(shift__election=copy).exists()
 
 
-def test_reinvite_twice_invites_nobody_twice(previous):
+def test_reinvite_twice_invites_nobody_twice(previous, committed):
     _, copy, _, _ = previous
-    Election.objects.filter(pk=copy.pk).update(status=Status.ACTIVE)
-    reinvite_previous(copy, by=None)
-    again = reinvite_previous(copy, by=None)
-    assert again.invited == []
-    assert {n.volunteer.first_name for n in again.not_invited} == {
-        "Anna",
-        "Bo",
-        "Carl",
-        "Dorte",
-        "Erik",
-    }
+    copy = activate(copy)
+    first = reinvited(committed, copy)
+    again = reinvited(committed, copy)
+    assert again.pk != first.pk
+    assert (again.invited, again.not_invited) == (0, 5)
+    assert outcomes(again)["Anna"] == ("not_invited", "already_on_shift")
+    assert outcomes(again)["Erik"] == ("not_invited", "already_on_shift")
     assert Assignment.objects.filter(shift__election=copy).count() == 2
 
 
-def test_reinvite_in_parts_invites_everyone_once_and_reports_the_seatless_once(previous):
-    """A page does a part of the work within its time; the next part goes on after
-    the last shift done (each shift is its own transaction)."""
+class Crash(BaseException):
+    """The worker dies: nothing after it runs, no handler catches it."""
+
+
+def test_a_job_that_dies_goes_on_where_it_stopped(previous, committed, monkeypatch):
+    """A chunk per shift: the job dies in its second chunk, whose invitations and
+    rows are undone with it; the job delivered again does the rest, once."""
     _, copy, _, _ = previous
-    Election.objects.filter(pk=copy.pk).update(status=Status.ACTIVE)
-    first = reinvite_previous(copy, by=None, budget_seconds=0)
-    assert first.next_after is not None and first.shifts_left == 1
-    assert "Dorte" in {n.volunteer.first_name for n in first.not_invited}
-    rest = reinvite_previous(copy, by=None, after=first.next_after, budget_seconds=0)
-    assert rest.next_after is None and rest.shifts_left == 0
-    assert "Dorte" not in {n.volunteer.first_name for n in rest.not_invited}
-    invited = [a.volunteer.first_name for a in first.invited + rest.invited]
-    assert sorted(invited) == ["Anna", "Erik"]
+    copy = activate(copy)
+    monkeypatch.setattr(reinvite, "CHUNK_PEOPLE", 1)
+    real_invite, calls = services.invite, []
+
+    def dies_the_second_time(shift, volunteers, *, by):
+        calls.append(shift.pk)
+        if len(calls) == 2:
+            raise Crash
+        return real_invite(shift, volunteers, by=by)
+
+    monkeypatch.setattr(services, "invite", dies_the_second_time)
+    with pytest.raises(Crash):
+        committed(reinvite.start, copy, by=None, language="en")
+    (run,) = ReinviteRun.objects.all()
+    assert run.status == "running"
+    first = dict(run.rows.values_list("volunteer__first_name", "outcome"))
+    assert first["Dorte"] == "not_invited"  # no seat: written with the first chunk
+    assert len(first) == 3  # Dorte, and one shift's people; the second shift undone
+    assert run.processed == 3
+
+    ended = reinvite.process(run.pk)  # the task delivered again
+
+    assert ended.status == "done"
+    assert (ended.invited, ended.not_invited, ended.total) == (2, 3, 5)
+    assert ended.rows.count() == 5
     assert Assignment.objects.filter(shift__election=copy).count() == 2
-    entries = AuditEntry.objects.filter(action="staffing.reinvite_previous").order_by("pk")
-    assert [e.detail["next_after"] for e in entries] == [first.next_after, None]
+    assert reinvite.process(run.pk) is None  # a third delivery: nothing left to do
+    assert ReinviteRun.objects.get(pk=run.pk).rows.count() == 5
+
+
+def test_a_run_stops_when_the_election_is_closed_and_goes_on_when_asked(previous, committed):
+    _, copy, _, _ = previous
+    copy = activate(copy)
+    started = reinvite.start(copy, by=None, language="en")  # not committed: the job waits
+    Election.objects.filter(pk=copy.pk).update(status=Status.CLOSED)
+    ended = reinvite.process(started.run.pk)
+    assert ended.status == "failed"
+    assert "not active" in ended.error
+    assert ended.rows.count() == 0
+    activate(copy)
+    again = committed(reinvite.start, copy, by=None, language="en")
+    assert (again.run.pk, again.created) == (started.run.pk, False)  # the same run, on
+    again.run.refresh_from_db()
+    assert (again.run.status, again.run.invited, again.run.error) == ("done", 2, "")
+
+
+def test_one_run_at_a_time_per_election_held_by_the_database(previous):
+    _, copy, _, _ = previous
+    copy = activate(copy)
+    first = reinvite.start(copy, by=None, language="en")  # queued: its job has not run
+    second = reinvite.start(copy, by=None, language="en")
+    assert (second.run.pk, second.created) == (first.run.pk, False)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ReinviteRun.objects.create(election=copy, language="en", status="running")
+    assert ReinviteRun.objects.count() == 1

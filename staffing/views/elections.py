@@ -1,6 +1,6 @@
 """Creating, editing, copying and deleting an election, its lifecycle (draft →
 active → closed → archived, each step confirmed on a page that says what it
-does), and inviting the previous election's volunteers into a copy.
+does). Inviting the previous election's volunteers into a copy: views/reinvite.py.
 
 Who may: an admin, or a coordinator whose grant covers every election, may
 create elections (and copies, which are new elections). A coordinator limited to
@@ -29,17 +29,13 @@ from accounts.scopes import Scope, scope_of
 from elections import services as election_services
 from elections.forms import CopyElectionForm, ElectionForm, NewElectionForm
 from elections.models import Election, Shift
-from pollcrew.ids import parse_id
 from pollcrew.refusals import Refused
-from staffing import access, reinvite
+from staffing import access
 from staffing.models import Assignment
 from staffing.services import closing
 from staffing.views._common import C
 
 Status = Election.Status
-# Inviting a city's volunteers again takes minutes: one page does this much of it,
-# then offers to go on (each shift is its own transaction; nothing is done twice).
-REINVITE_SECONDS_PER_REQUEST = 15
 
 
 # --- who may do what -----------------------------------------------------------------------
@@ -388,44 +384,10 @@ def election_copy(request: HttpRequest, election_id: int) -> HttpResponse:
     )
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def election_reinvite(request: HttpRequest, election_id: int) -> HttpResponse:
-    election = access.get_election_for_user(request.user, election_id, C.MANAGE)
-    if election.copied_from_id is None:
-        raise Http404
-    # The people are the source's: the user must manage that election too.
-    source = access.get_election_for_user(request.user, election.copied_from_id, C.MANAGE)
-    result = refusal = None
-    if request.method == "POST":
-        after = request.POST.get("after", "0")
-        try:
-            result = reinvite.reinvite_previous(
-                election,
-                by=request.user,
-                after=parse_id(after) or 0,
-                budget_seconds=REINVITE_SECONDS_PER_REQUEST,
-            )
-        except Refused as refused:
-            refusal = refused.message
-    return render(
-        request,
-        "staffing/election_reinvite.html",
-        {
-            "election": election,
-            "source": source,
-            "previous": reinvite.previous_seats(election).values("volunteer_id").distinct().count(),
-            "result": result,
-            "refusal": refusal,
-        },
-    )
-
-
 __all__ = [
     "election_copy",
     "election_create",
     "election_delete",
     "election_edit",
-    "election_reinvite",
     "election_status",
 ]

@@ -1,15 +1,19 @@
 """Who may create, edit, copy, delete an election, change its status, and invite the
-previous election's volunteers into a copy: admins and coordinators (the table's
-coordinator covers every election; tests/test_election_pages.py checks one
-limited to some elections). Everyone else: 404, as outside any scope."""
+previous election's volunteers into a copy (and see that job's page): admins and
+coordinators (the table's coordinator covers every election; tests/test_election_pages.py
+and tests/test_reinvite.py check one limited to some elections). Everyone else: 404,
+as outside any scope."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 from django.urls import reverse
+from django.utils import timezone
 
 from elections import services as election_services
+from elections.models import Election
+from staffing.models import ReinviteRun
 from tests.permission_cases import LOGIN, MANAGE, Case, E, everyone, url
 
 
@@ -33,6 +37,32 @@ def _copy(w) -> str:
         by=None,
     )
     return reverse("staffing:election_reinvite", args=[copied.pk])
+
+
+def _active_copy(w) -> Election:
+    copied = election_services.copy_election(
+        w.election,
+        name="Folketingsvalg 2032",
+        election_date=w.election.election_date + timedelta(days=728),
+        by=None,
+    )
+    Election.objects.filter(pk=copied.pk).update(status=Election.Status.ACTIVE)
+    return copied
+
+
+def _reinvite_active(w) -> str:
+    """An active copy: a POST starts the job (it runs on commit, not in these tests)
+    and redirects to its page; a second POST, to the same run."""
+    return reverse("staffing:election_reinvite", args=[_active_copy(w).pk])
+
+
+def _run(w) -> str:
+    """The page of a finished run in an active copy."""
+    copied = _active_copy(w)
+    run = ReinviteRun.objects.create(
+        election=copied, language="en", status="done", finished_at=timezone.now()
+    )
+    return reverse("staffing:election_reinvite_run", args=[copied.pk, run.pk])
 
 
 POSTED = {**MANAGE, "admin": 302, "coordinator": 302}
@@ -94,5 +124,10 @@ TABLE: dict[str, list[Case]] = {
         ),
         Case(_copy, MANAGE),
         Case(_copy, MANAGE, "a draft: refused on the page, with the reason", post=lambda w: {}),
+        Case(_reinvite_active, POSTED, "the job starts; its page follows", post=lambda w: {}),
+    ],
+    "staffing:election_reinvite_run": [
+        Case(_run, MANAGE, "the run's progress and result"),
+        Case(_run, {**everyone(405), "anonymous": LOGIN}, "GET only", post=lambda w: {}),
     ],
 }

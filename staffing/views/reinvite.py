@@ -1,0 +1,136 @@
+"""Inviting the previous election's volunteers into a copy: the page that starts the
+job (``staffing.reinvite.start``) and the run's page, which shows its progress and
+then who was invited to which shift and who was not, with the reason.
+
+Both need the copy and its source in the user's scope to manage (404 otherwise):
+the people are the source's."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from accounts.models import User
+from elections.models import Election
+from pollcrew.ids import parse_id
+from pollcrew.refusals import Refused
+from staffing import access, reinvite
+from staffing.models import ReinviteRow, ReinviteRun
+from staffing.views._common import C
+
+ROWS_PER_PAGE = 100
+# While the job runs, htmx reloads the progress and list this often (and a link does).
+REFRESH_SECONDS = 3
+INVITED = "invited"
+Outcome = ReinviteRow.Outcome
+
+
+def _copy_and_source(user: User, election_id: int) -> tuple[Election, Election]:
+    election = access.get_election_for_user(user, election_id, C.MANAGE)
+    if election.copied_from_id is None:
+        raise Http404
+    # The people are the source's: the user must manage that election too.
+    source = access.get_election_for_user(user, election.copied_from_id, C.MANAGE)
+    return election, source
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def election_reinvite(request: HttpRequest, election_id: int) -> HttpResponse:
+    election, source = _copy_and_source(request.user, election_id)
+    refusal = None
+    if request.method == "POST":
+        try:
+            started = reinvite.start(
+                election, by=request.user, language=translation.get_language() or "en"
+            )
+        except Refused as refused:
+            refusal = refused.message
+        else:
+            if not started.created and not started.run.finished:
+                messages.info(
+                    request,
+                    _("The previous volunteers are being invited already: this is how far it is."),
+                )
+            return redirect("staffing:election_reinvite_run", election.pk, started.run.pk)
+    latest = reinvite.latest_run(election)
+    return render(
+        request,
+        "staffing/election_reinvite.html",
+        {
+            "election": election,
+            "source": source,
+            "previous": reinvite.previous_seats(election).values("volunteer_id").distinct().count(),
+            "latest": latest,
+            "refusal": refusal,
+        },
+    )
+
+
+def _groups(run: ReinviteRun) -> tuple[int, list[dict]]:
+    """How many were invited, and the not invited by reason (largest first)."""
+    invited, groups = 0, []
+    counted = run.rows.values("outcome", "reason_code").annotate(n=Count("pk")).order_by()
+    for group in counted:
+        if group["outcome"] == Outcome.INVITED:
+            invited += group["n"]
+        else:
+            code = group["reason_code"]
+            groups.append({"code": code, "label": reinvite.reason_label(code), "n": group["n"]})
+    groups.sort(key=lambda g: (-g["n"], g["label"]))
+    return invited, groups
+
+
+@login_required
+@require_GET
+def election_reinvite_run(request: HttpRequest, election_id: int, run_id: int) -> HttpResponse:
+    election, source = _copy_and_source(request.user, election_id)
+    run = ReinviteRun.objects.filter(pk=run_id, election=election).first()
+    if run is None:
+        raise Http404
+    invited, groups = _groups(run)
+    # What the list shows: the invited, or the not invited for one reason.
+    codes = [g["code"] for g in groups]
+    show = request.GET.get("show", "")
+    if show not in (INVITED, *codes):
+        show = codes[0] if codes else INVITED
+    rows = run.rows.select_related(
+        "volunteer",
+        "previous_shift__station",
+        "previous_shift__role",
+        "shift__station",
+        "shift__role",
+        "shift__team",
+    ).order_by("volunteer__sort_name", "pk")
+    if show == INVITED:
+        rows = rows.filter(outcome=Outcome.INVITED)
+    else:
+        rows = rows.filter(outcome=Outcome.NOT_INVITED, reason_code=show)
+    page_number = parse_id(request.GET.get("page", "")) or 1
+    page = Paginator(rows, ROWS_PER_PAGE).get_page(page_number)
+    return render(
+        request,
+        "staffing/election_reinvite_run.html",
+        {
+            "election": election,
+            "source": source,
+            "run": run,
+            "stalled": reinvite.stalled(run),
+            "refresh": REFRESH_SECONDS if not run.finished else None,
+            "invited": invited,
+            "groups": groups,
+            "show": show,
+            "show_label": _("Invited") if show == INVITED else reinvite.reason_label(show),
+            "page": page,
+        },
+    )
+
+
+__all__ = ["election_reinvite", "election_reinvite_run"]
