@@ -13,6 +13,9 @@ from playwright.sync_api import Browser, Page
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
+COORDINATOR = "koordinator@kommune.dk"
+PASSWORD = "et-langt-kodeord"  # the staff users' password in the browser tests
+LOGIN = "/accounts/login/"
 
 
 @pytest.fixture(scope="session")
@@ -109,3 +112,32 @@ def open_page(browser: Browser, live_server, csp_violations) -> Iterator[Callabl
     yield open_
     for context in contexts:
         context.close()
+
+
+@pytest.fixture
+def sign_in() -> Callable[..., None]:
+    """``sign_in(page)``: log in on the staff login page as the coordinator (or
+    ``email``) with PASSWORD (or ``password``), and wait until the browser has
+    left the login page (for the page asked for, or the second step).
+
+    ``path``: where to start (a protected page sends the browser to the login
+    page); ``None`` fills in the login page the browser is on. ``wait=False``
+    returns as soon as the form is sent (a login that is meant to fail)."""
+
+    def sign_in_(
+        page: Page,
+        email: str = COORDINATOR,
+        *,
+        password: str = PASSWORD,
+        path: str | None = LOGIN,
+        wait: bool = True,
+    ) -> None:
+        if path is not None:
+            page.goto(path)
+        page.locator("#id_login").fill(email)
+        page.locator("#id_password").fill(password)
+        page.locator(f"main form[action$='{LOGIN}'] button[type=submit]").click()
+        if wait:
+            page.wait_for_url(lambda url: LOGIN not in url)
+
+    return sign_in_

@@ -119,7 +119,7 @@ def staffed_election(monkeypatch):
 
 
 @pytest.mark.parametrize(("language", "locale"), LANGUAGES)
-def test_staff_pages(open_page, screenshot, staffed_election, language, locale):
+def test_staff_pages(open_page, screenshot, sign_in, staffed_election, language, locale):
     e, clerks = staffed_election
     f.user("koordinator@kommune.dk", coordinator=True, password=PASSWORD)
     page = open_page(DESKTOP, locale)
@@ -129,14 +129,11 @@ def test_staff_pages(open_page, screenshot, staffed_election, language, locale):
     expect(page.locator("html")).to_have_attribute("lang", language)
     audit.check(page, "login")
 
-    page.locator("#id_login").fill("koordinator@kommune.dk")
-    page.locator("#id_password").fill("forkert-kodeord")
-    page.locator("main button[type=submit]").click()
+    sign_in(page, password="forkert-kodeord", path=None, wait=False)
     expect(page.locator("main .alert-error")).to_be_visible()
     audit.check(page, "login-failed")
 
-    page.locator("#id_password").fill(PASSWORD)
-    page.locator("main button[type=submit]").click()
+    sign_in(page, path=None)
     expect(page.get_by_role("link", name="Folketingsvalg 2027")).to_be_visible()
     audit.check(page, "election-list")
     # axe does not judge focus indicators: the header's must show on its blue.

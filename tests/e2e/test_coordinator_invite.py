@@ -12,17 +12,14 @@ from tests import factories as f
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-def test_coordinator_invites_from_the_board(desktop, screenshot):
+def test_coordinator_invites_from_the_board(desktop, screenshot, sign_in):
     e = f.election(name="Folketingsvalg 2027")
     station = f.station(f.area("Nord"), name="Nordskolen")
     f.shift(e, station_=station, capacity=2, role_=f.role("Fintæller"))
     karen = f.volunteer(first_name="Karen", last_name="Østergaard")
     f.user("koordinator@kommune.dk", coordinator=True, password="et-langt-kodeord")
 
-    desktop.goto("/accounts/login/")
-    desktop.get_by_label("Email").fill("koordinator@kommune.dk")
-    desktop.get_by_label("Password").fill("et-langt-kodeord")
-    desktop.get_by_role("button", name="Log in").click()
+    sign_in(desktop)
     expect(desktop.get_by_role("heading", name="Elections")).to_be_visible()
 
     desktop.get_by_role("link", name="Folketingsvalg 2027").click()

@@ -16,7 +16,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 PASSWORD = "et-langt-kodeord"
 
 
-def test_the_policy_holds_on_admin_and_sign_in_pages(desktop, live_server):
+def test_the_policy_holds_on_admin_and_sign_in_pages(desktop, live_server, sign_in):
     shift = f.shift(f.election(name="Folketingsvalg 2027"))
     volunteer = f.volunteer(first_name="Karen", last_name="Østergaard")
     services.invite(shift, [volunteer], by=None)
@@ -36,10 +36,7 @@ def test_the_policy_holds_on_admin_and_sign_in_pages(desktop, live_server):
 
     desktop.goto("/accounts/password/reset/")
     expect(desktop.locator("main form")).to_be_visible()
-    desktop.goto("/accounts/login/")
-    desktop.locator("#id_login").fill("admin@kommune.dk")
-    desktop.locator("#id_password").fill(PASSWORD)
-    desktop.locator("main button[type=submit]").click()
+    sign_in(desktop, "admin@kommune.dk")
     expect(desktop.get_by_role("heading", name="Elections")).to_be_visible()
     for path in (
         "/admin/",

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from bench import datagen
 from elections.models import Election
@@ -51,16 +51,8 @@ def city() -> tuple[Election, Election]:
     return e, draft
 
 
-def sign_in(page: Page) -> None:
-    page.goto("/accounts/login/")
-    page.locator("#id_login").fill("koordinator@kommune.dk")
-    page.locator("#id_password").fill(PASSWORD)
-    page.locator("main button[type=submit]").click()
-    page.wait_for_url(lambda url: "/accounts/login/" not in url)
-
-
 @pytest.mark.parametrize("locale", ["en-GB", "da-DK"])
-def test_board_with_dashboard_at_city_scale(open_page, screenshot, city, locale):
+def test_board_with_dashboard_at_city_scale(open_page, screenshot, city, locale, sign_in):
     e, draft = city
     f.user("koordinator@kommune.dk", coordinator=True, password=PASSWORD)
     language = locale[:2]
@@ -116,7 +108,7 @@ def test_board_with_dashboard_at_city_scale(open_page, screenshot, city, locale)
     audit.done()
 
 
-def test_the_chart_needs_no_javascript(browser, live_server, screenshot, city):
+def test_the_chart_needs_no_javascript(browser, live_server, screenshot, city, sign_in):
     e, _draft = city
     f.user("koordinator@kommune.dk", coordinator=True, password=PASSWORD)
     context = browser.new_context(
@@ -124,11 +116,7 @@ def test_the_chart_needs_no_javascript(browser, live_server, screenshot, city):
     )
     try:
         page = context.new_page()
-        page.goto("/accounts/login/")
-        page.locator("#id_login").fill("koordinator@kommune.dk")
-        page.locator("#id_password").fill(PASSWORD)
-        page.locator("main button[type=submit]").click()
-        page.wait_for_url(lambda url: "/accounts/login/" not in url)
+        sign_in(page)
         page.goto(f"/elections/{e.pk}/")
         chart = page.locator("svg.pc-chart__svg")
         expect(chart).to_be_visible()

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from elections.models import Election
 from staffing import services
@@ -47,13 +47,6 @@ def city():
     return stations, roles
 
 
-def sign_in(page: Page) -> None:
-    page.goto("/accounts/login/")
-    page.locator("#id_login").fill("koordinator@kommune.dk")
-    page.locator("#id_password").fill(PASSWORD)
-    page.locator("main button[type=submit]").click()
-
-
 def seats(election: Election, stations, roles) -> None:
     """The seat grid (built on its own page, not under test here)."""
     for station in stations[:12]:
@@ -61,7 +54,7 @@ def seats(election: Election, stations, roles) -> None:
         f.shift(election, station_=station, role_=roles[1], capacity=6, start=8, end=23)
 
 
-def test_create_activate_copy_and_reinvite(open_page, screenshot, city):
+def test_create_activate_copy_and_reinvite(open_page, screenshot, city, sign_in):
     stations, roles = city
     f.user("koordinator@kommune.dk", coordinator=True, password=PASSWORD)
     page = open_page(DESKTOP, "en-GB")
@@ -152,7 +145,7 @@ def test_create_activate_copy_and_reinvite(open_page, screenshot, city):
     audit.done()
 
 
-def test_the_danish_pages_pass_too(open_page, screenshot, city):
+def test_the_danish_pages_pass_too(open_page, screenshot, city, sign_in):
     stations, roles = city
     f.user("koordinator@kommune.dk", coordinator=True, password=PASSWORD)
     draft = f.election(name="Kommunalvalg 2029", status=Election.Status.DRAFT)

@@ -18,7 +18,7 @@ from tests.e2e.axe import Audit
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-def test_fill_seats_from_a_station(desktop, screenshot):
+def test_fill_seats_from_a_station(desktop, screenshot, sign_in):
     e = f.election(name="Folketingsvalg 2027")
     station = f.station(f.area("Nord"), name="Nordskolen")
     chair = f.shift(e, station_=station, capacity=2, start=8, end=14, role_=f.role("Valgstyrer"))
@@ -31,10 +31,7 @@ def test_fill_seats_from_a_station(desktop, screenshot):
     audit = Audit(screenshot, "filling")
     page = desktop
 
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill("koordinator@kommune.dk")
-    page.get_by_label("Password").fill("et-langt-kodeord")
-    page.get_by_role("button", name="Log in").click()
+    sign_in(page)
     expect(page.get_by_role("heading", name="Elections")).to_be_visible()
     page.goto(f"/elections/{e.pk}/stations/{station.pk}/")
     audit.check(page, "station-empty")
@@ -100,7 +97,7 @@ def test_fill_seats_from_a_station(desktop, screenshot):
     audit.done()
 
 
-def test_a_draft_shows_why_nobody_can_be_invited(open_page, screenshot):
+def test_a_draft_shows_why_nobody_can_be_invited(open_page, screenshot, sign_in):
     e = f.election(name="Kommunalvalg 2029", status="draft")
     station = f.station(f.area("Syd"), name="Sydhallen")
     shift = f.shift(e, station_=station, capacity=2, role_=f.role("Valgstyrer"))
@@ -109,10 +106,7 @@ def test_a_draft_shows_why_nobody_can_be_invited(open_page, screenshot):
     user.save()
     page = open_page({"viewport": {"width": 1280, "height": 900}}, "da-DK")
     audit = Audit(screenshot, "filling-draft")
-    page.goto("/accounts/login/")
-    page.locator("#id_login").fill("koordinator@kommune.dk")
-    page.locator("#id_password").fill("et-langt-kodeord")
-    page.locator("#id_password").press("Enter")
+    sign_in(page)
     page.goto(f"/elections/{e.pk}/stations/{station.pk}/")
     expect(page.locator("#not-inviting")).to_contain_text("Kommunalvalg 2029")
     # Both ways to invite (this shift, several shifts) are shown, disabled, with the reason.

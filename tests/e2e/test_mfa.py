@@ -31,13 +31,6 @@ def required(settings):
     settings.MFA_REQUIRED = True
 
 
-def sign_in(page: Page, email: str, path: str = "/accounts/login/") -> None:
-    page.goto(path)
-    page.locator("#id_login").fill(email)
-    page.locator("#id_password").fill(PASSWORD)
-    page.locator("main button[type=submit]").click()
-
-
 def enter_code(page: Page, code: str) -> None:
     page.locator("#id_code").fill(code)
     page.locator("main form button[type=submit]").first.click()
@@ -50,7 +43,7 @@ def log_out(page: Page) -> None:
 
 @pytest.mark.parametrize(("language", "locale"), LANGUAGES)
 def test_enrol_then_sign_in_with_a_code_and_with_a_recovery_code(
-    open_page, screenshot, required, language, locale
+    open_page, screenshot, required, language, locale, sign_in
 ):
     user = f.user("koordinator@kommune.dk", password=PASSWORD, coordinator=True)
     f.election(name="Folketingsvalg 2027")
@@ -119,7 +112,9 @@ def test_enrol_then_sign_in_with_a_code_and_with_a_recovery_code(
     audit.done()
 
 
-def test_the_django_admin_is_behind_the_same_login_and_second_step(open_page, screenshot, required):
+def test_the_django_admin_is_behind_the_same_login_and_second_step(
+    open_page, screenshot, required, sign_in
+):
     User.objects.create_superuser("admin@kommune.dk", PASSWORD)
     page = open_page(PHONE, "en-GB")
     audit = Audit(screenshot, "mfa-admin")
@@ -127,9 +122,7 @@ def test_the_django_admin_is_behind_the_same_login_and_second_step(open_page, sc
     # The admin's own login page is allauth's, which comes back to the admin.
     page.goto("/admin/")
     expect(page).to_have_url(re.compile(r"/accounts/login/\?next=%2Fadmin%2F$"))
-    page.locator("#id_login").fill("admin@kommune.dk")
-    page.locator("#id_password").fill(PASSWORD)
-    page.locator("main button[type=submit]").click()
+    sign_in(page, "admin@kommune.dk", path=None)
     # An admin without a second factor enrols first, the admin's pages included.
     expect(page).to_have_url(ENROL)
     audit.check(page, "enrol-phone")
@@ -145,9 +138,7 @@ def test_the_django_admin_is_behind_the_same_login_and_second_step(open_page, sc
 
     page.goto("/admin/accounts/user/")
     expect(page).to_have_url(re.compile(r"/accounts/login/"))
-    page.locator("#id_login").fill("admin@kommune.dk")
-    page.locator("#id_password").fill(PASSWORD)
-    page.locator("main button[type=submit]").click()
+    sign_in(page, "admin@kommune.dk", path=None)
     expect(page).to_have_url(SECOND_STEP)
     audit.check(page, "second-step-phone")
     enter_code(page, totp(secret))

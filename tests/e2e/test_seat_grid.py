@@ -64,24 +64,16 @@ def city():
     return e, roles, first
 
 
-def log_in(page: Page) -> None:
-    f.user("koordinator@kommune.dk", coordinator=True, password="et-langt-kodeord")
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill("koordinator@kommune.dk")
-    page.get_by_label("Password").fill("et-langt-kodeord")
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="Elections")).to_be_visible()
-
-
 def cell(page: Page, station, role):
     return page.locator(f'input[name^="c{station.pk}.{role.pk}."]')
 
 
-def test_type_move_paste_and_save_the_grid(desktop, screenshot):
+def test_type_move_paste_and_save_the_grid(desktop, screenshot, sign_in):
     e, roles, _first = city()
     chair, clerk = roles[0], roles[2]
     stations = list(e.areas.get(name="Amager").stations.order_by("name"))  # Amager Skole 1..5
-    log_in(desktop)
+    f.user("koordinator@kommune.dk", coordinator=True, password="et-langt-kodeord")
+    sign_in(desktop)
     desktop.goto(f"/elections/{e.pk}/grid/")
     expect(desktop.get_by_role("heading", name="Seat grid · Kommunalvalg 2027")).to_be_visible()
     expect(desktop.get_by_text("20:00\u201301:00 (+1 day)")).to_be_visible()
@@ -143,7 +135,7 @@ def test_type_move_paste_and_save_the_grid(desktop, screenshot):
     expect(cell(desktop, stations[2], clerk)).to_have_value("5")
 
 
-def test_bad_input_then_people_losing_seats_then_a_cells_details(desktop, screenshot):
+def test_bad_input_then_people_losing_seats_then_a_cells_details(desktop, screenshot, sign_in):
     e, roles, first = city()
     clerk = roles[2]
     shift = Shift.objects.filter(election=e, station=first, role=clerk).first()
@@ -152,7 +144,8 @@ def test_bad_input_then_people_losing_seats_then_a_cells_details(desktop, screen
     held = services.invite(
         shift, [f.volunteer(first_name="Søren", last_name="Kierkegaard")], by=None
     ).invited
-    log_in(desktop)
+    f.user("koordinator@kommune.dk", coordinator=True, password="et-langt-kodeord")
+    sign_in(desktop)
     desktop.goto(f"/elections/{e.pk}/grid/")
 
     box = cell(desktop, first, clerk)

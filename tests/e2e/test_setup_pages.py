@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import time
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from accounts.models import AuditEntry
 from elections.models import Role
@@ -62,14 +62,7 @@ def city():
     return stations
 
 
-def sign_in(page: Page) -> None:
-    page.goto("/accounts/login/")
-    page.locator("#id_login").fill("koordinator@kommune.dk")
-    page.locator("#id_password").fill(PASSWORD)
-    page.locator("main button[type=submit]").click()
-
-
-def test_set_up_an_area_a_station_and_a_role(open_page, screenshot, city):
+def test_set_up_an_area_a_station_and_a_role(open_page, screenshot, city, sign_in):
     coordinator = f.user("koordinator@kommune.dk", coordinator=True, password=PASSWORD)
     page = open_page(DESKTOP, "en-GB")
     audit = Audit(screenshot, "setup")
@@ -174,7 +167,7 @@ def test_set_up_an_area_a_station_and_a_role(open_page, screenshot, city):
     audit.done()
 
 
-def test_the_danish_pages_pass_too(open_page, screenshot, city):
+def test_the_danish_pages_pass_too(open_page, screenshot, city, sign_in):
     f.user("koordinator@kommune.dk", coordinator=True, password=PASSWORD)
     page = open_page(DESKTOP, "da-DK")
     audit = Audit(screenshot, "setup-da")

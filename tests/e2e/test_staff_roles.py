@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from accounts.models import AuditEntry, User
 from staffing import services
@@ -21,13 +21,6 @@ LABELS = {
     "en": {"grant": "Grant", "staff": "Staff users", "log_in": "Log in", "log_out": "Log out"},
     "da": {"grant": "Tildel", "staff": "Medarbejdere", "log_in": "Log ind", "log_out": "Log ud"},
 }
-
-
-def sign_in(page: Page, email: str) -> None:
-    page.goto("/accounts/login/")
-    page.locator("#id_login").fill(email)
-    page.locator("#id_password").fill(PASSWORD)
-    page.locator("main button[type=submit]").click()
 
 
 @pytest.fixture
@@ -45,7 +38,7 @@ def election():
 
 @pytest.mark.parametrize(("language", "locale"), [("en", "en-GB"), ("da", "da-DK")])
 def test_admin_makes_a_station_manager_who_sees_only_their_station(
-    open_page, screenshot, election, language, locale
+    open_page, screenshot, election, language, locale, sign_in
 ):
     e, nord, syd = election
     User.objects.create_superuser("admin@kommune.dk", PASSWORD)

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from bench import datagen
 from staffing import services
@@ -44,14 +44,7 @@ def city():
     return result.election, soren
 
 
-def sign_in(page: Page) -> None:
-    page.goto("/accounts/login/")
-    page.locator("#id_login").fill("koordinator@kommune.dk")
-    page.locator("#id_password").fill(PASSWORD)
-    page.locator("main button[type=submit]").click()
-
-
-def test_search_open_and_add_with_a_duplicate_warning(open_page, screenshot, city):
+def test_search_open_and_add_with_a_duplicate_warning(open_page, screenshot, city, sign_in):
     election, soren = city
     f.user("koordinator@kommune.dk", coordinator=True, password=PASSWORD)
     total = Volunteer.objects.count()

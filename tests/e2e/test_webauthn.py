@@ -85,13 +85,6 @@ class VirtualAuthenticator:
         return self.cdp.send("WebAuthn.getCredentials", {"authenticatorId": self.id})["credentials"]
 
 
-def sign_in(page: Page, email: str) -> None:
-    page.goto("/accounts/login/")
-    page.locator("#id_login").fill(email)
-    page.locator("#id_password").fill(PASSWORD)
-    page.locator("main form[action$='/accounts/login/'] button[type=submit]").click()
-
-
 def log_out(page: Page) -> None:
     page.locator(".pc-nav button[type=submit]").click()
     expect(page.locator("#id_login")).to_be_visible()
@@ -106,7 +99,7 @@ def add_key(page: Page, name: str, *, passkey: bool = False) -> None:
 
 @pytest.mark.parametrize(("language", "locale"), LANGUAGES)
 def test_enrol_with_a_key_manage_it_and_confirm_with_it(
-    at_localhost, screenshot, required, language, locale
+    at_localhost, screenshot, required, language, locale, sign_in
 ):
     user = f.user("koordinator@kommune.dk", password=PASSWORD, coordinator=True)
     f.election(name="Folketingsvalg 2027")
@@ -176,7 +169,7 @@ def test_enrol_with_a_key_manage_it_and_confirm_with_it(
 
 @pytest.mark.parametrize(("language", "locale"), LANGUAGES)
 def test_sign_in_with_the_password_then_the_key(
-    at_localhost, screenshot, required, language, locale
+    at_localhost, screenshot, required, language, locale, sign_in
 ):
     user = f.user("koordinator@kommune.dk", password=PASSWORD, coordinator=True)
     page = at_localhost(PHONE, locale)
@@ -200,7 +193,7 @@ def test_sign_in_with_the_password_then_the_key(
     audit.done()
 
 
-def test_a_passkey_signs_in_alone(at_localhost, screenshot, required):
+def test_a_passkey_signs_in_alone(at_localhost, screenshot, required, sign_in):
     user = f.user("koordinator@kommune.dk", password=PASSWORD, coordinator=True)
     page = at_localhost(DESKTOP, "en-GB")
     key = VirtualAuthenticator(page)
@@ -225,7 +218,9 @@ def test_a_passkey_signs_in_alone(at_localhost, screenshot, required):
     audit.done()
 
 
-def test_an_ip_address_gets_a_message_not_a_silent_button(at_localhost, live_server, screenshot):
+def test_an_ip_address_gets_a_message_not_a_silent_button(
+    at_localhost, live_server, screenshot, sign_in
+):
     """The demo runs on 127.0.0.1: there the browser refuses to use a key, and the
     page says what to do instead of doing nothing."""
     user = f.user("koordinator@kommune.dk", password=PASSWORD, coordinator=True)
