@@ -118,6 +118,18 @@ def _change_seat(
     return redirect(next_url(request, station_url(shift)))
 
 
+def _searched(request: HttpRequest, shift: Shift, query: str, found: candidates.Found) -> None:
+    """People's data shown by a search (or the suggestions) for ``shift``: in the
+    audit log as a read, if anyone was found."""
+    if found:
+        audit.record_read(
+            request,
+            "read.volunteer_search",
+            election_id=shift.election_id,
+            detail={"query": query, "results": len(found), "shift": shift.pk},
+        )
+
+
 def _gone(request: HttpRequest, seat: Assignment) -> HttpResponse:
     """A second click on a seat already taken back (or a stale page): say so, go back."""
     messages.info(
@@ -174,13 +186,7 @@ def assign(request: HttpRequest, election_id: int, shift_id: int) -> HttpRespons
                 chosen = candidates.judged(shift, [person], 1)[0]
         elif query:
             found = candidates.search(shift, query, among=among)
-            if found:
-                audit.record_read(
-                    request,
-                    "read.volunteer_search",
-                    election_id=election.pk,
-                    detail={"query": query, "results": len(found), "shift": shift.pk},
-                )
+            _searched(request, shift, query, found)
     return render(
         request,
         "staffing/fill_assign.html",
@@ -430,13 +436,7 @@ def replace(request: HttpRequest, election_id: int, assignment_id: int) -> HttpR
             found = candidates.search(shift, query, among=among)
         else:
             found = candidates.suggest(shift, among, exclude=[leaving.pk])
-        if found:
-            audit.record_read(
-                request,
-                "read.volunteer_search",
-                election_id=election.pk,
-                detail={"query": query, "results": len(found), "shift": shift.pk},
-            )
+        _searched(request, shift, query, found)
     found = candidates.Found([c for c in found if c.volunteer.pk != leaving.pk], found.total)
     chosen = request.POST.get("volunteer") or next(
         (str(c.volunteer.pk) for c in found if c.eligible), ""
