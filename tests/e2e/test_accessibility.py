@@ -19,10 +19,10 @@ from staffing.links import issue_link
 from staffing.views import board as staffing_board
 from tests import factories as f
 from tests.e2e.axe import DESKTOP, PHONE, Audit
+from tests.e2e.conftest import PASSWORD
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "et-langt-kodeord"
 FOUND_FOUR = {"en": "Search results: 4 volunteers.", "da": "Søgeresultat: 4 frivillige."}
 
 

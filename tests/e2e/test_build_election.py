@@ -30,10 +30,9 @@ from staffing.fill import fills_by
 from staffing.models import Assignment
 from tests import factories as f
 from tests.e2e.axe import DESKTOP, PHONE, axe_violations, report
+from tests.e2e.conftest import PASSWORD
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = "et-langt-kodeord"
 
 
 class Journey:

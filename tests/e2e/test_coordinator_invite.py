@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 from staffing.messaging import messages_for_volunteer
 from staffing.models import Assignment
 from tests import factories as f
+from tests.e2e.conftest import PASSWORD
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -17,7 +18,7 @@ def test_coordinator_invites_from_the_board(desktop, screenshot, sign_in):
     station = f.station(f.area("Nord"), name="Nordskolen")
     f.shift(e, station_=station, capacity=2, role_=f.role("Fintæller"))
     karen = f.volunteer(first_name="Karen", last_name="Østergaard")
-    f.user("koordinator@kommune.dk", coordinator=True, password="et-langt-kodeord")
+    f.user("koordinator@kommune.dk", coordinator=True, password=PASSWORD)
 
     sign_in(desktop)
     expect(desktop.get_by_role("heading", name="Elections")).to_be_visible()

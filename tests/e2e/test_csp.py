@@ -10,10 +10,9 @@ from playwright.sync_api import expect
 from accounts.models import User
 from staffing import services
 from tests import factories as f
+from tests.e2e.conftest import PASSWORD
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = "et-langt-kodeord"
 
 
 def test_the_policy_holds_on_admin_and_sign_in_pages(desktop, live_server, sign_in):

@@ -17,10 +17,9 @@ from notifications.models import Message
 from staffing.models import Assignment
 from tests import factories as f
 from tests.e2e.axe import DESKTOP, PHONE, Audit
+from tests.e2e.conftest import PASSWORD
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = "et-langt-kodeord"
 
 
 @pytest.fixture

@@ -17,10 +17,10 @@ from staffing import services
 from staffing.models import Assignment
 from tests import factories as f
 from tests.e2e.axe import DESKTOP, Audit
+from tests.e2e.conftest import PASSWORD
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "et-langt-kodeord"
 AREAS = [
     "Indre By",
     "Østerbro",

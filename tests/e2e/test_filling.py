@@ -14,6 +14,7 @@ from staffing.messaging import messages_for_volunteer
 from staffing.models import Assignment
 from tests import factories as f
 from tests.e2e.axe import Audit
+from tests.e2e.conftest import PASSWORD
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -27,7 +28,7 @@ def test_fill_seats_from_a_station(desktop, screenshot, sign_in):
     bo = f.volunteer(first_name="Bo", last_name="Bak")
     cecilie = f.volunteer(first_name="Cecilie", last_name="Cold", channel="sms")
     dan = f.volunteer(first_name="Dan", last_name="Dal")
-    f.user("koordinator@kommune.dk", coordinator=True, password="et-langt-kodeord")
+    f.user("koordinator@kommune.dk", coordinator=True, password=PASSWORD)
     audit = Audit(screenshot, "filling")
     page = desktop
 
@@ -101,7 +102,7 @@ def test_a_draft_shows_why_nobody_can_be_invited(open_page, screenshot, sign_in)
     e = f.election(name="Kommunalvalg 2029", status="draft")
     station = f.station(f.area("Syd"), name="Sydhallen")
     shift = f.shift(e, station_=station, capacity=2, role_=f.role("Valgstyrer"))
-    user = f.user("koordinator@kommune.dk", coordinator=True, password="et-langt-kodeord")
+    user = f.user("koordinator@kommune.dk", coordinator=True, password=PASSWORD)
     user.language = "da"
     user.save()
     page = open_page({"viewport": {"width": 1280, "height": 900}}, "da-DK")

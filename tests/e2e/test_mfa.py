@@ -15,11 +15,11 @@ from playwright.sync_api import Page, expect
 from accounts.models import AuditEntry, User
 from tests import factories as f
 from tests.e2e.axe import DESKTOP, PHONE, Audit
+from tests.e2e.conftest import PASSWORD
 from tests.test_mfa import totp
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "et-langt-kodeord"
 LANGUAGES = [pytest.param("en", "en-GB", id="en"), pytest.param("da", "da-DK", id="da")]
 ENROL = re.compile(r"/accounts/2fa/totp/activate/$")
 SECOND_STEP = re.compile(r"/accounts/2fa/authenticate/$")

@@ -14,6 +14,7 @@ from elections.models import Shift
 from staffing import grid, services
 from tests import factories as f
 from tests.e2e.axe import axe_violations, report
+from tests.e2e.conftest import PASSWORD
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -72,7 +73,7 @@ def test_type_move_paste_and_save_the_grid(desktop, screenshot, sign_in):
     e, roles, _first = city()
     chair, clerk = roles[0], roles[2]
     stations = list(e.areas.get(name="Amager").stations.order_by("name"))  # Amager Skole 1..5
-    f.user("koordinator@kommune.dk", coordinator=True, password="et-langt-kodeord")
+    f.user("koordinator@kommune.dk", coordinator=True, password=PASSWORD)
     sign_in(desktop)
     desktop.goto(f"/elections/{e.pk}/grid/")
     expect(desktop.get_by_role("heading", name="Seat grid · Kommunalvalg 2027")).to_be_visible()
@@ -144,7 +145,7 @@ def test_bad_input_then_people_losing_seats_then_a_cells_details(desktop, screen
     held = services.invite(
         shift, [f.volunteer(first_name="Søren", last_name="Kierkegaard")], by=None
     ).invited
-    f.user("koordinator@kommune.dk", coordinator=True, password="et-langt-kodeord")
+    f.user("koordinator@kommune.dk", coordinator=True, password=PASSWORD)
     sign_in(desktop)
     desktop.goto(f"/elections/{e.pk}/grid/")
 

@@ -16,10 +16,10 @@ from elections.models import Role
 from polling_stations.models import PollingStation
 from tests import factories as f
 from tests.e2e.axe import DESKTOP, Audit
+from tests.e2e.conftest import PASSWORD
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "et-langt-kodeord"
 AREAS = [
     "Indre By",
     "Østerbro",

@@ -13,10 +13,10 @@ from accounts.models import AuditEntry, User
 from staffing import services
 from tests import factories as f
 from tests.e2e.axe import DESKTOP, Audit
+from tests.e2e.conftest import PASSWORD
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "et-langt-kodeord"
 LABELS = {
     "en": {"grant": "Grant", "staff": "Staff users", "log_in": "Log in", "log_out": "Log out"},
     "da": {"grant": "Tildel", "staff": "Medarbejdere", "log_in": "Log ind", "log_out": "Log ud"},

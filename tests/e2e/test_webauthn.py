@@ -23,11 +23,10 @@ from playwright.sync_api import Browser, CDPSession, Page, expect
 from accounts.models import AuditEntry
 from tests import factories as f
 from tests.e2e.axe import DESKTOP, PHONE, Audit
-from tests.e2e.conftest import watch
+from tests.e2e.conftest import PASSWORD, watch
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "et-langt-kodeord"
 LANGUAGES = [pytest.param("en", "en-GB", id="en"), pytest.param("da", "da-DK", id="da")]
 ENROL = re.compile(r"/accounts/2fa/totp/activate/$")
 ADD = "/accounts/2fa/webauthn/add/"
