@@ -9,8 +9,8 @@ Speed: one COUNT and one page query, then one query each for the page's teams an
 seats: constant as the register grows. The page query picks the page's ids first
 and reads only those rows (``page_rows``): on PostgreSQL the ids come from an
 index-only walk of ``volunteer_sort_search_idx`` (Danish order with the search
-text, volunteers migration 0006) or, for a rare term, from the trigram index on
-``search_text`` and a sort of the few matches."""
+text, volunteers migration 0006) or, with few matches, from the trigram index on
+``search_text`` and a sort of those matches."""
 
 from __future__ import annotations
 
@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, F, OuterRef, QuerySet, Value
+from django.db.models.functions import Concat
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
@@ -30,6 +31,7 @@ from staffing.forms_volunteers import SeatStatus
 from staffing.models import FILLED_STATUSES, SEAT_HOLDING_STATUSES, Assignment
 from volunteers import search
 from volunteers.models import Team, Volunteer
+from volunteers.search import ByteOrder
 
 C = Capability
 LIST_FIELDS = (
@@ -162,19 +164,35 @@ def teams_of(volunteer_ids: list[int]) -> dict[int, list[Team]]:
     return found
 
 
-def page_rows(people: QuerySet[Volunteer], bottom: int, top: int) -> QuerySet[Volunteer]:
+# Up to this many matches, a page's ids come from sorting all the matches.
+SORT_MATCHES_UP_TO = 500
+
+
+def page_rows(
+    people: QuerySet[Volunteer], bottom: int, top: int, matches: int | None = None
+) -> QuerySet[Volunteer]:
     """People ``bottom`` to ``top`` (0-based, ``top`` excluded) of ``filtered``'s
     queryset, in its Danish order, in one query: the slice's ids in a subquery,
-    then only those rows.
+    then only those rows. ``matches``: how many people ``people`` holds (counted
+    first, exact or at least the count cap), if known.
 
     Why not slice ``people`` itself: walking the Danish order through the table
     reads every row before the first match to test the search and the filters,
     and a last-name search ("jensen") meets its first match tens of thousands of
     names in. Selecting only ids lets PostgreSQL walk ``volunteer_sort_search_idx``
     instead and test the search term inside the index (index-only), reading the
-    table for the page's rows alone. Same rows, same order on both databases."""
+    table for the page's rows alone.
+
+    With few matches (``SORT_MATCHES_UP_TO``) even that walk is long — 290 people
+    called Kjærgaard are met ~44,000 names in — while finding them all (the
+    trigram index) and sorting them is quick; the planner cannot tell the two
+    apart (it prices a test of the term at next to nothing), so the ids are then
+    ordered by an expression no index serves: the same bytes, the same order.
+    Same rows, same order on both databases, either way."""
     if top <= bottom:
         return people.none()
+    if matches is not None and matches <= SORT_MATCHES_UP_TO:
+        people = people.order_by(ByteOrder(Concat(F("sort_name"), Value(""))), "pk")
     ids = people.values("pk")[bottom:top]  # the slice keeps the subquery's order
     return search.in_danish_order(Volunteer.objects.filter(pk__in=ids).only(*LIST_FIELDS))
 
@@ -200,7 +218,8 @@ class CappedPaginator(Paginator):
         top = bottom + self.per_page
         if top + self.orphans >= self.count:
             top = self.count
-        return self._get_page(page_rows(self.object_list, bottom, top), number, self)
+        rows = page_rows(self.object_list, bottom, top, matches=self.count)
+        return self._get_page(rows, number, self)
 
     @cached_property
     def count(self) -> int:

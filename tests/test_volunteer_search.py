@@ -294,16 +294,22 @@ def register():
 
 
 def _pages(user, data, per_page):
-    """Every page of the list through the paginator (``page_rows``), and the same
-    pages sliced straight from the filtered queryset (the plain way)."""
-    from staffing.volunteer_list import CappedPaginator, filtered
+    """Every page of the list through the paginator (``page_rows``: with so few
+    matches, the ids of all the matches sorted), through ``page_rows`` without the
+    number of matches (the ids in the Danish order of the sort index), and sliced
+    straight from the filtered queryset (the plain way)."""
+    from staffing.volunteer_list import SORT_MATCHES_UP_TO, CappedPaginator, filtered, page_rows
 
     paginator = CappedPaginator(filtered(user, data), per_page, cap=None)
+    assert paginator.count <= SORT_MATCHES_UP_TO
     through_ids = [[v.pk for v in paginator.page(n).object_list] for n in paginator.page_range]
     people = filtered(user, data)
-    sliced = [
-        [v.pk for v in people[(n - 1) * per_page : n * per_page]] for n in paginator.page_range
+    bounds = [
+        ((n - 1) * per_page, min(n * per_page, paginator.count)) for n in paginator.page_range
     ]
+    walked = [[v.pk for v in page_rows(people, bottom, top)] for bottom, top in bounds]
+    sliced = [[v.pk for v in people[bottom:top]] for bottom, top in bounds]
+    assert walked == sliced
     return through_ids, sliced
 
 
@@ -400,3 +406,12 @@ def test_postgresql_finds_a_page_of_a_common_name_inside_the_sort_index():
     assert "Index Only Scan using volunteer_sort_search_idx" in plan, plan
     assert [v.pk for v in page] == [v.pk for v in found[:50]]
     assert {v.last_name for v in page} == {"Jensen"}
+    # Few matches: found through the trigram index and sorted, not walked to.
+    Volunteer.objects.filter(pk__in=[v.pk for v in found[:40]]).update(last_name="Kjærgaard")
+    with conn.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE volunteers_volunteer")
+    rare = search.in_danish_order(search.matching(Volunteer.objects.all(), "kjaergaard"))
+    page = page_rows(rare, 0, 40, matches=40)
+    plan = page.explain()
+    assert "volunteer_search_trgm_idx" in plan and "volunteer_sort_search_idx" not in plan, plan
+    assert [v.pk for v in page] == [v.pk for v in rare]
