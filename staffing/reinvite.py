@@ -216,8 +216,14 @@ def start(election: Election, *, by: User | None, language: str) -> Started:
                         election=election, requested_by=by, language=language
                     )
                     created = True
-        except IntegrityError:
-            return Started(active_run(election), created=False)
+        except IntegrityError:  # another request started one a moment ago: that one
+            running = active_run(election)
+            if running is None:  # ...and it has finished already
+                raise Refused(
+                    "changed_meanwhile",
+                    _("Someone else started this at the same moment. Please look again."),
+                ) from None
+            return Started(running, created=False)
         audit.record(
             "staffing.reinvite_start",
             election,

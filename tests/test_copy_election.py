@@ -434,3 +434,21 @@ def test_one_run_at_a_time_per_election_held_by_the_database(previous):
     with pytest.raises(IntegrityError), transaction.atomic():
         ReinviteRun.objects.create(election=copy, language="en", status="running")
     assert ReinviteRun.objects.count() == 1
+
+
+def test_two_requests_at_once_get_the_same_run(previous, monkeypatch):
+    """The race the constraint decides: the other request's run appears between the
+    check for a running one and the insert; this request shows that run."""
+    _, copy, _, _ = previous
+    copy = activate(copy)
+    other = ReinviteRun.objects.create(election=copy, language="en")  # the other request's
+    real_active_run, looked = reinvite.active_run, []
+
+    def not_yet_the_first_time(election):
+        looked.append(election.pk)
+        return None if len(looked) == 1 else real_active_run(election)
+
+    monkeypatch.setattr(reinvite, "active_run", not_yet_the_first_time)
+    started = reinvite.start(copy, by=None, language="en")
+    assert (started.run.pk, started.created) == (other.pk, False)
+    assert ReinviteRun.objects.count() == 1
