@@ -229,6 +229,7 @@ class _RowRenderer:
         self.details = escape(_("Details"))
         self.named = named
         self.readonly = readonly
+        self.multi_labels: dict[int, str] = {}
 
     def row(self, row: StationRow) -> str:
         pk = row.pk
@@ -242,7 +243,17 @@ class _RowRenderer:
         for cell, (role_pk, role_name) in zip(row.cells, self.roles, strict=True):
             shifts = cell.shifts
             href = f"{base}{role_pk}{day_query}"
-            if slow or len(shifts) > 1 or (shifts and cell.special):
+            # The common cell (below): no shift yet, or one at the role's times
+            # for anyone (not cell.special, spelt out for speed).
+            common = not slow and (
+                not shifts
+                or (
+                    len(shifts) == 1
+                    and shifts[0].team_id is None
+                    and (shifts[0].starts_at, shifts[0].ends_at) == cell.default
+                )
+            )
+            if not common:
                 html, seats = (
                     self._fixed(cell, station, role_name, href)
                     if self.readonly or len(shifts) > 1
@@ -251,7 +262,6 @@ class _RowRenderer:
                 parts.append(html)
                 total += seats
                 continue
-            # The common cell: no shift yet, or one at the role's times for anyone.
             labelled = f"s{pk} r{role_pk}"
             if shifts:
                 shift = shifts[0]
@@ -265,8 +275,8 @@ class _RowRenderer:
                 value = ""
             parts.append(
                 f'<td><input {ref_attr}{pk}.{role_pk}.{seats}"{value} aria-labelledby="{labelled}"'
-                f' inputmode="numeric" autocomplete="off" size="3"><a class="pc-grid__more"'
-                f' href="{href}" tabindex="-1" aria-labelledby="{labelled} gd">+</a></td>'
+                f' inputmode="numeric"><a href="{href}" tabindex="-1"'
+                f' aria-labelledby="{labelled} gd">+</a></td>'
             )
         parts.append(f'<td class="pc-grid__sum" data-row-total>{total}</td></tr>')
         return "".join(parts)
@@ -275,11 +285,15 @@ class _RowRenderer:
         """A cell one number does not describe (several shifts), or any cell of
         a grid that cannot be changed: its seats, and a link to its details."""
         seats = cell.seats
-        label = ngettext(
-            "%(station)s, %(role)s: %(seats)d seats in %(count)d shift. Details",
-            "%(station)s, %(role)s: %(seats)d seats in %(count)d shifts. Details",
-            len(cell.shifts),
-        ) % {"station": station, "role": role_name, "seats": seats, "count": len(cell.shifts)}
+        count = len(cell.shifts)
+        text = self.multi_labels.get(count)
+        if text is None:  # looked up once per number of shifts, not per cell
+            text = self.multi_labels[count] = ngettext(
+                "%(station)s, %(role)s: %(seats)d seats in %(count)d shift. Details",
+                "%(station)s, %(role)s: %(seats)d seats in %(count)d shifts. Details",
+                count,
+            )
+        label = text % {"station": station, "role": role_name, "seats": seats, "count": count}
         special = " pc-grid__special" if cell.special else ""
         return (
             f'<td class="pc-grid__multi{special}" data-seats="{seats}">'
@@ -317,20 +331,17 @@ class _RowRenderer:
         if shift and cell.special:
             what = escape(GridForm._special(cell))
             extra += (
-                f'<a class="pc-grid__more pc-grid__more--on" href="{href}" tabindex="-1" '
+                f'<a class="pc-grid__more--on" href="{href}" tabindex="-1" '
                 f'title="{what}" aria-label="{station}, {role_name}: {what}. {self.details}">•</a>'
             )
             td_class = f"{td_class} pc-grid__special".strip()
         else:
             # Named by the headers and the hidden "Details" (#gd) of the table.
-            extra += (
-                f'<a class="pc-grid__more" href="{href}" tabindex="-1" '
-                f'aria-labelledby="{labelled} gd">+</a>'
-            )
+            extra += f'<a href="{href}" tabindex="-1" aria-labelledby="{labelled} gd">+</a>'
         opening = f'<td class="{td_class}">' if td_class else "<td>"
         return (
-            f'{opening}<input {attrs} aria-labelledby="{labelled}" inputmode="numeric" '
-            f'autocomplete="off" size="3">{extra}</td>',
+            f'{opening}<input {attrs} aria-labelledby="{labelled}" inputmode="numeric">'
+            f"{extra}</td>",
             shown,
         )
 

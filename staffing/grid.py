@@ -12,13 +12,16 @@ are read as numbers, so that the whole national grid (1,400 stations by 5 roles,
 
 from __future__ import annotations
 
+import gc
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
-from functools import cached_property
 from typing import Any, NamedTuple
 
 from django.db import connections
-from django.db.models import BigIntegerField, Count, F, Func, OuterRef, Q, Subquery
+from django.db.models import BigIntegerField, F, Func, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -26,7 +29,6 @@ from elections import window
 from elections.models import Election, Role, Shift
 from pollcrew.collation import danish_key
 from polling_stations.models import PollingStation
-from staffing.models import SEAT_HOLDING_STATUSES, Assignment
 
 
 def role_times(role: Role, day: date) -> tuple[datetime, datetime]:
@@ -133,6 +135,7 @@ class Grid:
     roles: list[Role]
     groups: list[AreaGroup]
     days: list[date]  # election day and every day with shifts, in order
+    role_seats: dict[int, int]  # seats per role over the grid's cells
 
     def cells(self) -> dict[tuple[int, int], Cell]:
         return {(c.station_id, c.role_id): c for g in self.groups for r in g.rows for c in r.cells}
@@ -141,14 +144,9 @@ class Grid:
     def station_ids(self) -> set[int]:
         return {r.pk for g in self.groups for r in g.rows}
 
-    @cached_property
+    @property
     def column_totals(self) -> list[int]:
-        totals = [0] * len(self.roles)
-        for group in self.groups:
-            for row in group.rows:
-                for i, cell in enumerate(row.cells):
-                    totals[i] += cell.seats
-        return totals
+        return [self.role_seats[r.pk] for r in self.roles]
 
     @property
     def total(self) -> int:
@@ -157,6 +155,37 @@ class Grid:
     @property
     def size(self) -> int:
         return sum(len(g.rows) for g in self.groups) * len(self.roles)
+
+
+_held_off = 0  # requests holding the collector off now
+_was_enabled = True
+_held_off_lock = threading.Lock()
+
+
+@contextmanager
+def collector_held_off() -> Iterator[None]:
+    """Python's cyclic garbage collector held off while a whole grid is built
+    and rendered (a view decorated with it: until the view has returned).
+
+    A national grid is ~40,000 small objects alive until the page is made.
+    With the collector on, they set off a full collection, a walk over every
+    object of the process (Django's ~125,000), in nearly every request: ~65 ms
+    of CPU in a ~155 ms render (bench/README.md). They hold no reference
+    cycles, so reference counting frees them when the view returns, and the
+    collector runs again afterwards as usual."""
+    global _held_off, _was_enabled
+    with _held_off_lock:
+        if _held_off == 0:
+            _was_enabled = gc.isenabled()
+            gc.disable()
+        _held_off += 1
+    try:
+        yield
+    finally:
+        with _held_off_lock:
+            _held_off -= 1
+            if _held_off == 0 and _was_enabled:
+                gc.enable()
 
 
 def roles() -> list[Role]:
@@ -201,24 +230,17 @@ def day_shifts(
     ends, seats held). The times are whole seconds since 1970, or with
     ``exact`` the timestamps themselves (a cell's details, whose version must
     match the shifts to the microsecond)."""
-    held_seats = (
-        Assignment.objects.filter(shift=OuterRef("pk"), status__in=SEAT_HOLDING_STATUSES)
-        .order_by()
-        .values("shift")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
     query = (
         Shift.objects.filter(election=election, **filters)
         .on_day(day)
         .annotate(
             starts=F("starts_at") if exact else EpochSeconds("starts_at"),
             ends=F("ends_at") if exact else EpochSeconds("ends_at"),
-            # Held seats per shift as a subquery (the (shift, status) index, shift
-            # by shift), not a join grouped over every assignment of the election.
-            held=Coalesce(Subquery(held_seats), 0),
+            # Held seats as the database counts them (staffing.counters: the
+            # shift's SeatFill row), not counted from the assignments here.
+            held=Coalesce(F("seat_fill__invited") + F("seat_fill__accepted"), 0),
         )
-        .order_by("starts_at", "pk")
+        .order_by(*(("starts_at", "pk") if exact else ()))  # build() sorts what it needs
         # Fields first, then the annotations in the order they were made: the
         # order of the columns in the SQL, read below as they are.
         .values_list(
@@ -265,7 +287,9 @@ def grid_days(election: Election) -> list[date]:
 def build(election: Election, day: date, *, area_id: int | None = None) -> Grid:
     """The whole grid of ``election`` on ``day`` (or one area's stations only)."""
     columns = roles()
-    defaults = {r.pk: tuple(timezone.localtime(t) for t in role_times(r, day)) for r in columns}
+    times = LocalTimes()
+    # The roles' times as the same objects as the shifts' times (compared per cell).
+    defaults = {r.pk: tuple(times[int(t.timestamp())] for t in role_times(r, day)) for r in columns}
     stations = stations_of(election)
     if area_id is not None:
         stations = [s for s in stations if s[2] == area_id]
@@ -274,7 +298,7 @@ def build(election: Election, day: date, *, area_id: int | None = None) -> Grid:
     stations.sort(key=lambda s: (area_keys[s[2]], s[5], danish_key(s[1]), s[0]))
     filters = {"station__area_id": area_id} if area_id is not None else {}
     by_cell: dict[tuple[int, int], list[CellShift]] = {}
-    times = LocalTimes()
+    role_seats = dict.fromkeys(defaults, 0)  # every shift fetched is in a cell of the grid
     for pk, station, role, team_id, team_name, capacity, starts, ends, held in day_shifts(
         election, day, **filters
     ):
@@ -284,6 +308,10 @@ def build(election: Election, day: date, *, area_id: int | None = None) -> Grid:
             by_cell[(station, role)] = [shift]
         else:
             found.append(shift)
+        role_seats[role] += capacity
+    for shifts in by_cell.values():
+        if len(shifts) > 1:  # in the order they start (unordered from the database)
+            shifts.sort(key=lambda s: (s.starts_at, s.pk))
     groups: list[AreaGroup] = []
     role_defaults = [(r.pk, defaults[r.pk]) for r in columns]
     get = by_cell.get
@@ -295,7 +323,7 @@ def build(election: Election, day: date, *, area_id: int | None = None) -> Grid:
             for role_pk, default in role_defaults
         ]
         groups[-1].rows.append(StationRow(pk, name, cells))
-    return Grid(election, day, columns, groups, grid_days(election))
+    return Grid(election, day, columns, groups, grid_days(election), role_seats)
 
 
 def build_cell(election: Election, station: PollingStation, role: Role, day: date) -> Cell:

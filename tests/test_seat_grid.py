@@ -158,6 +158,20 @@ def test_query_count_is_constant_as_stations_grow(w, coordinator, django_assert_
     assert response.context["grid"].total == 2 + 30 * 8
 
 
+def test_a_cell_says_how_many_seats_people_hold(w, coordinator):
+    """Invited and accepted hold a seat (the counts the database keeps per
+    shift); a decline gives it back. Typing fewer is marked by grid.js."""
+    shift = w.shift(w.school, w.clerk, 4)
+    first, second, third = seat_holders(shift, 3)
+    services.accept(first)
+    services.decline(second)
+    page = login(coordinator).get(w.url()).content.decode()
+    assert f'name="{name(w.school, w.clerk, 4)}" value="4" data-held="2"' in page
+    services.decline(third)
+    page = login(coordinator).get(w.url()).content.decode()
+    assert f'name="{name(w.school, w.clerk, 4)}" value="4" data-held="1"' in page
+
+
 # --- saving numbers -------------------------------------------------------------------
 
 
@@ -638,8 +652,7 @@ def test_a_cell_of_the_whole_grid_links_its_details_and_back_to_its_row(w, coord
     details = w.cell_url(w.school, w.clerk)
     # The "+" is named by the station, the role and the hidden word "Details".
     assert (
-        f'<a class="pc-grid__more" href="{details}" tabindex="-1" '
-        f'aria-labelledby="s{w.school.pk} r{w.clerk.pk} gd">+</a>'
+        f'<a href="{details}" tabindex="-1" aria-labelledby="s{w.school.pk} r{w.clerk.pk} gd">+</a>'
     ) in page
     assert '<span id="gd" hidden>Details</span>' in page
     response = client.get(details)

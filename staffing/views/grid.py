@@ -126,6 +126,7 @@ def _effects_context(held: SeatsHeld) -> list[dict[str, Any]]:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@grid_model.collector_held_off()
 def seat_grid(request: HttpRequest, election_id: int) -> HttpResponse:
     election = _election(request, election_id)
     day_form, day = _day(request, election)
