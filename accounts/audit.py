@@ -138,7 +138,8 @@ AUDIT_COLUMNS = (
     "ip",
 )
 AuditRow = tuple[Any, ...]
-_JSON_COLUMNS = frozenset({AUDIT_COLUMNS.index("changes"), AUDIT_COLUMNS.index("detail")})
+# Where the JSON columns are (next to each other): a COPY writes them as JSON text.
+_CHANGES, _DETAIL = AUDIT_COLUMNS.index("changes"), AUDIT_COLUMNS.index("detail")
 # From this many entries on, PostgreSQL gets a COPY; below it, one INSERT is as quick.
 COPY_AT_LEAST = 200
 
@@ -172,7 +173,14 @@ def record_many(entries: Iterable[AuditEntry] = (), *, rows: Iterable[AuditRow] 
         cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
     ):
         for row in (*map(as_row, entries), *rows):
-            copy.write_row([json.dumps(v) if i in _JSON_COLUMNS else v for i, v in enumerate(row)])
+            copy.write_row(
+                (
+                    *row[:_CHANGES],
+                    json.dumps(row[_CHANGES]),
+                    json.dumps(row[_DETAIL]),
+                    *row[_DETAIL + 1 :],
+                )
+            )
     return total
 
 
