@@ -1,3 +1,10 @@
+"""Admin pages for areas and polling stations, through their services.
+
+Whether an area or a station is used by an election is for elections to say (it
+sits above): elections/admin.py registers these pages again with that check on
+delete (``elections.where_used``), so the admin refuses as the setup pages do.
+"""
+
 from django.contrib import admin
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
