@@ -29,11 +29,11 @@ MESSAGE_SUBJECT = "staffing.assignment"
 
 
 def _hour(column: str, vendor: str) -> str:
-    """The UTC hour a timestamp falls in (whole-hour time zones such as Denmark's
-    keep their days whole)."""
+    """The UTC hour a timestamp falls in, as hours since 1970 (whole-hour time
+    zones such as Denmark's keep their days whole)."""
     if vendor == "postgresql":
-        return f"(date_trunc('hour', {column} AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')"
-    return f"strftime('%Y-%m-%d %H:00:00', {column})"
+        return f"floor(extract(epoch FROM {column}) / 3600)::bigint"
+    return f"(CAST(strftime('%s', {column}) AS INTEGER) / 3600)"
 
 
 def _kind(row: str) -> str:
@@ -224,29 +224,49 @@ def _pg_uninstall() -> list[str]:
 _SQLITE_UPSERT = " ON CONFLICT (election_id, kind, hour) DO UPDATE SET n = n + excluded.n"
 
 
+def _sqlite_count(election: str, kind: str, hour: str, sign: int, where: str) -> str:
+    """Add to a tally (creating it), or take from it: a row counted off was
+    counted on before, and taking never creates one (a flush deleting the
+    tables one by one must not make rows that point at deleted elections)."""
+    if sign > 0:
+        return f"""
+  INSERT INTO staffing_electiontally (election_id, kind, hour, n)
+  SELECT {election}, {kind}, {hour}, 1 {where}{_SQLITE_UPSERT};"""
+    return f"""
+  UPDATE staffing_electiontally SET n = n - 1
+   WHERE (election_id, kind, hour) IN (SELECT {election}, {kind}, {hour} {where});"""
+
+
 def _sqlite_assignment_steps(row: str, sign: int) -> str:
     lite = "sqlite"
-    return f"""
+    shift = f"FROM elections_shift WHERE id = {row}.shift_id"
+    return (
+        f"""
   UPDATE staffing_seatfill
      SET invited = invited + {sign} * ({row}.status = 'invited'),
          accepted = accepted + {sign} * ({row}.status IN {FILLED})
-   WHERE shift_id = {row}.shift_id;
-  INSERT INTO staffing_electiontally (election_id, kind, hour, n)
-  SELECT election_id, 'sent', {_hour(row + ".invited_at", lite)}, {sign}
-    FROM elections_shift WHERE id = {row}.shift_id{_SQLITE_UPSERT};
-  INSERT INTO staffing_electiontally (election_id, kind, hour, n)
-  SELECT election_id, {_kind(row)}, {_kind_hour(row, lite)}, {sign}
-    FROM elections_shift
-   WHERE id = {row}.shift_id AND ({_kind(row)}) IS NOT NULL{_SQLITE_UPSERT};"""
+   WHERE shift_id = {row}.shift_id;"""
+        + _sqlite_count("election_id", "'sent'", _hour(row + ".invited_at", lite), sign, shift)
+        + _sqlite_count(
+            "election_id",
+            _kind(row),
+            _kind_hour(row, lite),
+            sign,
+            f"{shift} AND ({_kind(row)}) IS NOT NULL",
+        )
+    )
 
 
 def _sqlite_message_steps(row: str, sign: int) -> str:
-    return f"""
-  INSERT INTO staffing_electiontally (election_id, kind, hour, n)
-  SELECT s.election_id, 'failed', {_hour(row + ".created_at", "sqlite")}, {sign}
-    FROM staffing_assignment a JOIN elections_shift s ON s.id = a.shift_id
-   WHERE a.id = {row}.subject_id
-     AND {row}.status = 'failed' AND {row}.subject_type = '{MESSAGE_SUBJECT}'{_SQLITE_UPSERT};"""
+    return _sqlite_count(
+        "s.election_id",
+        "'failed'",
+        _hour(row + ".created_at", "sqlite"),
+        sign,
+        "FROM staffing_assignment a JOIN elections_shift s ON s.id = a.shift_id"
+        f" WHERE a.id = {row}.subject_id"
+        f" AND {row}.status = 'failed' AND {row}.subject_type = '{MESSAGE_SUBJECT}'",
+    )
 
 
 _SQLITE_TRIGGERS = {

@@ -360,12 +360,16 @@ def _failed_messages(assignments: QuerySet[Assignment]) -> int:
     ).count()
 
 
-HOUR = timedelta(hours=1)
 Kind = ElectionTally.Kind
 
 
-def _hour_of(moment: datetime) -> datetime:
-    return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+def _hour_of(moment: datetime) -> int:
+    """The tallies' hour of ``moment``: hours since 1970 (UTC)."""
+    return int(moment.timestamp()) // 3600
+
+
+def _moment(hour: int) -> datetime:
+    return datetime.fromtimestamp(hour * 3600, UTC)
 
 
 @dataclass
@@ -377,12 +381,15 @@ class _Window:
     edge: datetime
     since: bool  # the window is "at or after the edge", else "before the edge"
     inside: int = 0
-    edge_hour: datetime | None = None
+    edge_hour: int | None = None
 
-    def add(self, hour: datetime, n: int) -> None:
-        if hour <= self.edge < hour + HOUR:
+    def __post_init__(self) -> None:
+        self._edge = _hour_of(self.edge)
+
+    def add(self, hour: int, n: int) -> None:
+        if hour == self._edge:
             self.edge_hour = hour
-        elif (hour > self.edge) == self.since:
+        elif (hour > self._edge) == self.since:
             self.inside += n
 
 
@@ -398,9 +405,9 @@ def tallied_activity(election: Election, now: datetime) -> Activity:
     }
     invited = failed = 0
     first = oldest_hour = None
-    per_day: dict[date, int] = {}
-    tallies = ElectionTally.objects.filter(election=election).exclude(n=0)
-    for kind, hour, n in tallies.values_list("kind", "hour", "n"):
+    per_hour: dict[int, int] = {}
+    tallies = ElectionTally.objects.filter(election=election).exclude(n=0).order_by()
+    for kind, hour, n in _rows(tallies.values_list("kind", "hour", "n")):
         if kind == Kind.SENT:
             first = hour if first is None else min(first, hour)
         elif kind == Kind.INVITED:
@@ -409,12 +416,16 @@ def tallied_activity(election: Election, now: datetime) -> Activity:
             fresh.add(hour, n)
             stale.add(hour, n)
         elif kind == Kind.ACCEPTED:
-            day = timezone.localtime(hour).date()
-            per_day[day] = per_day.get(day, 0) + n
+            per_hour[hour] = n
         elif kind in given_up:
             given_up[kind].add(hour, n)
         elif kind == Kind.FAILED:
             failed += n
+    per_day: dict[date, int] = {}
+    here = timezone.get_current_timezone()
+    for hour, n in per_hour.items():
+        day = _moment(hour).astimezone(here).date()
+        per_day[day] = per_day.get(day, 0) + n
     edges = _edge_counts(election, fresh, stale, given_up, oldest_hour)
     fresh_n = fresh.inside + edges.get("fresh", 0)
     stale_n = stale.inside + edges.get("stale", 0)
@@ -423,12 +434,12 @@ def tallied_activity(election: Election, now: datetime) -> Activity:
             fresh=fresh_n,
             waiting=invited - fresh_n - stale_n,
             stale=stale_n,
-            oldest=edges.get("oldest") or oldest_hour,
+            oldest=edges.get("oldest") or (_moment(oldest_hour) if oldest_hour else None),
         ),
         declined=given_up[Kind.DECLINED].inside + edges.get("declined", 0),
         withdrawn=given_up[Kind.WITHDRAWN].inside + edges.get("withdrawn", 0),
         failed=failed,
-        first=first,
+        first=_moment(first) if first is not None else None,
         per_day=per_day,
     )
 
@@ -438,16 +449,17 @@ def _edge_counts(
     fresh: _Window,
     stale: _Window,
     given_up: dict[str, _Window],
-    oldest_hour: datetime | None,
+    oldest_hour: int | None,
 ) -> dict[str, Any]:
     """The assignments of the hours the windows' edges fall in, counted exactly
     (one query through the status indexes, or none when no edge needs it)."""
     wanted: dict[str, Any] = {}
     rows = Q()
-    invited = Q(status=Status.INVITED)
+    one_hour = timedelta(hours=1)
 
-    def sent_in(hour: datetime) -> Q:
-        return invited & Q(invited_at__gte=hour, invited_at__lt=hour + HOUR)
+    def sent_in(hour: int) -> Q:
+        start = _moment(hour)
+        return Q(status=Status.INVITED, invited_at__gte=start, invited_at__lt=start + one_hour)
 
     if fresh.edge_hour is not None:
         rows |= sent_in(fresh.edge_hour)
@@ -464,11 +476,8 @@ def _edge_counts(
         wanted["oldest"] = Min("invited_at", filter=sent_in(oldest_hour))
     for kind, window in given_up.items():
         if window.edge_hour is not None:
-            answered = Q(
-                status=kind,
-                responded_at__gte=window.edge_hour,
-                responded_at__lt=window.edge_hour + HOUR,
-            )
+            start = _moment(window.edge_hour)
+            answered = Q(status=kind, responded_at__gte=start, responded_at__lt=start + one_hour)
             rows |= answered
             wanted[str(kind)] = Count("pk", filter=answered & Q(responded_at__gte=window.edge))
     if not wanted:

@@ -243,7 +243,8 @@ class ElectionTally(models.Model):
         Election, on_delete=models.CASCADE, related_name="+", verbose_name=_("election")
     )
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
-    hour = models.DateTimeField(_("hour"))
+    # Hours since 1970-01-01 00:00 UTC: read by the thousand, compared as integers.
+    hour = models.BigIntegerField(_("hour"))
     n = models.IntegerField(_("number"))
 
     class Meta:
@@ -256,7 +257,7 @@ class ElectionTally(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.election_id} {self.kind} {self.hour:%Y-%m-%d %H}: {self.n}"
+        return f"{self.election_id} {self.kind} {self.hour}: {self.n}"
 
 
 class ReinviteRun(models.Model):

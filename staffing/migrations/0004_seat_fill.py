@@ -33,7 +33,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('kind', models.CharField(choices=[('sent', 'Invitations sent'), ('invited', 'Awaiting answer'), ('accepted', 'Accepted'), ('declined', 'Declined'), ('withdrawn', 'Withdrawn'), ('failed', 'Messages failed')], max_length=12, verbose_name='kind')),
-                ('hour', models.DateTimeField(verbose_name='hour')),
+                ('hour', models.BigIntegerField(verbose_name='hour')),
                 ('n', models.IntegerField(verbose_name='number')),
             ],
             options={
