@@ -104,12 +104,19 @@ def matching(
     return found, total
 
 
-def search(shift: Shift, query: str, *, among: QuerySet[Volunteer] | None = None) -> Found:
+def search(
+    shift: Shift,
+    query: str,
+    *,
+    among: QuerySet[Volunteer] | None = None,
+    may_name: rules.MayName = rules.everything,
+) -> Found:
     """Up to MAX_RESULTS volunteers of ``among`` (the searcher's scope; all by
     default) matching every word of ``query``, with the total that matched
-    (3 queries; 4 on a shift reserved for a team)."""
+    (3 queries; 4 on a shift reserved for a team). ``may_name``: the clashing
+    shifts a refusal may name to the searcher (``rules.may_name_for``)."""
     found, total = matching(query, among, first=likely_fit_first(shift))
-    return judged(shift, found, total)
+    return judged(shift, found, total, may_name=may_name)
 
 
 def _born_by(day: date, years: int) -> date:
@@ -156,7 +163,11 @@ def likely_fit_first(shift: Shift) -> list[OrderBy]:
 
 
 def suggest(
-    shift: Shift, among: QuerySet[Volunteer] | None = None, *, exclude: Iterable[int] = ()
+    shift: Shift,
+    among: QuerySet[Volunteer] | None = None,
+    *,
+    exclude: Iterable[int] = (),
+    may_name: rules.MayName = rules.everything,
 ) -> Found:
     """People to put on ``shift`` without a search (the replace page): those of
     ``among`` who hold no seat in the shift's election yet — on a shift reserved
@@ -171,12 +182,19 @@ def suggest(
         .annotate(match_count=Window(Count("pk")))
         .order_by("last_name", "first_name", "pk")[:MAX_RESULTS]
     )
-    return judged(shift, found, found[0].match_count if found else 0)
+    return judged(shift, found, found[0].match_count if found else 0, may_name=may_name)
 
 
-def judged(shift: Shift, found: list[Volunteer], total: int) -> Found:
+def judged(
+    shift: Shift,
+    found: list[Volunteer],
+    total: int,
+    *,
+    may_name: rules.MayName = rules.everything,
+) -> Found:
     """``found`` in Danish order, each with the reason they cannot be invited to
-    ``shift`` (if any): 2 queries, 3 on a team's shift."""
+    ``shift`` (if any): 2 queries, 3 on a team's shift. An overlap names the
+    clashing shift only where ``may_name`` allows."""
     if not found:
         return Found()
     ids = [v.pk for v in found]
@@ -187,7 +205,15 @@ def judged(shift: Shift, found: list[Volunteer], total: int) -> Found:
     candidates = []
     for v in danish_sorted(found, key=lambda v: f"{v.last_name} {v.first_name}"):
         try:
-            rules.check_invitable(shift, v, v.pk in on_shift, v.pk in declined, clashes, members)
+            rules.check_invitable(
+                shift,
+                v,
+                v.pk in on_shift,
+                v.pk in declined,
+                clashes,
+                members,
+                may_name=may_name,
+            )
         except RuleViolation as refusal:
             candidates.append(Candidate(v, v.age_on(day), refusal))
         else:

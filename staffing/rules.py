@@ -46,7 +46,7 @@ class Overlap(RuleViolation):
 MayName = Callable[[Shift], bool]
 
 
-def _everything(_shift: Shift) -> bool:
+def everything(_shift: Shift) -> bool:
     return True
 
 
@@ -57,7 +57,7 @@ def may_name_for(by: User | None) -> MayName:
     that the person has another seat at that time. Without a staff user (the
     volunteer on their own link, the system) every shift is named: it is theirs."""
     if by is None:
-        return _everything
+        return everything
     scope = scope_of(by)
     return lambda clashing: scope.allows_shift(Capability.VIEW_PEOPLE, clashing)
 
@@ -173,7 +173,7 @@ def check_invitable(
     clashes: dict[int, Shift],
     members: set[int],
     *,
-    may_name: MayName = _everything,
+    may_name: MayName = everything,
 ) -> None:
     """Everything but capacity: may this volunteer be invited to this shift?
     ``may_name``: which clashing shifts the refusal may name (``may_name_for``)."""

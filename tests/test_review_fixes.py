@@ -330,3 +330,35 @@ def test_rounds_in_several_elections_keep_one_result_at_most(round_sent):
     assert [k for k in keys if "fill" in k] == [RESULT_KEY]
     page = text(client.get(reverse("staffing:fill_invite_result", args=[e.pk])))
     assert GONE in page and "Anna Ager" not in page
+
+
+def test_the_shift_invite_page_does_not_name_the_other_seat_to_a_team_leader(clash):
+    """The shift's own invite page judges each person found with the same rule."""
+    e, team, ours, _theirs, _member = clash
+    client = login(f.user(role="team_leader", teams=[team]))
+    page = text(client.get(reverse("staffing:invite", args=[e.pk, ours.pk]), {"q": "Medlem"}))
+    assert "Karen Medlem" in page
+    assert "another seat at that time" in page
+    assert "Sydhallen" not in page and "Valgstyrer" not in page
+    # A coordinator who may see the other seat is told where it is.
+    coordinator = login(f.user(coordinator=True))
+    page = text(coordinator.get(reverse("staffing:invite", args=[e.pk, ours.pk]), {"q": "Medlem"}))
+    assert "Valgstyrer · Sydhallen" in page
+
+
+def test_seat_directly_and_replace_do_not_name_a_seat_in_another_election(elsewhere):
+    mine, day, _later, volunteer, coordinator = elsewhere
+    client = login(coordinator)
+    assign = reverse("staffing:fill_assign", args=[mine.pk, day.pk])
+    [seat] = services.invite(day, [f.volunteer(first_name="Ole")], by=None).invited
+    pages = [
+        client.get(assign, {"q": "Medlem"}),
+        client.get(assign, {"volunteer": volunteer.pk}),
+        client.get(reverse("staffing:fill_replace", args=[mine.pk, seat.pk]), {"q": "Medlem"}),
+    ]
+    for response in pages:
+        assert response.status_code == 200, response.request["PATH_INFO"]
+        page = text(response)
+        assert "Karen Medlem" in page
+        assert "another seat at that time" in page
+        assert "Hemmelig Skole" not in page

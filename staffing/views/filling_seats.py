@@ -178,14 +178,15 @@ def assign(request: HttpRequest, election_id: int, shift_id: int) -> HttpRespons
     fill = fill_of_shift(shift)
     chosen = None
     found = candidates.Found()
+    may_name = rules.may_name_for(request.user)  # an overlap they may not see is not named
     if not inactive["inactive_reason"] and not fill.full:
         picked = parse_id(request.GET.get("volunteer", ""))
         if picked is not None:
             person = among.filter(pk=picked).first()
             if person is not None:
-                chosen = candidates.judged(shift, [person], 1)[0]
+                chosen = candidates.judged(shift, [person], 1, may_name=may_name)[0]
         elif query:
-            found = candidates.search(shift, query, among=among)
+            found = candidates.search(shift, query, among=among, may_name=may_name)
             _searched(request, shift, query, found)
     return render(
         request,
@@ -432,10 +433,11 @@ def replace(request: HttpRequest, election_id: int, assignment_id: int) -> HttpR
     query = search.cleaned_data["q"] if search.is_valid() else ""
     found = candidates.Found()
     if replaceable and not inactive["inactive_reason"]:
+        may_name = rules.may_name_for(request.user)  # an overlap they may not see is not named
         if query:
-            found = candidates.search(shift, query, among=among)
+            found = candidates.search(shift, query, among=among, may_name=may_name)
         else:
-            found = candidates.suggest(shift, among, exclude=[leaving.pk])
+            found = candidates.suggest(shift, among, exclude=[leaving.pk], may_name=may_name)
         _searched(request, shift, query, found)
     found = candidates.Found([c for c in found if c.volunteer.pk != leaving.pk], found.total)
     chosen = request.POST.get("volunteer") or next(

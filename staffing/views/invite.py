@@ -11,7 +11,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from accounts import audit
 from accounts.scopes import scope_of
-from staffing import access, candidates
+from staffing import access, candidates, rules
 from staffing.fill import fill_of_shift
 from staffing.forms import InviteForm, VolunteerSearchForm
 from staffing.views._common import C
@@ -34,7 +34,11 @@ def shift_invite(request: HttpRequest, election_id: int, shift_id: int) -> HttpR
         return redirect(remember_result(request, election, outcomes))
     fill = fill_of_shift(shift)
     searching = bool(query) and not inactive["inactive_reason"] and not fill.full
-    found = candidates.search(shift, query, among=among) if searching else candidates.Found()
+    found = (
+        candidates.search(shift, query, among=among, may_name=rules.may_name_for(request.user))
+        if searching
+        else candidates.Found()
+    )
     if found:
         audit.record_read(
             request,
