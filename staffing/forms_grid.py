@@ -278,7 +278,7 @@ class _RowRenderer:
                 f' inputmode="numeric"><a href="{href}" tabindex="-1"'
                 f' aria-labelledby="{labelled} gd">+</a></td>'
             )
-        parts.append(f'<td class="pc-grid__sum" data-row-total>{total}</td></tr>')
+        parts.append(f'<td class="pc-grid__sum" data-row-total><span>{total}</span></td></tr>')
         return "".join(parts)
 
     def _fixed(self, cell: Cell, station: str, role_name: str, href: str) -> tuple[str, int]:

@@ -127,11 +127,19 @@
       if (status) status.textContent = changes ? messages.changed.replace("%s", String(changes)) : "";
     }
 
+    // A total is written into its cell's box (see grid.css: the table is not
+    // laid out again for it).
+    function show(td, value) {
+      if (!td) return;
+      var box = td.firstElementChild || td;
+      if (box.textContent !== String(value)) box.textContent = String(value);
+    }
+
     function showTotals(r, c) {
       var tr = rows[r];
-      tr.cells[tr.cells.length - 1].textContent = String(rowSums[r]);
-      if (colCells[c - 1]) colCells[c - 1].textContent = String(colSums[c - 1]);
-      if (grandCell) grandCell.textContent = String(grand);
+      show(tr.cells[tr.cells.length - 1], rowSums[r]);
+      show(colCells[c - 1], colSums[c - 1]);
+      show(grandCell, grand);
     }
 
     // One cell typed in (or pasted into): its row, column and grand totals
@@ -235,9 +243,6 @@
 
     // The totals of the numbers shown (after a refused save: as typed), where
     // the page's differ.
-    function show(td, value) {
-      if (td && td.textContent !== String(value)) td.textContent = String(value);
-    }
     rows.forEach(function (tr, r) { show(tr.cells[tr.cells.length - 1], rowSums[r]); });
     colCells.forEach(function (td, i) { show(td, colSums[i]); });
     show(grandCell, grand);
