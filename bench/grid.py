@@ -10,14 +10,14 @@ the page (the packed form grid.js posts).
 The data is bench.datagen's (generated once; --reuse keeps it). What is measured:
 
 - **render**: GET the grid of the generated election's election day (every
-  station of every area, every role): queries, median and 95th percentile of the
-  time spent in Django, page size.
+  station of every area, every role, on one page): queries, median and 95th
+  percentile of the time spent in Django, CPU time of this process, page size.
 - **save, new**: a draft election over the same areas, no seats yet; every
   cell of the grid gets a number in ONE save_grid call: one shift per cell
   created (audited), in one transaction.
 - **save, resize**: the same grid, every cell a new number: every shift resized.
-- **save, page**: the same through the page: one POST of the packed cells (the
-  form read, the service, the redirect).
+- **save, page**: the same whole grid through the page: one POST of the 7,000
+  packed cells, as grid.js sends them (the form read, the service, the redirect).
 - **save, held**: the generated election (people hold seats): every cell one
   number describes gets one more seat.
 
