@@ -172,6 +172,23 @@ def test_a_cell_says_how_many_seats_people_hold(w, coordinator):
     assert f'name="{name(w.school, w.clerk, 4)}" value="4" data-held="1"' in page
 
 
+def test_the_collector_runs_again_after_the_grid(w, coordinator):
+    """The view holds Python's garbage collector off while it builds the grid
+    (staffing.grid.collector_held_off), and only then."""
+    import gc
+
+    client = login(coordinator)
+    assert gc.isenabled()
+    assert client.get(w.url()).status_code == 200
+    assert gc.isenabled()
+    gc.disable()  # someone else's choice is kept
+    try:
+        assert client.get(w.url()).status_code == 200
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
 # --- saving numbers -------------------------------------------------------------------
 
 
