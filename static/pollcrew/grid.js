@@ -120,11 +120,13 @@
       var below = held > 0 && seatsOf(input) < held && NUMBER.test(input.value.trim() || "0");
       td.classList.toggle("pc-grid__below", below);
       if (below) input.title = messages.held.replace("%s", String(held));
-      else input.removeAttribute("title");
+      else if (input.hasAttribute("title")) input.removeAttribute("title");
     }
 
     function showStatus() {
-      if (status) status.textContent = changes ? messages.changed.replace("%s", String(changes)) : "";
+      if (!status) return;
+      var text = changes ? messages.changed.replace("%s", String(changes)) : "";
+      if (status.textContent !== text) status.textContent = text;
     }
 
     // A total is written into its cell's box (see grid.css: the table is not
