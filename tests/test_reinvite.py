@@ -356,10 +356,11 @@ def test_the_result_page_costs_the_same_queries_for_8_or_58_people(
     assert [r.total for r in runs] == [8, 58]
     assert runs[1].invited == 53
     # session, user, the user's grants, the copy, its source, the run, the counts per
-    # reason, the list's count, the list's page (people, both shifts, stations, roles)
+    # reason, the list's count, the page's ids in name order, the page's rows (people,
+    # both shifts, their stations and roles, the team)
     for run in runs:
         for query in ({}, {"show": "invited"}, {"show": "invited", "page": "3"}):
-            with django_assert_num_queries(9):
+            with django_assert_num_queries(10):
                 response = client.get(run_url(run), query)
             assert response.status_code == 200
     assert "Page 3 of 3" in page(client.get(run_url(runs[1]), {"show": "invited", "page": "3"}))

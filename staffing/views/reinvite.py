@@ -101,20 +101,29 @@ def election_reinvite_run(request: HttpRequest, election_id: int, run_id: int) -
     show = request.GET.get("show", "")
     if show not in (INVITED, *codes):
         show = codes[0] if codes else INVITED
-    rows = run.rows.select_related(
-        "volunteer",
-        "previous_shift__station",
-        "previous_shift__role",
-        "shift__station",
-        "shift__role",
-        "shift__team",
-    ).order_by("volunteer__sort_name", "pk")
+    listed = run.rows.all()
     if show == INVITED:
-        rows = rows.filter(outcome=Outcome.INVITED)
+        listed = listed.filter(outcome=Outcome.INVITED)
     else:
-        rows = rows.filter(outcome=Outcome.NOT_INVITED, reason_code=show)
+        listed = listed.filter(outcome=Outcome.NOT_INVITED, reason_code=show)
+    # The page's ids in Danish name order (a narrow sort of the tens of thousands of
+    # rows of a national run), then those rows with their people and shifts. In one
+    # query PostgreSQL joins every row before picking the page's: 2-5 times slower.
+    ordered = listed.order_by("volunteer__sort_name", "pk").values_list("pk", flat=True)
     page_number = parse_id(request.GET.get("page", "")) or 1
-    page = Paginator(rows, ROWS_PER_PAGE).get_page(page_number)
+    page = Paginator(ordered, ROWS_PER_PAGE).get_page(page_number)
+    rows = (
+        ReinviteRow.objects.filter(pk__in=list(page.object_list))
+        .select_related(
+            "volunteer",
+            "previous_shift__station",
+            "previous_shift__role",
+            "shift__station",
+            "shift__role",
+            "shift__team",
+        )
+        .order_by("volunteer__sort_name", "pk")
+    )
     return render(
         request,
         "staffing/election_reinvite_run.html",
@@ -129,6 +138,7 @@ def election_reinvite_run(request: HttpRequest, election_id: int, run_id: int) -
             "show": show,
             "show_label": _("Invited") if show == INVITED else reinvite.reason_label(show),
             "page": page,
+            "rows": rows,
         },
     )
 
