@@ -240,3 +240,29 @@ def test_the_compare_page_names_no_shift_of_an_election_the_user_does_not_manage
     assert "Skjult Skole" not in html and "Hemmeligt valg B" not in html
     coordinator = f.user(coordinator=True)
     assert "Skjult Skole" in login(coordinator).get(url, {"other": b.pk}).content.decode()
+
+
+def test_merge_keeps_what_reinvitation_runs_did_with_the_merged_records_seats(coordinator):
+    from staffing.models import ReinviteRow, ReinviteRun
+
+    e = f.election()
+    before, after = f.shift(e), f.shift(e, start=9, end=10)
+    keep, gone = f.volunteer(), f.volunteer()
+    run = ReinviteRun.objects.create(election=e, requested_by=coordinator, language="da")
+    both = {"run": run, "previous_shift": before, "outcome": "invited", "shift": after}
+    ReinviteRow.objects.create(volunteer=keep, **both)
+    ReinviteRow.objects.create(volunteer=gone, **both)  # the same previous seat
+    ReinviteRow.objects.create(
+        run=run,
+        volunteer=gone,
+        previous_shift=after,
+        outcome="not_invited",
+        reason_code="no_seat",
+        reason="No such seat",
+    )
+    merge_volunteers(keep, gone, by=coordinator)
+    rows = ReinviteRow.objects.filter(run=run).order_by("previous_shift_id")
+    assert [(r.volunteer_id, r.previous_shift_id) for r in rows] == [
+        (keep.pk, before.pk),
+        (keep.pk, after.pk),
+    ]

@@ -30,13 +30,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 
 from accounts import audit
 from accounts.models import AuditEntry, User
 from notifications.models import Message, subject_of
 from pollcrew.refusals import Refused
-from staffing.models import SEAT_HOLDING_STATUSES, Assignment, PersonalLink
+from staffing.models import SEAT_HOLDING_STATUSES, Assignment, PersonalLink, ReinviteRow
 from staffing.services._common import assignment_entry, lock_shifts
 from volunteers.models import Volunteer
 
@@ -130,6 +131,7 @@ def merge_volunteers(survivor: Volunteer, merged: Volunteer, *, by: User | None)
                 )
             )
         result.links = PersonalLink.objects.filter(volunteer=gone).update(volunteer=keep)
+        _take_over_reinvite_rows(keep, gone)
         gone_type, _unused = subject_of(gone)
         result.messages = Message.objects.filter(subject_type=gone_type, subject_id=gone.pk).update(
             subject_id=keep.pk
@@ -245,3 +247,14 @@ def _take_over_details(keep: Volunteer, gone: Volunteer) -> dict[str, list[objec
     keep.teams.add(*gone.teams.all())
     keep.skills.add(*gone.skills.all())
     return audit.changes_between(before, audit.snapshot(keep, tracked))
+
+
+def _take_over_reinvite_rows(keep: Volunteer, gone: Volunteer) -> None:
+    """What re-invitation runs did with the merged record's seats stays on record
+    for the kept one; where both had a row for the same previous seat of a run,
+    the kept one's row stays."""
+    same_seat = ReinviteRow.objects.filter(
+        volunteer=keep, run=OuterRef("run"), previous_shift=OuterRef("previous_shift")
+    )
+    ReinviteRow.objects.filter(volunteer=gone).filter(Exists(same_seat)).delete()
+    ReinviteRow.objects.filter(volunteer=gone).update(volunteer=keep)
