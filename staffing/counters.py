@@ -24,6 +24,8 @@ from __future__ import annotations
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 FILLED = "('accepted', 'checked_in')"
+# The states a volunteer's seats in an election are counted in (VolunteerSeats).
+COUNTED = "('invited', 'accepted', 'checked_in', 'declined')"
 GIVEN_UP = "('declined', 'withdrawn')"
 MESSAGE_SUBJECT = "staffing.assignment"
 
@@ -62,7 +64,9 @@ _PG_UPSERT = (
 
 def _pg_assignment_body(delta: str) -> str:
     """The body of a statement trigger on staffing_assignment; ``delta`` is a
-    subquery of (shift_id, status, invited_at, responded_at, sign)."""
+    subquery of (shift_id, volunteer_id, status, invited_at, responded_at, sign).
+    Locks are taken in one order: the shifts' SeatFill rows, the volunteers'
+    VolunteerSeats rows, then the election's tallies, each in key order."""
     pg = "postgresql"
     return f"""
 BEGIN
@@ -77,6 +81,23 @@ BEGIN
   )
   UPDATE staffing_seatfill f SET invited = f.invited + c.i, accepted = f.accepted + c.a
   FROM c WHERE f.shift_id = c.shift_id AND f.shift_id IN (SELECT shift_id FROM locked);
+
+  INSERT INTO staffing_volunteerseats (election_id, volunteer_id, invited, accepted, declined)
+  SELECT s.election_id, d.volunteer_id,
+         coalesce(sum(d.sign) FILTER (WHERE d.status = 'invited'), 0),
+         coalesce(sum(d.sign) FILTER (WHERE d.status IN {FILLED}), 0),
+         coalesce(sum(d.sign) FILTER (WHERE d.status = 'declined'), 0)
+  FROM {delta} d JOIN elections_shift s ON s.id = d.shift_id
+  WHERE d.status IN {COUNTED}
+  GROUP BY 1, 2
+  HAVING sum(d.sign) FILTER (WHERE d.status = 'invited') <> 0
+      OR sum(d.sign) FILTER (WHERE d.status IN {FILLED}) <> 0
+      OR sum(d.sign) FILTER (WHERE d.status = 'declined') <> 0
+  ORDER BY 1, 2
+  ON CONFLICT (election_id, volunteer_id) DO UPDATE
+     SET invited = staffing_volunteerseats.invited + EXCLUDED.invited,
+         accepted = staffing_volunteerseats.accepted + EXCLUDED.accepted,
+         declined = staffing_volunteerseats.declined + EXCLUDED.declined;
 
   INSERT INTO staffing_electiontally (election_id, kind, hour, n)
   SELECT s.election_id, k.kind, k.hour, sum(d.sign)
@@ -110,7 +131,7 @@ def _rows(table: str, columns: str, sign: int, where: str = "") -> str:
     return f"SELECT {columns}, {sign} AS sign FROM {table}{where}"
 
 
-_A_COLUMNS = "shift_id, status, invited_at, responded_at"
+_A_COLUMNS = "shift_id, volunteer_id, status, invited_at, responded_at"
 _M_COLUMNS = "subject_id, created_at"
 _M_FAILED = f" WHERE status = 'failed' AND subject_type = '{MESSAGE_SUBJECT}'"
 
@@ -237,6 +258,27 @@ def _sqlite_count(election: str, kind: str, hour: str, sign: int, where: str) ->
    WHERE (election_id, kind, hour) IN (SELECT {election}, {kind}, {hour} {where});"""
 
 
+def _sqlite_volunteer_seats(row: str, sign: int) -> str:
+    """A volunteer's seats in the election by state: added to (creating the row)
+    or taken from (never creating one)."""
+    states = f"({row}.status = 'invited'), ({row}.status IN {FILLED}), ({row}.status = 'declined')"
+    if sign > 0:
+        return f"""
+  INSERT INTO staffing_volunteerseats (election_id, volunteer_id, invited, accepted, declined)
+  SELECT election_id, {row}.volunteer_id, {states}
+    FROM elections_shift WHERE id = {row}.shift_id AND {row}.status IN {COUNTED}
+  ON CONFLICT (election_id, volunteer_id) DO UPDATE
+     SET invited = invited + excluded.invited, accepted = accepted + excluded.accepted,
+         declined = declined + excluded.declined;"""
+    return f"""
+  UPDATE staffing_volunteerseats
+     SET invited = invited - ({row}.status = 'invited'),
+         accepted = accepted - ({row}.status IN {FILLED}),
+         declined = declined - ({row}.status = 'declined')
+   WHERE volunteer_id = {row}.volunteer_id
+     AND election_id = (SELECT election_id FROM elections_shift WHERE id = {row}.shift_id);"""
+
+
 def _sqlite_assignment_steps(row: str, sign: int) -> str:
     lite = "sqlite"
     shift = f"FROM elections_shift WHERE id = {row}.shift_id"
@@ -246,6 +288,7 @@ def _sqlite_assignment_steps(row: str, sign: int) -> str:
      SET invited = invited + {sign} * ({row}.status = 'invited'),
          accepted = accepted + {sign} * ({row}.status IN {FILLED})
    WHERE shift_id = {row}.shift_id;"""
+        + _sqlite_volunteer_seats(row, sign)
         + _sqlite_count("election_id", "'sent'", _hour(row + ".invited_at", lite), sign, shift)
         + _sqlite_count(
             "election_id",
@@ -275,7 +318,8 @@ _SQLITE_TRIGGERS = {
         _sqlite_assignment_steps("NEW", 1),
     ),
     "staffing_fill_assignment_update": (
-        "AFTER UPDATE OF shift_id, status, invited_at, responded_at ON staffing_assignment",
+        "AFTER UPDATE OF shift_id, volunteer_id, status, invited_at, responded_at"
+        " ON staffing_assignment",
         _sqlite_assignment_steps("OLD", -1) + _sqlite_assignment_steps("NEW", 1),
     ),
     "staffing_fill_assignment_delete": (
@@ -352,6 +396,7 @@ def recount_statements(vendor: str) -> list[str]:
     a = "a"
     return [
         "DELETE FROM staffing_electiontally",
+        "DELETE FROM staffing_volunteerseats",
         "DELETE FROM staffing_seatfill",
         f"""INSERT INTO staffing_seatfill
               (shift_id, election_id, station_id, role_id, seats, invited, accepted)
@@ -360,6 +405,15 @@ def recount_statements(vendor: str) -> list[str]:
                    coalesce(sum(CASE WHEN a.status IN {FILLED} THEN 1 ELSE 0 END), 0)
             FROM elections_shift s LEFT JOIN staffing_assignment a ON a.shift_id = s.id
             GROUP BY s.id, s.election_id, s.station_id, s.role_id, s.capacity""",
+        f"""INSERT INTO staffing_volunteerseats
+              (election_id, volunteer_id, invited, accepted, declined)
+            SELECT s.election_id, a.volunteer_id,
+                   sum(CASE WHEN a.status = 'invited' THEN 1 ELSE 0 END),
+                   sum(CASE WHEN a.status IN {FILLED} THEN 1 ELSE 0 END),
+                   sum(CASE WHEN a.status = 'declined' THEN 1 ELSE 0 END)
+            FROM staffing_assignment a JOIN elections_shift s ON s.id = a.shift_id
+            WHERE a.status IN {COUNTED}
+            GROUP BY s.election_id, a.volunteer_id""",
         f"""INSERT INTO staffing_electiontally (election_id, kind, hour, n)
             SELECT election_id, kind, hour, count(*) FROM (
               SELECT s.election_id, 'sent' AS kind, {_hour("a.invited_at", vendor)} AS hour

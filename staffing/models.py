@@ -260,6 +260,43 @@ class ElectionTally(models.Model):
         return f"{self.election_id} {self.kind} {self.hour}: {self.n}"
 
 
+class VolunteerSeats(models.Model):
+    """A volunteer's seats in an election by state (awaiting an answer, accepted
+    or checked in, declined), kept by triggers like ``SeatFill``: what the
+    volunteer list's "status in this election" filter reads for a user who sees
+    the whole election, one indexed row per person instead of their assignments."""
+
+    election = models.ForeignKey(
+        Election,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,  # volunteerseats_one_per_election starts with it
+        verbose_name=_("election"),
+    )
+    volunteer = models.ForeignKey(
+        Volunteer, on_delete=models.CASCADE, related_name="+", verbose_name=_("volunteer")
+    )
+    invited = models.IntegerField(_("awaiting answer"), default=0)
+    accepted = models.IntegerField(_("accepted"), default=0)
+    declined = models.IntegerField(_("declined"), default=0)
+
+    class Meta:
+        verbose_name = _("volunteer's seats")
+        verbose_name_plural = _("volunteers' seats")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["election", "volunteer"], name="volunteerseats_one_per_election"
+            ),
+        ]
+        # No check that counts stay >= 0: PostgreSQL checks the row an upsert
+        # proposes (an answer: invited -1, accepted +1) before it finds the row
+        # to add it to. The recount test keeps them right.
+
+    def __str__(self) -> str:
+        counts = f"{self.invited}/{self.accepted}/{self.declined}"
+        return f"{self.election_id}/{self.volunteer_id}: {counts}"
+
+
 class ReinviteRun(models.Model):
     """One round of inviting the previous election's accepted volunteers into a
     copy (``staffing.reinvite``), done by a Celery job a chunk at a time.

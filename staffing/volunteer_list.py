@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Exists, F, OuterRef, QuerySet, Value
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Concat
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
@@ -28,7 +28,7 @@ from accounts.scopes import Capability, Scope, scope_of
 from elections.models import Election
 from staffing.access import visible_volunteers
 from staffing.forms_volunteers import SeatStatus
-from staffing.models import FILLED_STATUSES, SEAT_HOLDING_STATUSES, Assignment
+from staffing.models import FILLED_STATUSES, SEAT_HOLDING_STATUSES, Assignment, VolunteerSeats
 from volunteers import search
 from volunteers.models import Team, Volunteer
 from volunteers.search import ByteOrder
@@ -68,17 +68,40 @@ def with_status(
 ) -> QuerySet[Volunteer]:
     """``status`` in ``election``: no seat (no invitation open, no seat held),
     invited (an invitation not answered), accepted (a seat held, checked in or
-    not), declined (declined, and no seat held there)."""
+    not), declined (declined, and no seat held there). For a user who sees every
+    seat of the election, read from ``VolunteerSeats`` (one row per person, kept
+    by the database); otherwise from the assignments the user's scope shows."""
+    if scope.allows(C.VIEW_PEOPLE, election_id=election.pk):
+        return queryset.filter(by_kept_counts(election, status))
+    return queryset.filter(by_assignments(election, status, scope))
+
+
+def by_assignments(election: Election, status: str, scope: Scope) -> Q:
+    """The status filter over the assignments ``scope`` shows."""
     holding = _in_election(election, SEAT_HOLDING_STATUSES, scope)
-    if status == SeatStatus.NO_SEAT:
-        return queryset.filter(~holding)
-    if status == SeatStatus.INVITED:
-        return queryset.filter(_in_election(election, ["invited"], scope))
-    if status == SeatStatus.ACCEPTED:
-        return queryset.filter(_in_election(election, FILLED_STATUSES, scope))
-    if status == SeatStatus.DECLINED:
-        return queryset.filter(_in_election(election, ["declined"], scope)).filter(~holding)
-    return queryset
+    return {
+        SeatStatus.NO_SEAT: ~holding,
+        SeatStatus.INVITED: Q(_in_election(election, ["invited"], scope)),
+        SeatStatus.ACCEPTED: Q(_in_election(election, FILLED_STATUSES, scope)),
+        SeatStatus.DECLINED: Q(_in_election(election, ["declined"], scope)) & ~holding,
+    }.get(status, Q())
+
+
+def by_kept_counts(election: Election, status: str) -> Q:
+    """The status filter over ``VolunteerSeats`` (every seat of the election)."""
+
+    def having(condition: Q) -> Exists:
+        return Exists(
+            VolunteerSeats.objects.filter(condition, election=election, volunteer=OuterRef("pk"))
+        )
+
+    holding = having(Q(invited__gt=0) | Q(accepted__gt=0))
+    return {
+        SeatStatus.NO_SEAT: ~holding,
+        SeatStatus.INVITED: having(Q(invited__gt=0)),
+        SeatStatus.ACCEPTED: having(Q(accepted__gt=0)),
+        SeatStatus.DECLINED: having(Q(declined__gt=0, invited=0, accepted=0)),
+    }.get(status, Q())
 
 
 def filtered(user: User, data: dict[str, Any]) -> QuerySet[Volunteer]:

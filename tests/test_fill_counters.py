@@ -16,7 +16,7 @@ from elections.models import Shift
 from notifications.models import Message
 from staffing import counters, dashboard, services
 from staffing.fill import fill_of_shift, fills_by
-from staffing.models import Assignment, ElectionTally, SeatFill
+from staffing.models import Assignment, ElectionTally, SeatFill, VolunteerSeats
 from tests import factories as f
 from tests.test_dashboard import failed_message, seat
 
@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db
 S = Assignment.Status
 
 
-def kept() -> tuple[list[tuple], list[tuple]]:
+def kept() -> tuple[list[tuple], list[tuple], list[tuple]]:
     fills = list(
         SeatFill.objects.order_by("shift_id").values_list(
             "shift_id", "election_id", "station_id", "role_id", "seats", "invited", "accepted"
@@ -36,7 +36,12 @@ def kept() -> tuple[list[tuple], list[tuple]]:
         .order_by("election_id", "kind", "hour")
         .values_list("election_id", "kind", "hour", "n")
     )
-    return fills, tallies
+    seats = list(
+        VolunteerSeats.objects.exclude(invited=0, accepted=0, declined=0)
+        .order_by("election_id", "volunteer_id")
+        .values_list("election_id", "volunteer_id", "invited", "accepted", "declined")
+    )
+    return fills, tallies, seats
 
 
 def assert_kept_equals_recount() -> None:
@@ -62,6 +67,10 @@ def test_every_kind_of_write_keeps_the_counts_equal_to_a_recount(coordinator):
     services.move(third, evening, by=coordinator)
     services.remove(first, by=coordinator)
     assert_kept_equals_recount()
+    # Merging moves a seat to another volunteer: their counts in the election follow.
+    services.merge_volunteers(people[5], people[3], by=coordinator)
+    assert VolunteerSeats.objects.get(election=e, volunteer=people[5]).accepted == 1
+    assert_kept_equals_recount()
 
     services.invite(chairs, [people[4]], by=coordinator)
     services.resize_shift(chairs, 5, by=coordinator)
@@ -69,11 +78,11 @@ def test_every_kind_of_write_keeps_the_counts_equal_to_a_recount(coordinator):
         invited_at=timezone.now() - timedelta(days=30)
     )
     assert services.expire_invitations() == 1
-    failed_message(Assignment.objects.get(volunteer=people[3]))
+    failed_message(Assignment.objects.get(volunteer=people[5]))
     Message.objects.filter(status=Message.Status.FAILED).update(
         status=Message.Status.SENT, sent_at=timezone.now()
     )
-    failed_message(Assignment.objects.get(volunteer=people[3]))
+    failed_message(Assignment.objects.get(volunteer=people[5]))
     assert_kept_equals_recount()
 
     fills = fills_by(Shift.objects.filter(election=e))
@@ -202,3 +211,45 @@ def test_concurrent_writers_keep_the_counts_and_do_not_deadlock():
     fills = fills_by(Shift.objects.filter(election=e), "election_id")[e.pk]
     assert (fills.accepted, fills.invited) == (3 * len(shifts), 0)
     assert_kept_equals_recount()
+
+
+def test_the_volunteer_lists_status_filter_reads_the_same_from_kept_counts(coordinator):
+    """A user who sees the whole election filters on VolunteerSeats; a scoped
+    user on the assignments: both give the same people for every status."""
+    from accounts.scopes import scope_of
+    from staffing import volunteer_list
+    from staffing.forms_volunteers import SeatStatus
+    from volunteers.models import Volunteer
+
+    e, other = f.election(), f.election()
+    day = f.shift(e, capacity=9, start=8, end=12)
+    evening = f.shift(e, capacity=9, start=18, end=22)
+    elsewhere = f.shift(other, capacity=9)
+    people = [f.volunteer() for _ in range(9)]
+    services.invite(day, people[:7], by=coordinator)
+    seats = {a.volunteer_id: a for a in Assignment.objects.filter(shift=day)}
+    services.accept(seats[people[0].pk])
+    services.decline(seats[people[1].pk])
+    services.decline(seats[people[2].pk])
+    services.assign(evening, people[2], by=coordinator)  # declined one, holds another
+    services.accept(seats[people[3].pk])
+    services.remove(Assignment.objects.get(volunteer=people[3]), by=coordinator)
+    Assignment.objects.filter(volunteer=people[4]).update(
+        invited_at=timezone.now() - timedelta(days=30)
+    )
+    services.expire_invitations()
+    services.assign(elsewhere, people[7], by=coordinator)  # another election only
+    scope = scope_of(coordinator)
+    everyone = Volunteer.objects.filter(pk__in=[p.pk for p in people])
+    expected = {
+        SeatStatus.NO_SEAT: {1, 3, 4, 7, 8},  # declined, removed, expired, elsewhere, none
+        SeatStatus.INVITED: {5, 6},
+        SeatStatus.ACCEPTED: {0, 2},
+        SeatStatus.DECLINED: {1},
+    }
+    for status, indexes in expected.items():
+        kept = everyone.filter(volunteer_list.by_kept_counts(e, status))
+        counted = everyone.filter(volunteer_list.by_assignments(e, status, scope))
+        wanted = {people[i].pk for i in indexes}
+        assert set(kept.values_list("pk", flat=True)) == wanted, status
+        assert set(counted.values_list("pk", flat=True)) == wanted, status

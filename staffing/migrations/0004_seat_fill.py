@@ -90,5 +90,21 @@ class Migration(migrations.Migration):
             model_name='seatfill',
             constraint=models.CheckConstraint(condition=models.Q(('invited__gte', 0), ('accepted__gte', 0)), name='seatfill_counts_not_negative'),
         ),
+        migrations.CreateModel(
+            name='VolunteerSeats',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('invited', models.IntegerField(default=0, verbose_name='awaiting answer')),
+                ('accepted', models.IntegerField(default=0, verbose_name='accepted')),
+                ('declined', models.IntegerField(default=0, verbose_name='declined')),
+                ('election', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='elections.election', verbose_name='election')),
+                ('volunteer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='volunteers.volunteer', verbose_name='volunteer')),
+            ],
+            options={
+                'verbose_name': "volunteer's seats",
+                'verbose_name_plural': "volunteers' seats",
+                'constraints': [models.UniqueConstraint(fields=('election', 'volunteer'), name='volunteerseats_one_per_election')],
+            },
+        ),
         migrations.RunPython(install_and_count, uninstall),
     ]
