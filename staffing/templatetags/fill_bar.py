@@ -63,7 +63,7 @@ def _board_row(row: StationRow, election: Election, no_seats: str) -> SafeString
     station, fill = row.station, row.fill
     if not row.has_seats:
         return format_html(
-            '<td><bdi>{}</bdi></td><td><bdi>{}</bdi></td>'
+            "<td><bdi>{}</bdi></td><td><bdi>{}</bdi></td>"
             '<td colspan="5" class="pc-noseats">{}</td>',
             station.name,
             station.area.name,
