@@ -213,6 +213,9 @@ class SeatFill(models.Model):
             models.CheckConstraint(
                 condition=Q(invited__gte=0) & Q(accepted__gte=0),
                 name="seatfill_counts_not_negative",
+                violation_error_message=_(
+                    "A shift cannot have fewer than no people awaiting an answer or accepted."
+                ),
             ),
         ]
         indexes = [
@@ -252,7 +255,9 @@ class ElectionTally(models.Model):
         verbose_name_plural = _("election tallies")
         constraints = [
             models.UniqueConstraint(
-                fields=["election", "kind", "hour"], name="electiontally_one_per_hour"
+                fields=["election", "kind", "hour"],
+                name="electiontally_one_per_hour",
+                violation_error_message=_("An election has one tally of each kind per hour."),
             ),
         ]
 
@@ -285,7 +290,9 @@ class VolunteerSeats(models.Model):
         verbose_name_plural = _("volunteers' seats")
         constraints = [
             models.UniqueConstraint(
-                fields=["election", "volunteer"], name="volunteerseats_one_per_election"
+                fields=["election", "volunteer"],
+                name="volunteerseats_one_per_election",
+                violation_error_message=_("A volunteer has one count of seats per election."),
             ),
         ]
         # No check that counts stay >= 0: PostgreSQL checks the row an upsert
@@ -355,10 +362,14 @@ class ReinviteRun(models.Model):
             models.CheckConstraint(
                 condition=Q(invited__gte=0) & Q(not_invited__gte=0),
                 name="reinviterun_counts_not_negative",
+                violation_error_message=_("A re-invitation run cannot count fewer than no people."),
             ),
             models.CheckConstraint(
                 condition=~Q(status="done") | Q(finished_at__isnull=False),
                 name="reinviterun_done_has_time",
+                violation_error_message=_(
+                    "A finished re-invitation run needs the time it finished."
+                ),
             ),
         ]
         indexes = [
@@ -426,11 +437,17 @@ class ReinviteRow(models.Model):
             models.UniqueConstraint(
                 fields=["run", "volunteer", "previous_shift"],
                 name="reinviterow_one_per_previous_seat",
+                violation_error_message=_(
+                    "Each previous seat is handled once per re-invitation run."
+                ),
             ),
             models.CheckConstraint(
                 condition=(Q(outcome="invited") & Q(reason_code=""))
                 | (Q(outcome="not_invited") & ~Q(reason_code="")),
                 name="reinviterow_reason_iff_not_invited",
+                violation_error_message=_(
+                    "A person not invited again needs the reason, and only they have one."
+                ),
             ),
         ]
         indexes = [

@@ -80,7 +80,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='electiontally',
-            constraint=models.UniqueConstraint(fields=('election', 'kind', 'hour'), name='electiontally_one_per_hour'),
+            constraint=models.UniqueConstraint(fields=('election', 'kind', 'hour'), name='electiontally_one_per_hour', violation_error_message='An election has one tally of each kind per hour.'),
         ),
         migrations.AddIndex(
             model_name='seatfill',
@@ -88,7 +88,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='seatfill',
-            constraint=models.CheckConstraint(condition=models.Q(('invited__gte', 0), ('accepted__gte', 0)), name='seatfill_counts_not_negative'),
+            constraint=models.CheckConstraint(condition=models.Q(('invited__gte', 0), ('accepted__gte', 0)), name='seatfill_counts_not_negative', violation_error_message='A shift cannot have fewer than no people awaiting an answer or accepted.'),
         ),
         migrations.CreateModel(
             name='VolunteerSeats',
@@ -103,7 +103,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': "volunteer's seats",
                 'verbose_name_plural': "volunteers' seats",
-                'constraints': [models.UniqueConstraint(fields=('election', 'volunteer'), name='volunteerseats_one_per_election')],
+                'constraints': [models.UniqueConstraint(fields=('election', 'volunteer'), name='volunteerseats_one_per_election', violation_error_message='A volunteer has one count of seats per election.')],
             },
         ),
         migrations.RunPython(install_and_count, uninstall),

@@ -65,11 +65,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='reinviterun',
-            constraint=models.CheckConstraint(condition=models.Q(('invited__gte', 0), ('not_invited__gte', 0)), name='reinviterun_counts_not_negative'),
+            constraint=models.CheckConstraint(condition=models.Q(('invited__gte', 0), ('not_invited__gte', 0)), name='reinviterun_counts_not_negative', violation_error_message='A re-invitation run cannot count fewer than no people.'),
         ),
         migrations.AddConstraint(
             model_name='reinviterun',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'done'), _negated=True), ('finished_at__isnull', False), _connector='OR'), name='reinviterun_done_has_time'),
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'done'), _negated=True), ('finished_at__isnull', False), _connector='OR'), name='reinviterun_done_has_time', violation_error_message='A finished re-invitation run needs the time it finished.'),
         ),
         migrations.AddIndex(
             model_name='reinviterow',
@@ -77,10 +77,10 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='reinviterow',
-            constraint=models.UniqueConstraint(fields=('run', 'volunteer', 'previous_shift'), name='reinviterow_one_per_previous_seat'),
+            constraint=models.UniqueConstraint(fields=('run', 'volunteer', 'previous_shift'), name='reinviterow_one_per_previous_seat', violation_error_message='Each previous seat is handled once per re-invitation run.'),
         ),
         migrations.AddConstraint(
             model_name='reinviterow',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('outcome', 'invited'), ('reason_code', '')), models.Q(('outcome', 'not_invited'), models.Q(('reason_code', ''), _negated=True)), _connector='OR'), name='reinviterow_reason_iff_not_invited'),
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('outcome', 'invited'), ('reason_code', '')), models.Q(('outcome', 'not_invited'), models.Q(('reason_code', ''), _negated=True)), _connector='OR'), name='reinviterow_reason_iff_not_invited', violation_error_message='A person not invited again needs the reason, and only they have one.'),
         ),
     ]
