@@ -7,14 +7,16 @@ from typing import Any
 from django import forms
 from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
+
+SELECTED = mark_safe(" selected")  # a constant attribute
 
 
 class QuickSelect(forms.Select):
     """A ``<select>`` written in Python: the same markup as Django's ``Select``
-    (attributes, selected option, option groups are not used) without rendering
-    a template per option. For choices by the hundred on busy pages (the board's
-    area filter at national scale: 92 areas)."""
+    (its attributes, the selected option) without a template or an option dict
+    per choice. For choices by the hundred on busy pages (the board's area filter
+    at national scale: 92 areas). Option groups are not supported."""
 
     def render(
         self,
@@ -23,16 +25,18 @@ class QuickSelect(forms.Select):
         attrs: dict[str, Any] | None = None,
         renderer: Any = None,
     ) -> SafeString:
-        widget = self.get_context(name, value, attrs)["widget"]
+        selected = {str(v) for v in self.format_value(value)}
         options = format_html_join(
             "",
             '<option value="{}"{}>{}</option>',
             (
-                (option["value"], flatatt(option["attrs"]), option["label"])
-                for _group, choices, _index in widget["optgroups"]
-                for option in choices
+                (choice, SELECTED if str(choice) in selected else "", label)
+                for choice, label in self.choices
             ),
         )
         return format_html(
-            '<select name="{}"{}>{}</select>', widget["name"], flatatt(widget["attrs"]), options
+            '<select name="{}"{}>{}</select>',
+            name,
+            flatatt(self.build_attrs(self.attrs, attrs)),
+            options,
         )
