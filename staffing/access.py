@@ -17,7 +17,7 @@ from accounts.models import StaffRole, User
 from accounts.scopes import Capability, Scope, scope_of
 from elections.models import Election, Shift
 from polling_stations.models import PollingStation
-from staffing.models import Assignment
+from staffing.models import Assignment, ReinviteRun
 from volunteers.models import Skill, Team, Volunteer
 
 
@@ -105,6 +105,28 @@ def get_assignment_for_user(
     if assignment is None:
         raise Http404
     return assignment
+
+
+def get_copy_for_user(user: User, election_id: int) -> tuple[Election, Election]:
+    """A copied election and the one it was copied from, both of which the user
+    manages (re-inviting moves the source's people into the copy)."""
+    election = get_election_for_user(user, election_id, Capability.MANAGE)
+    if election.copied_from_id is None:
+        raise Http404
+    source = get_election_for_user(user, election.copied_from_id, Capability.MANAGE)
+    return election, source
+
+
+def get_reinvite_run_for_user(
+    user: User, election_id: int, run_id: int
+) -> tuple[Election, Election, ReinviteRun]:
+    """A re-invitation run of a copy the user manages: the copy, its source (as
+    ``get_copy_for_user``) and the run."""
+    election, source = get_copy_for_user(user, election_id)
+    run = ReinviteRun.objects.filter(pk=run_id, election=election).first()
+    if run is None:
+        raise Http404
+    return election, source, run
 
 
 def get_team_for_user(user: User, team_id: int) -> Team:

@@ -9,11 +9,10 @@ import time
 from datetime import date, timedelta
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import AuditEntry, User
+from accounts.models import AuditEntry
 from elections.models import Election, Shift
 from elections.services.copying import copy_election
 from notifications.models import Message
@@ -22,22 +21,9 @@ from staffing.models import Assignment, ReinviteRow, ReinviteRun
 from staffing.views import reinvite as views
 from tests import factories as f
 from tests import test_worker as worker_tests
+from tests.test_election_pages import login, notices, page
 
 Status = Election.Status
-
-
-def login(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def page(response) -> str:
-    return response.content.decode()
-
-
-def notices(response) -> list[str]:
-    return [str(m) for m in response.context["messages"]] if response.context else []
 
 
 def build(extra_people: int = 0, tag: str = "") -> tuple[Election, Election, dict]:

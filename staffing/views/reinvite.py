@@ -2,8 +2,8 @@
 job (``staffing.reinvite.start``) and the run's page, which shows its progress and
 then who was invited to which shift and who was not, with the reason.
 
-Both need the copy and its source in the user's scope to manage (404 otherwise):
-the people are the source's."""
+Both need the copy and its source in the user's scope to manage (404 otherwise,
+``staffing.access.get_copy_for_user``): the people are the source's."""
 
 from __future__ import annotations
 
@@ -11,19 +11,16 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts.models import User
-from elections.models import Election
 from pollcrew.ids import parse_id
 from pollcrew.refusals import Refused
 from staffing import access, reinvite
 from staffing.models import ReinviteRow, ReinviteRun
-from staffing.views._common import C
 
 ROWS_PER_PAGE = 100
 # While the job runs, htmx reloads the progress and list this often (and a link does).
@@ -32,19 +29,10 @@ INVITED = "invited"
 Outcome = ReinviteRow.Outcome
 
 
-def _copy_and_source(user: User, election_id: int) -> tuple[Election, Election]:
-    election = access.get_election_for_user(user, election_id, C.MANAGE)
-    if election.copied_from_id is None:
-        raise Http404
-    # The people are the source's: the user must manage that election too.
-    source = access.get_election_for_user(user, election.copied_from_id, C.MANAGE)
-    return election, source
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def election_reinvite(request: HttpRequest, election_id: int) -> HttpResponse:
-    election, source = _copy_and_source(request.user, election_id)
+    election, source = access.get_copy_for_user(request.user, election_id)
     refusal = None
     if request.method == "POST":
         try:
@@ -91,10 +79,7 @@ def _groups(run: ReinviteRun) -> tuple[int, list[dict]]:
 @login_required
 @require_GET
 def election_reinvite_run(request: HttpRequest, election_id: int, run_id: int) -> HttpResponse:
-    election, source = _copy_and_source(request.user, election_id)
-    run = ReinviteRun.objects.filter(pk=run_id, election=election).first()
-    if run is None:
-        raise Http404
+    election, source, run = access.get_reinvite_run_for_user(request.user, election_id, run_id)
     invited, groups = _groups(run)
     # What the list shows: the invited, or the not invited for one reason.
     codes = [g["code"] for g in groups]
