@@ -141,3 +141,18 @@ def sign_in() -> Callable[..., None]:
             page.wait_for_url(lambda url: LOGIN not in url)
 
     return sign_in_
+
+
+def paste_text(page: Page, selector: str, text: str) -> None:
+    """Paste ``text`` into the input at ``selector`` as a spreadsheet's copied
+    column arrives: a paste event carrying plain text."""
+    page.evaluate(
+        """([selector, text]) => {
+            const input = document.querySelector(selector);
+            const data = new DataTransfer();
+            data.setData('text/plain', text);
+            input.dispatchEvent(new ClipboardEvent('paste', {clipboardData: data, bubbles: true,
+                                                             cancelable: true}));
+        }""",
+        [selector, text],
+    )

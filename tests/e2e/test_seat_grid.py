@@ -14,7 +14,7 @@ from elections.models import Shift
 from staffing import grid, services
 from tests import factories as f
 from tests.e2e.axe import axe_violations, report
-from tests.e2e.conftest import PASSWORD
+from tests.e2e.conftest import PASSWORD, paste_text
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -107,16 +107,7 @@ def test_type_move_paste_and_save_the_grid(desktop, screenshot, sign_in):
     target.focus()
     old = [int(cell(desktop, s, clerk).input_value() or 0) for s in stations[1:4]]
     clerk_before = int(totals.nth(2).inner_text())
-    desktop.evaluate(
-        """([selector, text]) => {
-            const input = document.querySelector(selector);
-            const data = new DataTransfer();
-            data.setData('text/plain', text);
-            input.dispatchEvent(new ClipboardEvent('paste', {clipboardData: data, bubbles: true,
-                                                             cancelable: true}));
-        }""",
-        [f'input[name^="c{stations[1].pk}.{clerk.pk}."]', "4\n5\n6\n"],
-    )
+    paste_text(desktop, f'input[name^="c{stations[1].pk}.{clerk.pk}."]', "4\n5\n6\n")
     expect(cell(desktop, stations[1], clerk)).to_have_value("4")
     expect(cell(desktop, stations[2], clerk)).to_have_value("5")
     expect(cell(desktop, stations[3], clerk)).to_have_value("6")

@@ -15,7 +15,7 @@ from elections.models import Election, Shift
 from polling_stations.models import Area, PollingStation
 from staffing import grid
 from tests import factories as f
-from tests.e2e.conftest import SCREENSHOTS
+from tests.e2e.conftest import SCREENSHOTS, paste_text
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -167,16 +167,7 @@ def test_the_national_grid_on_one_page(desktop: Page) -> None:
     # A column copied from a spreadsheet, pasted into the counters from there.
     counters_before = number(desktop, f"{totals} >> nth=3")
     olds = [int(cell(desktop, s, counter).input_value() or 0) for s in stations[boundary:][:3]]
-    desktop.evaluate(
-        """([selector, text]) => {
-            const input = document.querySelector(selector);
-            const data = new DataTransfer();
-            data.setData('text/plain', text);
-            input.dispatchEvent(new ClipboardEvent('paste', {clipboardData: data, bubbles: true,
-                                                             cancelable: true}));
-        }""",
-        [f'input[data-c^="{below.pk}.{counter.pk}."]', "4\n5\n6\n"],
-    )
+    paste_text(desktop, f'input[data-c^="{below.pk}.{counter.pk}."]', "4\n5\n6\n")
     expect(desktop.locator(totals).nth(3)).to_have_text(str(counters_before - sum(olds) + 15))
     desktop.screenshot(path=str(SCREENSHOTS / "seat-grid-national-typed.png"))
 
