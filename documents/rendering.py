@@ -1,6 +1,6 @@
 """HTML to PDF with WeasyPrint, through a URL fetcher that serves only local
-static files: a template can never make the server fetch from the network or
-read a file outside the static files.
+static files and media files (the organisation's logo): a template can never make
+the server fetch from the network or read a file outside those two roots.
 
 Documents are parsed with a base URL on a reserved, never-resolvable origin
 (``.invalid``, RFC 2606), so ``{% static %}`` paths and relative references
@@ -39,13 +39,28 @@ class BlockedURL(URLFetchingError):
     """A document asked for something that is not a local static file."""
 
 
+def _prefixes(url: str) -> list[str]:
+    """URL prefixes that mean "a file under ``url``", as the templates write them."""
+    if urlsplit(url).scheme:
+        # A CDN-style absolute STATIC_URL/MEDIA_URL: map it to the local copy, never fetch it.
+        return [url]
+    return [DOCUMENT_ORIGIN + "/" + url.lstrip("/")]
+
+
 def _static_prefixes() -> list[str]:
-    """URL prefixes that mean "a static file", as the templates write them."""
-    static_url = settings.STATIC_URL
-    if urlsplit(static_url).scheme:
-        # A CDN-style absolute STATIC_URL: map it to the local copy, never fetch it.
-        return [static_url]
-    return [DOCUMENT_ORIGIN + "/" + static_url.lstrip("/")]
+    return _prefixes(settings.STATIC_URL)
+
+
+def _find_media_file(relative: str) -> Path | None:
+    """The local media file (an uploaded logo) for a path, or None. Never
+    leaves MEDIA_ROOT: traversal and links out of it are refused."""
+    if not relative or relative.endswith("/") or "\x00" in relative:
+        return None
+    root = Path(settings.MEDIA_ROOT).resolve()
+    candidate = (root / relative).resolve()
+    if not candidate.is_relative_to(root) or not candidate.is_file():
+        return None
+    return candidate
 
 
 def _find_static_file(relative: str) -> Path | None:
@@ -76,6 +91,9 @@ def static_path_for_url(url: str) -> Path | None:
     for prefix in _static_prefixes():
         if url.startswith(prefix):
             return _find_static_file(unquote(url[len(prefix) :]))
+    for prefix in _prefixes(settings.MEDIA_URL):
+        if url.startswith(prefix):
+            return _find_media_file(unquote(url[len(prefix) :]))
     return None
 
 
@@ -95,7 +113,7 @@ class LocalStaticFetcher(URLFetcher):
     def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:
         path = static_path_for_url(url)
         if path is None:
-            raise BlockedURL(f"Only local static files may be used in documents: {url!r}")
+            raise BlockedURL(f"Only local static and media files may be used in documents: {url!r}")
         content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         return URLFetcherResponse(
             url, body=path.read_bytes(), headers={"Content-Type": content_type}
@@ -114,7 +132,15 @@ def _font_config() -> FontConfiguration:
     return config
 
 
+# Every document is a tagged PDF (PDF/UA-1): a structure tree, the document's
+# language and title, so that screen readers read letters in the right order.
+PDF_VARIANT = "pdf/ua-1"
+
+
 def render_pdf(html: str) -> bytes:
+    """One PDF from one HTML document (``<html lang>`` and ``<title>`` required
+    for PDF/UA). A batch of letters is one HTML document with page breaks:
+    WeasyPrint lays out a hundred letters in one go far faster than one by one."""
     fetcher = LocalStaticFetcher()
     document = HTML(string=html, base_url=DOCUMENT_BASE_URL, url_fetcher=fetcher)
-    return document.write_pdf(font_config=_font_config())
+    return document.write_pdf(font_config=_font_config(), pdf_variant=PDF_VARIANT)
