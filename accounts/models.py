@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser, UserManager
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -304,3 +304,82 @@ class KnownDevice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.user_agent[:40]}"
+
+
+# accounts.organisation.current keeps the row in Django's cache under this key
+# (per code), for this long at most; saving or deleting the row clears it.
+ORGANISATION_CACHE_TIMEOUT = 3600
+
+
+def organisation_cache_key(code: str) -> str:
+    return f"accounts.organisation.{code}"
+
+
+def _forget_cached_organisation(code: str) -> None:
+    from django.core.cache import cache
+
+    cache.delete(organisation_cache_key(code))
+
+
+class Organisation(models.Model):
+    """The municipality running the site: its name, logo and letterhead, shown in
+    the page header and on every printed document. Edited by an admin through
+    accounts.services.update_organisation; read through accounts.organisation.current
+    (cached). One row today, keyed by ``code`` so that several municipalities can
+    share a site later; until one is saved, the settings give the defaults."""
+
+    code = models.SlugField(_("code"), max_length=50, default="default", editable=False)
+    name = models.CharField(_("name"), max_length=200)
+    logo = models.FileField(_("logo"), upload_to="organisation/", blank=True, max_length=200)
+    address = models.TextField(
+        _("postal address"), blank=True, help_text=_("One line per line of the address.")
+    )
+    contact_line = models.CharField(
+        _("contact line"),
+        max_length=300,
+        blank=True,
+        help_text=_("How people reach the election office (phone, email)."),
+    )
+    signature_name = models.CharField(_("signature name"), max_length=200, blank=True)
+    signature_title = models.CharField(_("signature title"), max_length=200, blank=True)
+    letter_footer = models.TextField(_("letter footer"), blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["code"],
+                name="organisation_unique_code",
+                violation_error_message=_("An organisation with this code exists already."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        self._forget_cached()
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        self._forget_cached()
+        return result
+
+    def _forget_cached(self) -> None:
+        """Clear the cached copy now and again after the commit: a page read in
+        between (another process, the old row) cannot keep the old values."""
+        code = self.code
+        _forget_cached_organisation(code)
+        transaction.on_commit(lambda: _forget_cached_organisation(code))
+
+    @property
+    def address_lines(self) -> list[str]:
+        """The postal address, one entry per non-empty line."""
+        return [line.strip() for line in (self.address or "").splitlines() if line.strip()]
+
+    @property
+    def logo_is_svg(self) -> bool:
+        return bool(self.logo) and self.logo.name.lower().endswith(".svg")

@@ -37,6 +37,17 @@ def _test_settings(settings):
     sms.outbox.clear()
 
 
+@pytest.fixture(autouse=True)
+def _organisation_cache(_test_settings):
+    """Each test starts with no organisation cached (accounts.organisation.current):
+    a row saved by another test, or the settings' defaults, never leak in."""
+    from accounts.organisation import invalidate
+
+    invalidate()
+    yield
+    invalidate()
+
+
 @pytest.fixture
 def sms_outbox() -> list[sms.SmsRecord]:
     return sms.outbox
