@@ -35,14 +35,17 @@ class Capability(models.TextChoices):
     INVITE = "invite", _("Invite volunteers to shifts")
     MANAGE = "manage", _("Change seats and people, answer on someone's behalf")
     ADMINISTER = "administer", _("Manage staff users, roles and the audit log")
+    CHECK_IN = "check_in", _("Check people in on the day")
 
 
 C = Capability
 CAPABILITIES: dict[str, frozenset[str]] = {
     StaffRole.COORDINATOR: frozenset(
-        {C.VIEW_COUNTS, C.VIEW_PEOPLE, C.VIEW_CONTACT, C.INVITE, C.MANAGE}
+        {C.VIEW_COUNTS, C.VIEW_PEOPLE, C.VIEW_CONTACT, C.INVITE, C.MANAGE, C.CHECK_IN}
     ),
-    StaffRole.STATION_MANAGER: frozenset({C.VIEW_COUNTS, C.VIEW_PEOPLE, C.VIEW_CONTACT}),
+    StaffRole.STATION_MANAGER: frozenset(
+        {C.VIEW_COUNTS, C.VIEW_PEOPLE, C.VIEW_CONTACT, C.CHECK_IN}
+    ),
     StaffRole.TEAM_LEADER: frozenset({C.VIEW_COUNTS, C.VIEW_PEOPLE, C.VIEW_CONTACT, C.INVITE}),
     StaffRole.VIEWER: frozenset({C.VIEW_COUNTS}),
 }

@@ -164,3 +164,23 @@ def get_volunteer_for_user(
     if found is None:
         raise Http404
     return found
+
+
+def get_assignment_for_checkin(user: User, assignment_id: int) -> Assignment:
+    """A seat the user may check in (``Capability.CHECK_IN`` over its shift's
+    station and election: station managers of that station, coordinators), in an
+    election the user can see. Anything else is the uniform 404."""
+    require(user, Capability.CHECK_IN)
+    assignment = (
+        scope_of(user)
+        .filter(Assignment.objects.all(), Capability.CHECK_IN)
+        .filter(
+            pk=assignment_id,
+            shift__election__in=visible_elections(user, Capability.CHECK_IN),
+        )
+        .select_related("shift__role", "shift__station__area", "shift__election", "volunteer")
+        .first()
+    )
+    if assignment is None:
+        raise Http404
+    return assignment

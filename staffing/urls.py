@@ -4,6 +4,7 @@ module (staffing/urls_*.py), so that groups can grow without touching each other
 from django.urls import path
 
 from staffing import urls_elections, urls_filling, urls_grid, urls_setup, urls_volunteers, views
+from staffing.views import checkin
 
 app_name = "staffing"
 urlpatterns = [
@@ -20,6 +21,7 @@ urlpatterns = [
         name="invite",
     ),
     path("teams/<int:team_id>/", views.team_detail, name="team"),
+    path("check-in/<str:token>/", checkin.check_in_page, name="check_in"),
     *urls_elections.urlpatterns,
     *urls_setup.urlpatterns,
     *urls_grid.urlpatterns,

@@ -8,6 +8,7 @@ transaction. Pages, the admin, importers and the API all call these.
 """
 
 from staffing.services.answers import GIVEN_UP, accept, decline
+from staffing.services.checkin import check_in, undo_check_in
 from staffing.services.closing import cancel_election_messages, change_election_status
 from staffing.services.grid import save_cell, save_grid
 from staffing.services.invitations import InviteResult, assign, expire_invitations, invite
@@ -34,6 +35,7 @@ __all__ = [
     "assign",
     "cancel_election_messages",
     "change_election_status",
+    "check_in",
     "create_shift",
     "decline",
     "delete_shift",
@@ -50,5 +52,6 @@ __all__ = [
     "revoke_link",
     "save_cell",
     "save_grid",
+    "undo_check_in",
     "update_shift",
 ]
