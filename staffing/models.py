@@ -62,6 +62,13 @@ class Assignment(models.Model):
     responded_at = models.DateTimeField(_("responded"), null=True, blank=True)
     reason = models.TextField(_("reason"), blank=True)
     checked_in_at = models.DateTimeField(_("checked in"), null=True, blank=True)
+    # When a letter for this seat was last printed (documents): "only not yet printed".
+    invitation_printed_at = models.DateTimeField(
+        _("invitation letter printed"), null=True, blank=True, editable=False
+    )
+    appointment_printed_at = models.DateTimeField(
+        _("appointment letter printed"), null=True, blank=True, editable=False
+    )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     objects = AssignmentQuerySet.as_manager()

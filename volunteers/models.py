@@ -96,6 +96,13 @@ class Volunteer(models.Model):
         default=False,
         help_text=_("Never send this person messages or invitations."),
     )
+    unreachable = models.BooleanField(
+        _("reached by post only"),
+        default=False,
+        help_text=_(
+            "SMS and email do not reach this person: invitations are printed as letters."
+        ),
+    )
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
