@@ -57,6 +57,8 @@ class PrintJob(models.Model):
         related_name="+",
         verbose_name=_("requested by"),
     )
+    # Asked for by `manage.py print_documents` (the whole election, no scope).
+    command_line = models.BooleanField(_("from the command line"), default=False)
     # The requester's language: page titles and failure reasons are in it.
     language = models.CharField(_("language"), max_length=8)
     status = models.CharField(
@@ -141,6 +143,8 @@ class PrintChunk(models.Model):
     pages = models.IntegerField(_("pages"), default=0)
     rendered = models.IntegerField(_("items rendered"), default=0)
     failures = models.JSONField(_("not printed"), default=list, blank=True)
+    # Assignments whose letters this chunk printed: recorded when the file is ready.
+    printed = models.JSONField(_("letters printed"), default=list, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
 
     class Meta:

@@ -106,10 +106,16 @@ ROOT_URLCONF = "pollcrew.urls"
 WSGI_APPLICATION = "pollcrew.wsgi.application"
 ASGI_APPLICATION = "pollcrew.asgi.application"
 
+# A deployment can override any template (a letter, a roster) with its own copy
+# of the same path under TEMPLATE_OVERRIDES_DIR, looked up first.
+TEMPLATE_OVERRIDES_DIR = env.str("TEMPLATE_OVERRIDES_DIR", default="")
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [
+            *([Path(TEMPLATE_OVERRIDES_DIR)] if TEMPLATE_OVERRIDES_DIR else []),
+            BASE_DIR / "templates",
+        ],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -293,7 +299,17 @@ CELERY_BEAT_SCHEDULE = {
         "task": "staffing.tasks.apply_retention",
         "schedule": timedelta(hours=24),
     },
+    "purge-print-files": {
+        "task": "documents.tasks.purge_print_files",
+        "schedule": timedelta(hours=1),
+    },
 }
+
+# --- Printing (documents) ------------------------------------------------------
+# How long a printed batch (letters, rosters…) stays downloadable, and after how
+# long a job that stopped moving is given up so that it can be asked for again.
+PRINT_FILES_KEEP_HOURS = env.int("PRINT_FILES_KEEP_HOURS", default=72)
+PRINT_JOB_TIMEOUT_HOURS = env.int("PRINT_JOB_TIMEOUT_HOURS", default=3)
 
 # --- Retention (personal data an election no longer needs) ----------------------
 # Days after an election is closed before its decline reasons, message bodies and
