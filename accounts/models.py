@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models, transaction
 from django.db.models import Q
@@ -379,6 +381,11 @@ class Organisation(models.Model):
     def address_lines(self) -> list[str]:
         """The postal address, one entry per non-empty line."""
         return [line.strip() for line in (self.address or "").splitlines() if line.strip()]
+
+    @property
+    def logo_version(self) -> str:
+        """Changes with the logo: pages link ``…/organisation-logo/?v=<this>``."""
+        return hashlib.sha256(self.logo.name.encode()).hexdigest()[:12] if self.logo else ""
 
     @property
     def logo_is_svg(self) -> bool:

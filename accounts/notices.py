@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 
+from accounts import organisation
 from accounts.audit import client_ip
 from accounts.models import User
 from notifications.models import Channel
@@ -34,7 +35,7 @@ def queue_new_sign_in(user: User, request: HttpRequest) -> None:
             "browser": request.META.get("HTTP_USER_AGENT", "")[:200],
             "ip": client_ip(request) or "",
             "link": settings.SITE_URL + reverse("me:page"),
-            "municipality": settings.MUNICIPALITY_NAME,
+            "municipality": organisation.current().name,
         },
         idempotency_key=f"{NEW_SIGN_IN}:{user.pk}:{uuid.uuid4().hex}",
         subject=user,
@@ -54,7 +55,7 @@ def queue_mfa_reset(user: User, *, by: User | None) -> None:
             "when": timezone.localtime(),
             "admin": (by.get_full_name() or by.email) if by is not None else "",
             "link": settings.SITE_URL + reverse("account_login"),
-            "municipality": settings.MUNICIPALITY_NAME,
+            "municipality": organisation.current().name,
         },
         idempotency_key=f"{MFA_RESET}:{user.pk}:{uuid.uuid4().hex}",
         subject=user,
@@ -73,7 +74,7 @@ def queue_wrong_codes(user: User) -> None:
             "name": user.get_full_name() or user.email,
             "when": timezone.localtime(),
             "link": settings.SITE_URL + reverse("account_reset_password"),
-            "municipality": settings.MUNICIPALITY_NAME,
+            "municipality": organisation.current().name,
         },
         idempotency_key=f"{WRONG_CODES}:{user.pk}:{uuid.uuid4().hex}",
         subject=user,

@@ -15,6 +15,8 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db import router
+from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject, lazy
 
 from accounts.models import ORGANISATION_CACHE_TIMEOUT, Organisation, organisation_cache_key
 
@@ -77,3 +79,22 @@ def current(code: str = DEFAULT_CODE) -> Organisation:
 
 def invalidate(code: str = DEFAULT_CODE) -> None:
     cache.delete(cache_key(code))
+
+
+def assume_none_saved(code: str = DEFAULT_CODE) -> None:
+    """Cache "no organisation saved" without asking the database: for a database
+    known to be empty (each test's), so that the first page of a test costs what
+    every later page costs. Saving a row clears it, as always."""
+    cache.set(cache_key(code), _MISSING, ORGANISATION_CACHE_TIMEOUT)
+
+
+def site_context(request: HttpRequest) -> dict[str, object]:
+    """Template context processor: ``ORGANISATION`` (the current organisation),
+    ``MUNICIPALITY_NAME`` (its name, for older templates) and
+    ``ELECTION_OFFICE_CONTACT`` (its contact line), read on first use."""
+    org = SimpleLazyObject(current)
+    return {
+        "ORGANISATION": org,
+        "MUNICIPALITY_NAME": lazy(lambda: org.name, str)(),
+        "ELECTION_OFFICE_CONTACT": lazy(lambda: org.contact_line, str)(),
+    }

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable
+from typing import IO, Any
 
 from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from accounts import audit, devices
-from accounts.models import GrantScope, RoleGrant, ScopeKind, StaffRole, User
+from accounts import audit, devices, logos, organisation
+from accounts.models import GrantScope, Organisation, RoleGrant, ScopeKind, StaffRole, User
 from pollcrew.refusals import Refused
 from pollcrew.text import strip_controls
 
@@ -278,3 +281,98 @@ def set_language(user: User, language: str, *, by: User | None) -> User:
         user.language = language
         audit.record("accounts.set_language", user, by=by, changes={"language": [before, language]})
     return user
+
+
+# --- The organisation (name, logo, letterhead) -------------------------------------
+
+ORGANISATION_TEXT_FIELDS = (
+    "name",
+    "address",
+    "contact_line",
+    "signature_name",
+    "signature_title",
+    "letter_footer",
+)
+
+
+class _Unchanged:
+    """A field the caller leaves as it is."""
+
+    def __repr__(self) -> str:
+        return "UNCHANGED"
+
+
+UNCHANGED: Any = _Unchanged()
+
+
+def _store_logo(logo: IO[bytes]) -> str:
+    """Check the uploaded logo (accounts.logos) and store it under a new random
+    name (a new logo gets a new address: no browser shows the old one)."""
+    kind, data = logos.check_logo(logo)
+    name = f"organisation/logo-{secrets.token_hex(8)}.{kind}"
+    return default_storage.save(name, ContentFile(data))
+
+
+def update_organisation(
+    *,
+    name: str = UNCHANGED,
+    address: str = UNCHANGED,
+    contact_line: str = UNCHANGED,
+    signature_name: str = UNCHANGED,
+    signature_title: str = UNCHANGED,
+    letter_footer: str = UNCHANGED,
+    logo: IO[bytes] | None = UNCHANGED,
+    by: User | None,
+    code: str = "default",
+) -> Organisation:
+    """Change the organisation's details; the first save creates the row from
+    the settings' defaults. ``logo``: a new PNG or SVG file (checked by
+    accounts.logos), None to remove the logo, or left out to keep it. Raises
+    ValidationError (a field's message) and writes nothing if a value is wrong.
+    The cached copy (accounts.organisation.current) is cleared on commit."""
+    texts = {
+        field: value
+        for field, value in {
+            "name": name,
+            "address": address,
+            "contact_line": contact_line,
+            "signature_name": signature_name,
+            "signature_title": signature_title,
+            "letter_footer": letter_footer,
+        }.items()
+        if value is not UNCHANGED
+    }
+    new_logo = _store_logo(logo) if logo is not UNCHANGED and logo is not None else None
+    try:
+        with transaction.atomic():
+            org = Organisation.objects.select_for_update().filter(code=code).first()
+            if org is None:
+                org = organisation.defaults(code)
+            before = audit.snapshot(org, (*ORGANISATION_TEXT_FIELDS, "logo"))
+            old_logo = org.logo.name or ""
+            for field, value in texts.items():
+                value = strip_controls(value or "")
+                if field != "address" and field != "letter_footer":
+                    value = " ".join(value.split())
+                setattr(org, field, value.replace("\r\n", "\n").strip())
+            if logo is not UNCHANGED:
+                org.logo.name = new_logo or ""
+            org.full_clean()
+            diff = audit.changes_between(before, audit.snapshot(org, before))
+            if diff or org._state.adding:
+                org.save()
+                audit.record(
+                    "accounts.update_organisation",
+                    org,
+                    by=by,
+                    changes=diff,
+                    detail={"logo": org.logo.name} if "logo" in diff else None,
+                )
+    except BaseException:
+        if new_logo:
+            default_storage.delete(new_logo)
+        raise
+    if logo is not UNCHANGED and old_logo and old_logo != org.logo.name:
+        # The old file goes once the change is committed (the row no longer names it).
+        transaction.on_commit(lambda: default_storage.delete(old_logo))
+    return org

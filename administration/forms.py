@@ -4,7 +4,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from accounts.models import ActorKind, StaffRole, User
+from accounts.logos import check_logo
+from accounts.models import ActorKind, Organisation, StaffRole, User
 from elections.models import Election
 from polling_stations.models import PollingStation
 from volunteers.models import Team
@@ -75,3 +76,81 @@ class AuditFilterForm(forms.Form):
         if since and until and until < since:
             self.add_error("until", _("The end date is before the start date."))
         return cleaned
+
+
+class OrganisationForm(forms.Form):
+    """The organisation's name, logo and letterhead (accounts.services.update_organisation)."""
+
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=200,
+        help_text=_("Shown in the page header and on every letter, e.g. “Aarhus Kommune”."),
+    )
+    logo = forms.FileField(
+        label=_("Logo"),
+        required=False,
+        help_text=_("A PNG or SVG image of at most 1 MB. Leave empty to keep the current logo."),
+        # A plain file input: removing the logo is the separate checkbox.
+        widget=forms.FileInput(attrs={"accept": ".png,.svg,image/png,image/svg+xml"}),
+    )
+    remove_logo = forms.BooleanField(label=_("Remove the logo"), required=False)
+    address = forms.CharField(
+        label=_("Postal address"),
+        required=False,
+        max_length=1000,
+        help_text=_("The sender's address on letters, one line per line."),
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    contact_line = forms.CharField(
+        label=_("Contact line"),
+        required=False,
+        max_length=300,
+        help_text=_("How people reach the election office, e.g. a phone number and an email."),
+    )
+    signature_name = forms.CharField(label=_("Signature name"), required=False, max_length=200)
+    signature_title = forms.CharField(
+        label=_("Signature title"),
+        required=False,
+        max_length=200,
+        help_text=_("E.g. “Election secretary”."),
+    )
+    letter_footer = forms.CharField(
+        label=_("Letter footer"),
+        required=False,
+        max_length=2000,
+        help_text=_("Printed at the bottom of every letter."),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    TEXT_FIELDS = (
+        "name",
+        "address",
+        "contact_line",
+        "signature_name",
+        "signature_title",
+        "letter_footer",
+    )
+
+    @classmethod
+    def initial_from(cls, org: Organisation) -> dict[str, str]:
+        return {field: getattr(org, field) for field in cls.TEXT_FIELDS}
+
+    def clean_logo(self):
+        """The kind is read from the bytes (accounts.logos): a PNG Pillow can
+        read, or an SVG with no script and no reference outside it."""
+        logo = self.cleaned_data.get("logo")
+        if logo:
+            check_logo(logo)
+            logo.seek(0)
+        return logo
+
+    def service_fields(self) -> dict[str, object]:
+        """The keyword arguments of update_organisation (logo: a new file, None
+        to remove it, absent to keep it)."""
+        data = self.cleaned_data
+        fields: dict[str, object] = {field: data[field] for field in self.TEXT_FIELDS}
+        if data.get("logo"):
+            fields["logo"] = data["logo"]
+        elif data.get("remove_logo"):
+            fields["logo"] = None
+        return fields

@@ -16,4 +16,6 @@ urlpatterns = [
     ),
     path("audit/", views.audit_log, name="audit"),
     path("audit/export.csv", views.audit_export, name="audit_export"),
+    path("organisation/", views.organisation, name="organisation"),
+    path("organisation-logo/", views.organisation_logo, name="organisation_logo"),
 ]

@@ -1,5 +1,7 @@
-"""The municipality admin's pages: staff users with their roles and scopes, and
-the audit log. Admins only; anyone else gets the uniform 404."""
+"""The municipality admin's pages: staff users with their roles and scopes, the
+audit log, and the organisation's details (name, logo, letterhead). Admins only
+(anyone else gets the uniform 404), but for the organisation's logo, which every
+page header shows."""
 
 from __future__ import annotations
 
@@ -9,18 +11,32 @@ from datetime import datetime, time, timedelta
 from allauth.account.forms import ResetPasswordForm
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.db.models import Prefetch, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    StreamingHttpResponse,
+)
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import (
+    require_GET,
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
 
 from accounts import audit, services
+from accounts import organisation as organisation_settings
 from accounts.audit_export import audit_csv_lines
 from accounts.models import AuditEntry, RoleGrant, ScopeKind, StaffRole, User
 from accounts.scopes import Capability, scope_of
-from administration.forms import AuditFilterForm, GrantForm, StaffUserForm
+from administration.forms import AuditFilterForm, GrantForm, OrganisationForm, StaffUserForm
 from elections.models import Election
 from pollcrew.collation import danish_sorted
 from pollcrew.refusals import Refused
@@ -312,4 +328,65 @@ def audit_export(request: HttpRequest) -> HttpResponse:
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = f'attachment; filename="audit-{stamp}.csv"'
     response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- The organisation (name, logo, letterhead) -------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def organisation(request: HttpRequest) -> HttpResponse:
+    """The organisation's name, logo, address, contact line, signature and
+    letter footer: the page header and every printed document use them."""
+    require_admin(request.user)
+    org = organisation_settings.current()
+    form = OrganisationForm(
+        request.POST if request.method == "POST" else None,
+        request.FILES if request.method == "POST" else None,
+        initial=OrganisationForm.initial_from(org),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_organisation(**form.service_fields(), by=request.user)
+        except ValidationError as error:
+            if hasattr(error, "error_dict"):
+                for field, field_errors in error.error_dict.items():
+                    form.add_error(field if field in form.fields else None, field_errors)
+            else:
+                form.add_error("logo", error)
+        else:
+            messages.success(request, _("The organisation's details are saved."))
+            return redirect("administration:organisation")
+    return render(
+        request,
+        "administration/organisation.html",
+        {"form": form, "organisation": org},
+        status=400 if form.errors else 200,
+    )
+
+
+# An SVG shown on its own (opened in a tab) must not run anything, even if a
+# check were missed: no scripts, no loads, only its own inline styles.
+SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'"
+
+
+@require_safe
+def organisation_logo(request: HttpRequest) -> HttpResponse:
+    """The organisation's logo (public: the volunteers' pages show it too).
+    Media files are not served otherwise."""
+    org = organisation_settings.current()
+    if not org.logo:
+        raise Http404
+    try:
+        file = default_storage.open(org.logo.name, "rb")
+    except (FileNotFoundError, OSError) as missing:
+        raise Http404 from missing
+    response = FileResponse(file, content_type="image/svg+xml" if org.logo_is_svg else "image/png")
+    if org.logo_is_svg:
+        response["Content-Security-Policy"] = SVG_POLICY
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Disposition"] = "inline"
+    # Pages link it with ?v=<version>: a new logo has a new address.
+    response["Cache-Control"] = "public, max-age=3600"
     return response

@@ -10,10 +10,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from accounts import organisation
 from elections.models import Election, Shift
 from notifications.models import Message, subject_of
 from notifications.services import (
@@ -72,7 +72,7 @@ def assignment_context(assignment: Assignment, token: str) -> dict[str, Any]:
         **shift_context(shift),
         "respond_by": timezone.localtime(respond_by(assignment)),
         "link": link_url(token),
-        "municipality": settings.MUNICIPALITY_NAME,
+        "municipality": organisation.current().name,
     }
 
 
@@ -173,7 +173,7 @@ def queue_new_link(volunteer: Volunteer, election: Election, token: str) -> Mess
             "first_name": volunteer.first_name,
             "election": election.name,
             "link": link_url(token),
-            "municipality": settings.MUNICIPALITY_NAME,
+            "municipality": organisation.current().name,
         },
         idempotency_key=f"volunteer:{volunteer.pk}:new_link:{election.pk}:{stamp}",
         subject=volunteer,

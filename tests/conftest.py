@@ -39,11 +39,14 @@ def _test_settings(settings):
 
 @pytest.fixture(autouse=True)
 def _organisation_cache(_test_settings):
-    """Each test starts with no organisation cached (accounts.organisation.current):
-    a row saved by another test, or the settings' defaults, never leak in."""
-    from accounts.organisation import invalidate
+    """Each test starts with no organisation saved, and the cache says so
+    (accounts.organisation.current): a row cached by an earlier test never leaks
+    in, and the first page a test counts costs no more queries than the next.
+    No query is made here; saving a row clears the cached state as in production
+    (tests/test_organisation.py checks the cold cache itself)."""
+    from accounts.organisation import assume_none_saved, invalidate
 
-    invalidate()
+    assume_none_saved()
     yield
     invalidate()
 
