@@ -87,7 +87,7 @@ class OrganisationForm(forms.Form):
         help_text=_("Shown in the page header and on every letter, e.g. “Aarhus Kommune”."),
     )
     logo = forms.FileField(
-        label=_("Logo"),
+        label=_("Upload a logo"),
         required=False,
         help_text=_("A PNG or SVG image of at most 1 MB. Leave empty to keep the current logo."),
         # A plain file input: removing the logo is the separate checkbox.
