@@ -38,6 +38,9 @@ _LINK_ATTRIBUTES = {"href", "src"}
 _SAFE_DATA = re.compile(r"^data:image/png[;,]", re.IGNORECASE)
 _CSS_URL = re.compile(r"url\s*\(\s*(['\"]?)(.*?)\1\s*\)", re.IGNORECASE | re.DOTALL)
 _CSS_IMPORT = re.compile(r"@import", re.IGNORECASE)
+# Ways CSS loads a file without a plain url(…) the check above could read: an
+# escaped "url" (\75rl), or image-set("file.png") with a bare string.
+_CSS_HIDDEN_LOAD = re.compile(r"\\|image-set\s*\(|image\s*\(", re.IGNORECASE)
 
 
 EXTERNAL = _(
@@ -66,12 +69,11 @@ def _check_css(css: str) -> None:
         raise ValidationError(
             _("The SVG image loads a style sheet from elsewhere."), code="svg_external"
         )
+    if _CSS_HIDDEN_LOAD.search(css):
+        raise ValidationError(EXTERNAL, code="svg_external")
     for match in _CSS_URL.finditer(css):
         if not _safe_reference(match.group(2)):
-            raise ValidationError(
-                EXTERNAL,
-                code="svg_external",
-            )
+            raise ValidationError(EXTERNAL, code="svg_external")
 
 
 def _refuse_declarations(data: bytes) -> None:
@@ -150,7 +152,8 @@ def check_svg(data: bytes) -> None:
                     code="svg_script",
                     params={"attribute": value},
                 )
-            if attribute == "style":
+            if attribute == "style" or "url" in value.lower():
+                # A style, or a paint like fill="url(https://…)".
                 _check_css(value)
             if "javascript:" in re.sub(r"\s", "", value).lower():
                 raise ValidationError(

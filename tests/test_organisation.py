@@ -252,6 +252,12 @@ REFUSED = {
     ),
     "css import": (svg(b'<style>@import "https://evil.example/a.css";</style>'), "style sheet"),
     "css url": (svg(b'<rect style="fill: url(https://evil.example/a)"/>'), "outside it"),
+    "fill url": (svg(b'<rect fill="url(https://evil.example/p.svg#a)"/>'), "outside it"),
+    "css escape": (svg(b"<style>rect { fill: \\75rl(https://evil.example/a) }</style>"), "outside"),
+    "image-set": (
+        svg(b"<rect style=\"background: image-set('https://evil.example/a.png' 1x)\"/>"),
+        "outside it",
+    ),
     "doctype": (BILLION_LAUGHS, "document type"),
     "external entity": (EXTERNAL_ENTITY, "document type"),
     "stylesheet instruction": (
