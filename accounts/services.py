@@ -10,7 +10,7 @@ from typing import IO, Any
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from accounts import audit, devices, logos, organisation
@@ -344,35 +344,48 @@ def update_organisation(
     }
     new_logo = _store_logo(logo) if logo is not UNCHANGED and logo is not None else None
     try:
-        with transaction.atomic():
-            org = Organisation.objects.select_for_update().filter(code=code).first()
-            if org is None:
-                org = organisation.defaults(code)
-            before = audit.snapshot(org, (*ORGANISATION_TEXT_FIELDS, "logo"))
-            old_logo = org.logo.name or ""
-            for field, value in texts.items():
-                value = strip_controls(value or "")
-                if field != "address" and field != "letter_footer":
-                    value = " ".join(value.split())
-                setattr(org, field, value.replace("\r\n", "\n").strip())
-            if logo is not UNCHANGED:
-                org.logo.name = new_logo or ""
-            org.full_clean()
-            diff = audit.changes_between(before, audit.snapshot(org, before))
-            if diff or org._state.adding:
-                org.save()
-                audit.record(
-                    "accounts.update_organisation",
-                    org,
-                    by=by,
-                    changes=diff,
-                    detail={"logo": org.logo.name} if "logo" in diff else None,
+        # Two admins saving the very first time at once: one INSERT fails on the
+        # unique code, and its second try updates the row the other made.
+        for attempt in (1, 2):
+            try:
+                org, old_logo = _write_organisation(
+                    code, texts, logo is not UNCHANGED, new_logo or "", by=by
                 )
+                break
+            except IntegrityError:
+                if attempt == 2:
+                    raise
     except BaseException:
         if new_logo:
             default_storage.delete(new_logo)
         raise
-    if logo is not UNCHANGED and old_logo and old_logo != org.logo.name:
+    if old_logo and old_logo != org.logo.name:
         # The old file goes once the change is committed (the row no longer names it).
         transaction.on_commit(lambda: default_storage.delete(old_logo))
     return org
+
+
+def _write_organisation(
+    code: str, texts: dict[str, str], set_logo: bool, logo_name: str, *, by: User | None
+) -> tuple[Organisation, str]:
+    """The row changed (created from the defaults the first time) and audited;
+    with the logo file it named before."""
+    with transaction.atomic():
+        org = Organisation.objects.select_for_update().filter(code=code).first()
+        if org is None:
+            org = organisation.defaults(code)
+        before = audit.snapshot(org, (*ORGANISATION_TEXT_FIELDS, "logo"))
+        old_logo = org.logo.name or ""
+        for field, value in texts.items():
+            value = strip_controls(value or "").replace("\r\n", "\n")
+            if field not in ("address", "letter_footer"):
+                value = " ".join(value.split())  # one line
+            setattr(org, field, value.strip())
+        if set_logo:
+            org.logo.name = logo_name
+        org.full_clean()
+        diff = audit.changes_between(before, audit.snapshot(org, before))
+        if diff or org._state.adding:
+            org.save()
+            audit.record("accounts.update_organisation", org, by=by, changes=diff)
+    return org, old_logo

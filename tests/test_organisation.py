@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import io
 import random
+import threading
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
+from django.db import connection, connections
 from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -369,3 +370,35 @@ def test_the_context_processor_gives_the_organisation(admin, settings):
     assert context["ORGANISATION"].name == "Nordby Kommune"
     assert str(context["MUNICIPALITY_NAME"]) == "Nordby Kommune"
     assert str(context["ELECTION_OFFICE_CONTACT"]) == "Tlf. 99 99 99 99"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_admins_saving_the_first_time_at_once_make_one_row():
+    """Runs on the configured database (PostgreSQL in CI): one INSERT wins, the
+    other save finds the row on its second try and updates it."""
+    admins = [User.objects.create_superuser(f"admin{i}@kommune.dk", "x" * 12) for i in (1, 2)]
+    start = threading.Barrier(2)
+    failures: list[BaseException] = []
+
+    def save(admin: User, name: str) -> None:
+        try:
+            start.wait()
+            update_organisation(name=name, by=admin)
+        except BaseException as error:  # reported below, in the test's thread
+            failures.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [
+        threading.Thread(target=save, args=(admin, f"Kommune {i}"))
+        for i, admin in enumerate(admins)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    [org] = Organisation.objects.all()
+    assert org.name in ("Kommune 0", "Kommune 1")
+    assert organisation_settings.current().name == org.name
+    assert AuditEntry.objects.filter(action="accounts.update_organisation").count() >= 1
