@@ -5,6 +5,7 @@ scope, who gets a letter, and a query count that does not grow with the batch.""
 
 from __future__ import annotations
 
+import re
 import subprocess
 from datetime import date, timedelta
 from decimal import Decimal
@@ -283,6 +284,45 @@ def test_each_letter_is_one_a4_page_in_its_readers_language(setup, tmp_path):
     assert rendered.html.count('<section class="letter" lang="da">') == 2
 
 
+def word_boxes_mm(path: Path, word: str) -> list[tuple[float, float, float, float]]:
+    """Where ``word`` is printed on the first page: (left, top, right, bottom) in mm."""
+    out = subprocess.run(
+        ["pdftotext", "-bbox", "-f", "1", "-l", "1", str(path), "-"],
+        capture_output=True,
+        check=True,
+        text=True,
+    ).stdout
+    pt = 25.4 / 72
+    return [
+        tuple(float(v) * pt for v in m.groups())
+        for m in re.finditer(
+            r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">'
+            + re.escape(word)
+            + "</word>",
+            out,
+        )
+    ]
+
+
+def test_the_address_shows_through_the_window_of_a_c5_or_dl_envelope(setup, tmp_path):
+    """DIN 5008 form B: the address field is 85 by 45 mm, 20 mm from the left and
+    45 mm from the top edge; the recipient is in its lower 27.3 mm, the return
+    address above it."""
+    _election, _station, _role, shift = setup
+    assignment = seat(shift, dane())
+
+    path = write_pdf(appointment_letters_html([assignment.pk]).html, tmp_path)
+
+    for word in ("Åse", "Ørnevej", "8200"):
+        # The first time the word is printed ("Åse" is in the greeting too).
+        left, top, right, bottom = min(word_boxes_mm(path, word), key=lambda box: box[1])
+        assert left >= 20 and right <= 105, word
+        assert top >= 62.7 - 1 and bottom <= 90, word
+    # The return address, above the recipient (the information block is right of 105 mm).
+    (sender,) = [b for b in word_boxes_mm(path, "Valgsekretariatet") if b[2] <= 105]
+    assert sender[1] >= 45 and sender[3] <= 62.7
+
+
 def test_letters_are_tagged_pdf_ua_with_language_and_title(setup, tmp_path):
     _election, _station, _role, shift = setup
     ids = [seat(shift, dane()).pk, seat(shift, dane(first_name="Bo")).pk]
@@ -400,6 +440,18 @@ def test_an_assignment_outside_the_readers_scope_is_left_out(setup, tmp_path):
     assert rendered.keys == [str(inside.pk)]
     assert "Ulla" not in rendered.html
     assert PersonalLink.objects.get().volunteer_id == inside.volunteer_id
+
+
+def test_before_the_organisation_is_saved_letters_use_the_settings(tmp_path, settings):
+    settings.ELECTION_OFFICE_CONTACT = "Valgkontoret, tlf. 70 70 70 70"
+    shift = factories.shift(factories.election(name="Kommunalvalg"))
+    assignment = seat(shift, factories.volunteer(first_name="Ida", language="en"))
+
+    words = flat(pdf_text(write_pdf(appointment_letters_html([assignment.pk]).html, tmp_path)))
+
+    assert "Testrup Kommune" in words  # MUNICIPALITY_NAME
+    assert "After that, please call the election office: Valgkontoret, tlf. 70 70 70 70." in words
+    assert "Kind regards Testrup Kommune" in words
 
 
 def test_nothing_to_print_gives_an_empty_document_and_no_links(setup):
