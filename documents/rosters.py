@@ -146,15 +146,13 @@ def _name_key(assignment: Assignment) -> tuple[str, str, int]:
     return (danish_key(v.last_name), danish_key(v.first_name), v.pk)
 
 
-def _sections(
+def day_shifts(
     election: Election,
     wanted: Iterable[tuple[int, date]],
     shifts: QuerySet[Shift] | None,
-) -> dict[tuple[int, date], list[RosterSection]]:
-    """The roster sections of many station days in two queries whatever their number:
-    1. the stations' shifts starting on those days, with their roles and teams;
-    2. the seat-filling (accepted, checked-in) assignments with their volunteers.
-    A station day without shifts is missing from the result."""
+) -> dict[tuple[int, date], list[Shift]]:
+    """The shifts (with roles and teams) of many (station id, day) pairs in one
+    query; a pair without shifts is missing from the result."""
     wanted = set(wanted)
     if not wanted:
         return {}
@@ -175,13 +173,19 @@ def _sections(
         key = (shift.station_id, timezone.localtime(shift.starts_at).date())
         if key in wanted:  # a multi-day range also fetches the days between
             by_day[key].append(shift)
-    booked: dict[int, list[Assignment]] = {s.pk: [] for day in by_day.values() for s in day}
+    return dict(by_day)
+
+
+def filled_by_shift(shift_ids: Iterable[int]) -> dict[int, list[Assignment]]:
+    """The seat-filling (accepted, checked-in) assignments of these shifts with
+    their volunteers' names and contacts, in one query."""
+    booked: dict[int, list[Assignment]] = {pk: [] for pk in shift_ids}
     if booked:
         filled = (
             Assignment.objects.filled()
             .filter(shift_id__in=list(booked))
             .select_related("volunteer")
-            # Only what the roster prints: the least personal data we can load.
+            # Only what the documents print: the least personal data we can load.
             .only(
                 "shift_id",
                 "volunteer__id",
@@ -193,11 +197,24 @@ def _sections(
         )
         for assignment in filled:
             booked[assignment.shift_id].append(assignment)
+    return booked
 
+
+def _sections(
+    election: Election,
+    wanted: Iterable[tuple[int, date]],
+    shifts: QuerySet[Shift] | None,
+) -> dict[tuple[int, date], list[RosterSection]]:
+    """The roster sections of many station days in two queries whatever their number:
+    1. the stations' shifts starting on those days, with their roles and teams;
+    2. the seat-filling (accepted, checked-in) assignments with their volunteers.
+    A station day without shifts is missing from the result."""
+    by_day = day_shifts(election, wanted, shifts)
+    booked = filled_by_shift(s.pk for day in by_day.values() for s in day)
     result = {}
-    for key, day_shifts in by_day.items():
+    for key, of_day in by_day.items():
         sections = []
-        for shift in day_shifts:
+        for shift in of_day:
             people = sorted(booked[shift.pk], key=_name_key)
             rows = [
                 RosterRow(i, one_line(a.volunteer.full_name), one_line(contact_line(a.volunteer)))
@@ -244,7 +261,7 @@ def page_of_css() -> str:
     return " ".join(parts)
 
 
-def _common(election: Election) -> dict:
+def common_context(election: Election) -> dict:
     return {
         "municipality_name": organisations.current().name,
         "election": election,
@@ -261,7 +278,7 @@ def roster_context(
     sections = _sections(election, [(station.pk, on)], shifts).get((station.pk, on), [])
     roster = StationRoster(station=station, day=on, sections=sections)
     return {
-        **_common(election),
+        **common_context(election),
         "roster": roster,
         "station": station,
         "area": station.area,
@@ -294,6 +311,30 @@ def parse_key(key: str) -> tuple[int, date]:
     return int(station), date.fromisoformat(day)
 
 
+def with_bookmarks(
+    present: list[tuple[int, date]],
+) -> list[tuple[PollingStation, date, dict[str, bool]]]:
+    """Each (station id, day) with its station (and area: one query) and where
+    it puts bookmarks: the area when it changes, the station at its first day
+    here, the day when the station has more than one here."""
+    stations = PollingStation.objects.select_related("area").in_bulk({s for s, _ in present})
+    days_per_station: dict[int, int] = defaultdict(int)
+    for station_id, _ in present:
+        days_per_station[station_id] += 1
+    marked = []
+    previous_area = previous_station = None
+    for station_id, day in present:
+        station = stations[station_id]
+        marks = {
+            "area_bookmark": station.area_id != previous_area,
+            "station_bookmark": station_id != previous_station,
+            "day_bookmark": days_per_station[station_id] > 1,
+        }
+        marked.append((station, day, marks))
+        previous_area, previous_station = station.area_id, station_id
+    return marked
+
+
 def station_rosters(
     election: Election, keys: list[str], shifts: QuerySet[Shift] | None = None
 ) -> list[StationRoster]:
@@ -304,25 +345,10 @@ def station_rosters(
     wanted = [parse_key(k) for k in dict.fromkeys(keys)]
     sections = _sections(election, wanted, shifts)
     present = [(s, d) for s, d in wanted if (s, d) in sections]
-    stations = PollingStation.objects.select_related("area").in_bulk({s for s, _ in present})
-    days_per_station: dict[int, int] = defaultdict(int)
-    for station_id, _ in present:
-        days_per_station[station_id] += 1
-    rosters: list[StationRoster] = []
-    previous_area = previous_station = None
-    for station_id, day in present:
-        station = stations[station_id]
-        rosters.append(
-            StationRoster(
-                station=station,
-                day=day,
-                sections=sections[(station_id, day)],
-                area_bookmark=station.area_id != previous_area,
-                station_bookmark=station_id != previous_station,
-                day_bookmark=days_per_station[station_id] > 1,
-            )
-        )
-        previous_area, previous_station = station.area_id, station_id
+    rosters = [
+        StationRoster(station=station, day=day, sections=sections[(station.pk, day)], **marks)
+        for station, day, marks in with_bookmarks(present)
+    ]
     return rosters
 
 
@@ -331,7 +357,9 @@ def station_rosters_html(
 ) -> Rendered:
     """Many station-day rosters in one HTML document, each from a new page."""
     rosters = station_rosters(election, keys, shifts)
-    html = render_to_string("pdf/election_roster.html", {**_common(election), "rosters": rosters})
+    html = render_to_string(
+        "pdf/election_roster.html", {**common_context(election), "rosters": rosters}
+    )
     return Rendered(html=html, keys=[r.key for r in rosters])
 
 
@@ -384,7 +412,7 @@ def roster_summary_html(
     html = render_to_string(
         "pdf/roster_summary.html",
         {
-            **_common(election),
+            **common_context(election),
             "areas": areas,
             "total": total,
             "stations": sum(len(a.rows) for a in areas),
