@@ -16,6 +16,7 @@ header. About four times faster than the table for 120 people.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -136,9 +137,20 @@ def station_days(
     return _station_shifts(election, station, shifts).local_days()
 
 
+_DANISH_NUMBER = re.compile(r"\+45(\d{8})")
+
+
 def contact_line(volunteer: Volunteer) -> str:
-    """What the station manager calls: the phone number, else the email address."""
-    return display_phone(volunteer.phone) if volunteer.phone else volunteer.email
+    """What the station manager calls: the phone number, else the email address.
+    A Danish number is grouped here (+45 20 12 34 56, as display_phone does) without
+    parsing it with phonenumbers, which cost a roster of 120 people 15 ms."""
+    phone = volunteer.phone
+    if not phone:
+        return volunteer.email
+    if danish := _DANISH_NUMBER.fullmatch(phone):
+        d = danish.group(1)
+        return f"+45 {d[0:2]} {d[2:4]} {d[4:6]} {d[6:8]}"
+    return display_phone(phone)
 
 
 def _name_key(assignment: Assignment) -> tuple[str, str, int]:

@@ -20,9 +20,15 @@ from PIL import Image
 
 from documents.badges import badges_html
 from documents.rendering import render_pdf
-from documents.rosters import render_station_roster, roster_summary_html, station_rosters_html
+from documents.rosters import (
+    contact_line,
+    render_station_roster,
+    roster_summary_html,
+    station_rosters_html,
+)
 from documents.signin import signin_sheets_html
 from elections.models import Shift
+from pollcrew.phones import display_phone
 from staffing.checkin import assignment_for_checkin_token, checkin_url
 from staffing.models import Assignment
 from tests import factories
@@ -466,3 +472,9 @@ def test_documents_are_tagged_with_language_and_title(election, signin_day):
             assert doc.Root.MarkInfo.Marked
             assert "/StructTreeRoot" in doc.Root
             assert str(doc.docinfo.Title).strip()
+
+
+@pytest.mark.parametrize("phone", ["+4520123456", "+4599887766", "+46701234567", "+447700900123"])
+def test_roster_groups_phone_numbers_as_everywhere_else(phone):
+    volunteer = Volunteer(phone=phone, email="x@example.dk")
+    assert contact_line(volunteer) == display_phone(phone)
