@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import mimetypes
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 from urllib import request
 from urllib.parse import unquote, urlsplit
@@ -25,7 +26,7 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.exceptions import SuspiciousFileOperation
-from weasyprint import HTML
+from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse, URLFetchingError
 
@@ -144,3 +145,37 @@ def render_pdf(html: str) -> bytes:
     fetcher = LocalStaticFetcher()
     document = HTML(string=html, base_url=DOCUMENT_BASE_URL, url_fetcher=fetcher)
     return document.write_pdf(font_config=_font_config(), pdf_variant=PDF_VARIANT)
+
+
+def _stylesheet(relative: str) -> CSS:
+    """The static stylesheet ``relative`` ("pdf/roster.css"), parsed once per
+    thread and kept (parsed again if the file changes)."""
+    path = _find_static_file(relative)
+    if path is None:
+        raise BlockedURL(f"No such static stylesheet: {relative!r}")
+    sheets = getattr(_local, "stylesheets", None)
+    if sheets is None:
+        sheets = _local.stylesheets = {}
+    key = (relative, path.stat().st_mtime_ns)
+    sheet = sheets.get(key)
+    if sheet is None:
+        sheet = sheets[key] = CSS(
+            url=_static_prefixes()[0] + relative,
+            url_fetcher=LocalStaticFetcher(),
+            font_config=_font_config(),
+        )
+    return sheet
+
+
+def render_pdf_styled(html: str, stylesheets: Sequence[str]) -> bytes:
+    """Like render_pdf, for a document that does not link its stylesheets: they
+    are given as static paths and parsed once per thread, not once per document
+    (WeasyPrint parses a linked stylesheet for every document: about 15 ms of the
+    station roster's 0.3 s). They apply as user stylesheets: above the user-agent
+    styles, below any <style> in the document."""
+    sheets = [_stylesheet(relative) for relative in stylesheets]
+    fetcher = LocalStaticFetcher()
+    document = HTML(string=html, base_url=DOCUMENT_BASE_URL, url_fetcher=fetcher)
+    return document.write_pdf(
+        font_config=_font_config(), pdf_variant=PDF_VARIANT, stylesheets=sheets
+    )

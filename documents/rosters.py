@@ -29,7 +29,7 @@ from django.utils.translation import gettext
 
 from accounts import organisation as organisations
 from documents.rendered import Rendered
-from documents.rendering import render_pdf
+from documents.rendering import render_pdf_styled
 from elections.models import Election, Shift, day_bounds
 from pollcrew.collation import danish_key
 from pollcrew.phones import display_phone
@@ -308,10 +308,17 @@ def render_station_roster_html(
     return render_to_string("pdf/roster.html", roster_context(election, station, on, shifts))
 
 
+ROSTER_STYLESHEET = "pdf/roster.css"
+
+
 def render_station_roster(
     election: Election, station: PollingStation, on: date, shifts: QuerySet[Shift] | None = None
 ) -> bytes:
-    return render_pdf(render_station_roster_html(election, station, on, shifts))
+    """The roster as a PDF, its stylesheet parsed once per process and reused
+    (the HTML the batch engine renders links it instead)."""
+    context = roster_context(election, station, on, shifts)
+    html = render_to_string("pdf/roster.html", {**context, "stylesheet_given": True})
+    return render_pdf_styled(html, [ROSTER_STYLESHEET])
 
 
 # --- the election roster ----------------------------------------------------------

@@ -23,6 +23,7 @@ from documents.rendering import render_pdf
 from documents.rosters import (
     contact_line,
     render_station_roster,
+    render_station_roster_html,
     roster_summary_html,
     station_rosters_html,
 )
@@ -478,3 +479,20 @@ def test_documents_are_tagged_with_language_and_title(election, signin_day):
 def test_roster_groups_phone_numbers_as_everywhere_else(phone):
     volunteer = Volunteer(phone=phone, email="x@example.dk")
     assert contact_line(volunteer) == display_phone(phone)
+
+
+def test_roster_with_its_stylesheet_given_looks_like_the_linked_one(election, two_areas, tmp_path):
+    """render_station_roster passes the parsed stylesheet (render_pdf_styled);
+    the HTML alone links it: both print the same."""
+    stations, _shifts, _keys = two_areas
+    day = election.election_date
+
+    given = render_station_roster(election, stations["aby"], day)
+    linked = render_pdf(render_station_roster_html(election, stations["aby"], day))
+
+    def without_clock(pdf: bytes) -> str:  # printed a minute apart, maybe
+        return re.sub(r"Printed .* at \d\d:\d\d", "", pdf_text(pdf, tmp_path))
+
+    assert without_clock(given) == without_clock(linked)
+    assert "Søren Ærø" in without_clock(given)
+    assert render_station_roster(election, stations["aby"], day).startswith(b"%PDF")
