@@ -272,7 +272,7 @@ def _zip_part(job: PrintJob, keys: list[str], shifts: QuerySet[Shift]) -> ChunkR
             if not pdf:
                 continue
             key = rendered.keys[0]
-            name = slugify(labels.get(key, key)) or "document"
+            name = file_slug(labels.get(key, key)) or "document"
             archive.writestr(f"{job.kind}-{key.replace(':', '-')}-{name}.pdf", pdf)
             pages += len(PdfReader(io.BytesIO(pdf)).pages)
     done = {k for r, _ in parts for k in r.keys}
@@ -372,7 +372,9 @@ class _Outline:
             if top and previous is None and self.last_top and self.last_top[0] == item.title:
                 previous = self.last_top[1]  # the same area, continued
             else:
-                previous = self.writer.add_outline_item(item.title, page, parent=parent)
+                previous = self.writer.add_outline_item(
+                    title=item.title, page_number=page, parent=parent
+                )
             if top:
                 self.last_top = (item.title, previous)
 
@@ -407,8 +409,16 @@ def _merge_zips(parts: Iterable[bytes]) -> bytes:
     return buffer.getvalue()
 
 
+_DANISH = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "Æ": "Ae", "Ø": "Oe", "Å": "Aa"})
+
+
+def file_slug(text: str) -> str:
+    """A file name part in plain ASCII: "Søren Ødegård" → "soeren-oedegaard"."""
+    return slugify(text.translate(_DANISH))
+
+
 def file_name(job: PrintJob) -> str:
-    election = slugify(job.election.name) or str(job.election_id)
+    election = file_slug(job.election.name) or str(job.election_id)
     suffix = "zip" if job.as_zip else "pdf"
     return f"{job.kind}-{election}-{job.pk}.{suffix}"
 
@@ -417,13 +427,30 @@ def keep_for() -> timedelta:
     return timedelta(hours=settings.PRINT_FILES_KEEP_HOURS)
 
 
+def run_inline(job_id: int) -> PrintJob:
+    """Do whatever is left of a job in this process, in order (the command line
+    without workers). Each step is idempotent: done steps are skipped."""
+    start(job_id)
+    for chunk_id in PrintChunk.objects.filter(
+        job_id=job_id, status=PrintChunk.Status.PENDING
+    ).values_list("pk", flat=True):
+        render_chunk(chunk_id)
+    merge(job_id)
+    return PrintJob.objects.get(pk=job_id)
+
+
+def _read(name: str) -> bytes:
+    with default_storage.open(name, "rb") as part:
+        return part.read()
+
+
 def merge(job_id: int) -> PrintJob | None:
     """Put the parts together, store the file, record the letters as printed."""
     job = PrintJob.objects.select_related("election").filter(pk=job_id).first()
     if job is None or job.status != PrintJob.Status.MERGING:
         return job
     chunks = list(job.chunks.order_by("index"))
-    contents = [default_storage.open(c.part).read() for c in chunks if c.part]
+    contents = [_read(c.part) for c in chunks if c.part]
     failures = [f for c in chunks for f in c.failures]
     printed = [a for c in chunks for a in c.printed]
     if job.as_zip:
@@ -490,3 +517,10 @@ _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 def download_name(job: PrintJob) -> str:
     return _SAFE_NAME.sub("-", file_name(job))
+
+
+def record_printed(kind: str, assignment_ids: list[int]) -> None:
+    """A single letter was printed on request: "only not yet printed" leaves it out."""
+    field = KINDS[kind].printed_field
+    if field and assignment_ids:
+        Assignment.objects.filter(pk__in=assignment_ids).update(**{field: timezone.now()})

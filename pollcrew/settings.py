@@ -123,7 +123,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "pollcrew.context_processors.site",
+                "accounts.organisation.site_context",
                 "accounts.context_processors.staff_scope",
                 "csp.context_processors.nonce",
             ],

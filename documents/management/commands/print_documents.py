@@ -79,17 +79,20 @@ class Command(BaseCommand):
             ),
             as_zip=options["zip"],
         )
+        inline = options["inline"] or celery_app.conf.task_always_eager
         eager = celery_app.conf.task_always_eager
-        if options["inline"]:
-            celery_app.conf.task_always_eager = True
+        celery_app.conf.task_always_eager = inline
         try:
             job, new = jobs.request_job(
                 request, by=None, language=options["language"], command_line=True
             )
+            if not new:
+                self.stderr.write(f"The same documents are being printed already (job {job.pk}).")
+            if inline:
+                # Whatever the commit hooks have not done yet (inside a transaction).
+                job = jobs.run_inline(job.pk)
         finally:
             celery_app.conf.task_always_eager = eager
-        if not new:
-            self.stderr.write(f"The same documents are being printed already (job {job.pk}).")
         job = self._wait(job, options["timeout"])
         self._report(job, options["out"])
 
