@@ -70,7 +70,10 @@ def election_with_people(db):
     return election, stations, shifts, people, invited
 
 
-def run(committed, election, kind, *, by=None, filters=Filters(), as_zip=False) -> PrintJob:
+NO_FILTERS = Filters()
+
+
+def run(committed, election, kind, *, by=None, filters=NO_FILTERS, as_zip=False) -> PrintJob:
     job, _new = committed(
         jobs.request_job,
         jobs.Request(election=election, kind=kind, filters=filters, as_zip=as_zip),
@@ -169,7 +172,7 @@ def test_invitations_go_to_people_reached_by_post_only(committed, election_with_
 
 
 def test_a_zip_holds_one_pdf_per_letter(committed, election_with_people, small_chunks):
-    election, _stations, _shifts, people, _invited = election_with_people
+    election, *_ = election_with_people
     job = run(committed, election, DocumentKind.LETTERS, as_zip=True)
     assert job.status == PrintJob.Status.DONE
     with job.file.open("rb") as f, zipfile.ZipFile(io.BytesIO(f.read())) as archive:
@@ -437,7 +440,7 @@ def test_print_documents_command_says_when_nothing_matches(election_with_people)
 
 
 def test_kinds_select_in_print_order(election_with_people):
-    election, stations, shifts, *_ = election_with_people
+    election, stations, *_ = election_with_people
     from elections.models import Shift
 
     keys = kinds.select_signin(election, Shift.objects.filter(election=election), Filters())
