@@ -204,14 +204,22 @@ def _render_one_document(job: PrintJob, keys: list[str], shifts: QuerySet[Shift]
     return KINDS[job.kind].render(job.election, keys, shifts)
 
 
+class _PerItem(Exception):
+    """The kind renders each item as a document of its own."""
+
+
 def _pdf_part(job: PrintJob, keys: list[str], shifts: QuerySet[Shift]) -> ChunkResult:
     """The chunk as one PDF; if it cannot be made, item by item."""
     kind = KINDS[job.kind]
     try:
+        if kind.per_item:
+            raise _PerItem
         rendered = _render_one_document(job, keys, shifts)
         pdf = render_pdf(rendered.html) if rendered.keys else b""
         parts = [(rendered, pdf)]
         failed: list[dict] = []
+    except _PerItem:
+        parts, failed = _item_by_item(job, keys, shifts)
     except Exception:  # one bad item must not cost the others their documents
         log.warning("print job %s: a chunk failed, rendering it item by item", job.pk)
         parts, failed = _item_by_item(job, keys, shifts)

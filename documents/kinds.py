@@ -253,6 +253,9 @@ class Kind:
     printed_field: str | None = None
     # Items that must stay alone in their chunk (the roster's summary page).
     alone: frozenset[str] = field(default_factory=frozenset)
+    # Each item a document of its own, merged within the chunk: its footer's
+    # "page x of y" counts its own pages (WeasyPrint counts per document).
+    per_item: bool = False
 
 
 KINDS: dict[str, Kind] = {
@@ -276,7 +279,7 @@ KINDS: dict[str, Kind] = {
         "badges", select_badges, render_badges, assignment_labels, chunk_size=240
     ),
     DocumentKind.SIGNIN: Kind(
-        "signin", select_signin, render_signin, station_day_labels, chunk_size=25
+        "signin", select_signin, render_signin, station_day_labels, chunk_size=25, per_item=True
     ),
     DocumentKind.ROSTERS: Kind(
         "rosters",
@@ -285,5 +288,6 @@ KINDS: dict[str, Kind] = {
         station_day_labels,
         chunk_size=25,
         alone=frozenset({SUMMARY}),
+        per_item=True,
     ),
 }

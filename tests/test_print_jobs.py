@@ -447,3 +447,37 @@ def test_kinds_select_in_print_order(election_with_people):
     assert [int(k.split(":")[0]) for k in keys] == [s.pk for s in stations]
     roster = kinds.select_rosters(election, Shift.objects.filter(election=election), Filters())
     assert roster[0] == kinds.SUMMARY
+
+
+def test_election_roster_job_has_summary_first_and_one_bookmark_per_area(
+    committed, election_with_people, small_chunks, tmp_path
+):
+    """Three station days in chunks of two: the summary is a chunk of its own,
+    the stations of area Nord span two chunks and stay under one bookmark."""
+    election, *_ = election_with_people
+    job = run(committed, election, DocumentKind.ROSTERS)
+    assert job.status == PrintJob.Status.DONE, job.error
+    assert job.items_total == 4  # the summary and three station days
+    pdf = pikepdf.open(io.BytesIO(pdf_of(job)))
+    with pdf.open_outline() as outline:
+        titles = [item.title for item in outline.root]
+        assert titles[0] == "Summary"
+        assert titles[1:] == ["Nord", "Syd"]
+        nord = outline.root[1]
+        assert [c.title for c in nord.children] == ["Ærø Skole", "Øster Hallen"]
+    pages = text_of(pdf_of(job), tmp_path).split("\f")
+    assert "Seats filled per polling station" in pages[0]
+    # Each station's roster counts its own pages, though two share a chunk.
+    for station, page in zip(["Ærø Skole", "Øster Hallen", "Åby Kirke"], pages[1:4], strict=True):
+        assert station in page
+        assert "Page 1 of 1" in page
+
+
+@pytest.mark.parametrize(("kind", "items"), [("signin", 3), ("badges", 5)])
+def test_signin_and_badge_jobs(committed, election_with_people, kind, items, tmp_path):
+    election, *_ = election_with_people
+    job = run(committed, election, kind)
+    assert job.status == PrintJob.Status.DONE, job.error
+    assert job.items_total == items
+    text = text_of(pdf_of(job), tmp_path)
+    assert "Søren" in text and "Bodil" in text
