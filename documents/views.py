@@ -23,6 +23,7 @@ from documents.models import DocumentKind, PrintJob
 from documents.rendered import Rendered
 from documents.rendering import render_pdf
 from documents.rosters import render_station_roster, station_days
+from pollcrew.ids import parse_id
 from staffing import access
 
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -67,13 +68,24 @@ REFRESH_SECONDS = 2
 RECENT_JOBS = 10
 
 
+def _preset(request: HttpRequest) -> dict:
+    """What a link to the page chose already (the station page's ?station=…&kind=…)."""
+    preset: dict = {}
+    if station := parse_id(request.GET.get("station", "")):
+        preset["station"] = station
+    if request.GET.get("kind") in DocumentKind.values:
+        preset["kind"] = request.GET["kind"]
+    return preset
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def print_page(request: HttpRequest, election_id: int) -> HttpResponse:
     """Choose documents and a part of the election; the job runs on the workers."""
     election = access.get_election_for_user(request.user, election_id, NEED)
     shifts = access.election_shifts(request.user, election, NEED)
-    form = PrintForm(request.POST or None, shifts=shifts, initial={"kind": DocumentKind.LETTERS})
+    initial = {"kind": DocumentKind.LETTERS, **_preset(request)}
+    form = PrintForm(request.POST or None, shifts=shifts, initial=initial)
     if request.method == "POST" and form.is_valid():
         job, new = jobs.request_job(
             jobs.Request(

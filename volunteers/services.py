@@ -25,6 +25,7 @@ VOLUNTEER_FIELDS = (
     "preferred_channel",
     "language",
     "do_not_contact",
+    "unreachable",
     "address",
     "postal_code",
     "city",
