@@ -26,7 +26,9 @@ def _choices(rows: QuerySet, label=str) -> list[tuple[str, str]]:
 
 class PrintForm(forms.Form):
     kind = forms.ChoiceField(
-        label=_("Documents"), choices=DocumentKind.choices, widget=forms.RadioSelect
+        label=_("Documents"),
+        choices=DocumentKind.choices,
+        widget=forms.RadioSelect(attrs={"class": "form-radio"}),
     )
     area = forms.TypedChoiceField(label=_("Area"), coerce=int, required=False, empty_value=None)
     station = forms.TypedChoiceField(
