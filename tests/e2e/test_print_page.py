@@ -39,7 +39,7 @@ def election(settings, tmp_path):
 def test_coordinator_prints_sign_in_sheets_for_one_station(
     desktop, election, screenshot, sign_in, tmp_path
 ):
-    e, north = election
+    e, _north = election
     audit = Audit(screenshot, "print")
     sign_in(desktop, path=f"/elections/{e.pk}/")
     desktop.get_by_role("link", name="Print", exact=True).click()
