@@ -109,7 +109,7 @@ def test_the_roster_footer_is_not_reversed_by_a_station_name(coordinator, tmp_pa
     # override in the name would turn what follows it around ("7202 ,1 .naJ ·").
     footer = next(line for line in text.splitlines() if "Folketingsvalg 2027 · Skole" in line)
     assert f"Skole · {date_format(day, 'DATE_FORMAT')}" in footer
-    assert footer.rstrip().endswith("1/1")
+    assert footer.rstrip().endswith("Page 1 of 1")
 
 
 def test_staff_names_edited_in_the_django_admin_lose_their_controls():

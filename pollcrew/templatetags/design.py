@@ -48,3 +48,11 @@ def bdi(value: object) -> SafeString:
     """``{{ station.name|bdi }}``: user text isolated for bidirectional display,
     so that it cannot reorder the text around it (and escaped)."""
     return format_html("<bdi>{}</bdi>", "" if value is None else value)
+
+
+@register.filter
+def isolated(value: object) -> str:
+    """``{{ station.name|isolated }}``: user text between Unicode isolates
+    (FSI … PDI), for plain-text places where <bdi> cannot go (a PDF's running
+    footer made from an attribute). Still escaped by the template."""
+    return f"\N{FIRST STRONG ISOLATE}{'' if value is None else value}\N{POP DIRECTIONAL ISOLATE}"
