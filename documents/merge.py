@@ -9,7 +9,8 @@ joins the structure trees too:
 - the pages of every part, in order;
 - one ``/StructTreeRoot`` whose ``/K`` is one ``/Document`` element holding each
   part's top-level elements (a part's own ``/Document`` is unwrapped: its
-  children join the merged one). Each part's ``/ParentTree`` entries are
+  children join the merged one; a part whose language is not the first
+  part's gives its elements its ``/Lang``). Each part's ``/ParentTree`` entries are
   re-keyed by a running offset, and its pages' ``/StructParents`` and its
   annotations' ``/StructParent`` are shifted by the same offset;
   ``/RoleMap`` and ``/ClassMap`` are kept (the first part's entry wins);
@@ -77,6 +78,7 @@ class _Merger:
         self.outline: list[_Bookmark] = []
         self.dests: dict[str, object] = {}
         self.version = "1.7"
+        self.lang: str | None = None
 
     def add(self, content: bytes) -> None:
         # The source is not kept: QPDF's copied streams keep their own reference
@@ -85,12 +87,9 @@ class _Merger:
         # for a 3,000-page batch). It must not be closed, which closes the input.
         source = Pdf.open(io.BytesIO(content))
         self.parts += 1
-        first = self.parts == 1
         if source.pdf_version > self.version:
             self.version = source.pdf_version
         start = len(self.pdf.pages)
-        root = source.Root
-        dests = _named_destinations(root)
         # Pages first: the structure tree and the bookmarks refer to them, and
         # QPDF maps those references to the pages it has already copied. (One
         # by one: pages.extend warns that named destinations are left behind;
@@ -98,40 +97,36 @@ class _Merger:
         for page in source.pages:
             self.pdf.pages.append(page)
 
-        tree = root.get("/StructTreeRoot")
-        kids = _top_elements(tree) if tree is not None else []
+        root = source.Root
+        tree = root.get("/StructTreeRoot", Dictionary())
+        kids = _top_elements(tree)
         for kid in kids:
             if "/P" in kid:
                 del kid["/P"]  # else the copy drags the old tree root along
-        entries = _parent_tree_entries(tree) if tree is not None else []
+        entries = _parent_tree_entries(tree)
+        dests = _named_destinations(root)
         bookmarks = _read_outline(root)
         bundle = Array(
             [
-                Array(value for _name, value in dests),
                 Array(kids),
                 Array(value for _key, value in entries),
+                tree.get("/RoleMap", Dictionary()),
+                tree.get("/ClassMap", Dictionary()),
+                Array(value for _name, value in dests),
                 Array(_outline_entries(bookmarks)),
-                tree.get("/RoleMap", Dictionary()) if tree is not None else Dictionary(),
-                tree.get("/ClassMap", Dictionary()) if tree is not None else Dictionary(),
             ]
         )
         copied = self.pdf.copy_foreign(source.make_indirect(bundle))
-        copied_dests, copied_kids, copied_values, copied_entries, role_map, class_map = copied
 
-        for kid in copied_kids:
-            kid.P = self.document
-            self.kids.append(kid)
-        offset = self.next_key
-        for (key, _value), value in zip(entries, copied_values, strict=True):
-            self.parent_tree.extend([key + offset, value])
-        self.next_key = offset + _next_key(tree, entries)
-        if offset:
-            for page in self.pdf.pages[start:]:
-                _shift_struct_parents(page.obj, offset)
-        _merge_missing(self.role_map, role_map)
-        _merge_missing(self.class_map, class_map)
-        _set_outline_entries(bookmarks, iter(copied_entries))
-        renamed = self._add_dests(dests, copied_dests, suffix=self.parts)
+        if self.parts == 1:
+            self._take_document_level(source)
+        lang = root.get("/Lang")
+        keys = [key for key, _value in entries]
+        self._add_structure(start, copied[0], lang, keys, copied[1], _next_key(tree, entries))
+        _merge_missing(self.role_map, copied[2])
+        _merge_missing(self.class_map, copied[3])
+        _set_outline_entries(bookmarks, iter(copied[5]))
+        renamed = self._add_dests([name for name, _value in dests], copied[4])
         if renamed:
             for page in self.pdf.pages[start:]:
                 for annotation in page.obj.get("/Annots", Array()):
@@ -139,12 +134,29 @@ class _Merger:
             _rename_outline(bookmarks, renamed)
         self._join_outline(bookmarks)
 
-        if first:
-            self._take_document_level(source)
+    def _add_structure(
+        self, start: int, kids: Array, lang: object, keys: list[int], values: Array, next_key: int
+    ) -> None:
+        """A copied part's top-level elements and parent tree entries (``keys``
+        as in the part: shifted here, with the ``/StructParents`` of its pages,
+        the merged file's pages from ``start`` on)."""
+        for kid in kids:
+            kid.P = self.document
+            if lang is not None and str(lang) != self.lang and "/Lang" not in kid:
+                kid.Lang = pikepdf.String(str(lang))  # an English part in a Danish batch
+            self.kids.append(kid)
+        offset = self.next_key
+        for key, value in zip(keys, values, strict=True):
+            self.parent_tree.extend([key + offset, value])
+        if offset:
+            for page in self.pdf.pages[start:]:
+                _shift_struct_parents(page.obj, offset)
+        self.next_key = offset + next_key
 
     def _take_document_level(self, source: Pdf) -> None:
         """Language, title, metadata and viewer settings of the first part."""
         root = source.Root
+        self.lang = str(root.Lang) if "/Lang" in root else None
         catalog = self.pdf.Root
         catalog.MarkInfo = Dictionary(Marked=True)
         for key in ("/Lang", "/ViewerPreferences", "/Metadata"):
@@ -164,10 +176,11 @@ class _Merger:
                 info if info.is_indirect else source.make_indirect(info)
             )
 
-    def _add_dests(self, dests: list, copied: Array, suffix: int) -> dict[str, str]:
+    def _add_dests(self, names: list[str], values: Array) -> dict[str, str]:
         """Adds a part's named destinations; returns the names it had to change."""
         renamed: dict[str, str] = {}
-        for (name, _value), value in zip(dests, copied, strict=True):
+        suffix = self.parts
+        for name, value in zip(names, values, strict=True):
             new = name
             count = 0
             while new in self.dests:
@@ -277,10 +290,9 @@ def _collect_numbers(node: Dictionary, entries: list, depth: int) -> None:
         _collect_numbers(kid, entries, depth + 1)
 
 
-def _next_key(tree: Dictionary | None, entries: list[tuple[int, object]]) -> int:
+def _next_key(tree: Dictionary, entries: list[tuple[int, object]]) -> int:
     highest = entries[-1][0] + 1 if entries else 0
-    declared = tree.get("/ParentTreeNextKey") if tree is not None else None
-    return max(highest, int(declared) if declared is not None else 0)
+    return max(highest, int(tree.get("/ParentTreeNextKey", 0)))
 
 
 def _shift_struct_parents(page: Dictionary, offset: int) -> None:

@@ -14,7 +14,7 @@ from documents.merge import merge_pdfs
 from documents.rendering import render_pdf
 
 
-def _part(title: str, area: str, stations: list[str], extra: str = "") -> bytes:
+def _part(title: str, area: str, stations: list[str], extra: str = "", lang: str = "da") -> bytes:
     """A chunk like the election roster's: an area heading, then one page per
     station with a heading, paragraphs and a link."""
     pages = []
@@ -28,7 +28,7 @@ def _part(title: str, area: str, stations: list[str], extra: str = "") -> bytes:
             f"</section>"
         )
     return render_pdf(
-        f'<!doctype html><html lang="da"><head><meta charset="utf-8">'
+        f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
         f"<title>{title}</title></head><body>"
         f'<h1 style="bookmark-level: 1">{area}</h1>{"".join(pages)}{extra}</body></html>'
     )
@@ -229,3 +229,31 @@ def test_internal_links_lead_to_their_own_part():
                     targets.append(pdf.pages.index(pikepdf.Page(target)))
         # Part one's notes are on its last page (index 2), part two's on index 5.
         assert targets == [2, 5]
+
+
+def test_a_part_in_another_language_keeps_it(parts):
+    english = _part("Letters", "North", ["Station F"], lang="en")
+    content, _pages = merge_pdfs([parts[0], english])
+    with pikepdf.open(io.BytesIO(content)) as pdf:
+        assert str(pdf.Root.Lang) == "da"
+        tops = list(pdf.Root.StructTreeRoot.K[0].K)
+        languages = [str(kid.Lang) if "/Lang" in kid else None for kid in tops]
+        first = len(tops) - languages.count("en")
+        # The Danish part's elements take the document's language; every
+        # element of the English part says it is English.
+        assert languages == [None] * first + ["en"] * (len(tops) - first)
+        assert 0 < first < len(tops)
+
+
+def test_an_untagged_part_adds_its_pages(parts):
+    blank = pikepdf.new()
+    blank.add_blank_page(page_size=(595, 842))
+    buffer = io.BytesIO()
+    blank.save(buffer)
+    content, pages = merge_pdfs([buffer.getvalue(), parts[1]])
+    assert pages == 2
+    with pikepdf.open(io.BytesIO(content)) as pdf:
+        assert pdf.check_pdf_syntax() == []
+        assert "/StructParents" not in pdf.pages[0].obj
+        assert int(pdf.pages[1].obj.StructParents) in _parent_tree(pdf.Root.StructTreeRoot)
+    assert "Tilforordnede på Station C" in _text(content)
