@@ -6,8 +6,11 @@ Documents are parsed with a base URL on a reserved, never-resolvable origin
 (``.invalid``, RFC 2606), so ``{% static %}`` paths and relative references
 inside stylesheets (``url(../fonts/x.woff2)``) resolve like they do in a
 browser. The fetcher maps URLs under that origin's ``STATIC_URL`` to files the
-static-files finders know; everything else (http, https, file, data, ftp…) is
-refused without being opened.
+static-files finders know; everything else (http, https, file, ftp, any other
+data: URL…) is refused without being opened. The one exception is a small inline
+PNG (``data:image/png;base64,…``, at most 64 KB, checked to be a PNG): the QR codes
+of a batch of letters (documents.qr.qr_png_data_uri). It reads nothing and
+reaches nothing: the bytes are in the document already.
 
 WeasyPrint 70 API: ``url_fetcher`` is a :class:`weasyprint.urls.URLFetcher`
 instance whose ``fetch(url, headers=None)`` returns a ``URLFetcherResponse``.
@@ -15,6 +18,8 @@ instance whose ``fetch(url, headers=None)`` returns a ``URLFetcherResponse``.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import mimetypes
 import threading
 from collections.abc import Sequence
@@ -98,6 +103,26 @@ def static_path_for_url(url: str) -> Path | None:
     return None
 
 
+PNG_DATA_PREFIX = "data:image/png;base64,"
+PNG_DATA_MAX_BYTES = 64 * 1024
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def inline_png(url: str) -> bytes | None:
+    """The bytes of a small inline PNG (``data:image/png;base64,…``), or None for
+    any other URL, a bad encoding, something that is not a PNG, or more than 64 KB."""
+    if not url.startswith(PNG_DATA_PREFIX):
+        return None
+    encoded = url[len(PNG_DATA_PREFIX) :]
+    if len(encoded) > PNG_DATA_MAX_BYTES * 4 // 3 + 4:
+        return None
+    try:
+        body = base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    return body if body.startswith(_PNG_SIGNATURE) else None
+
+
 class LocalStaticFetcher(URLFetcher):
     """Serves static files from the local disk; refuses every other URL.
 
@@ -112,6 +137,9 @@ class LocalStaticFetcher(URLFetcher):
         request.OpenerDirector.__init__(self)
 
     def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:
+        png = inline_png(url)
+        if png is not None:
+            return URLFetcherResponse(url, body=png, headers={"Content-Type": "image/png"})
         path = static_path_for_url(url)
         if path is None:
             raise BlockedURL(f"Only local static and media files may be used in documents: {url!r}")

@@ -5,6 +5,7 @@ scope, who gets a letter, and a query count that does not grow with the batch.""
 
 from __future__ import annotations
 
+import base64
 import re
 import subprocess
 from datetime import date, timedelta
@@ -18,7 +19,8 @@ import zxingcpp
 from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 from PIL import Image
 
 from accounts.models import Organisation
@@ -335,7 +337,9 @@ def test_letters_are_tagged_pdf_ua_with_language_and_title(setup, tmp_path):
         assert "/StructTreeRoot" in root
         assert bool(root.MarkInfo.Marked) is True
         assert str(root.Lang) == "da"
-        assert str(pdf.docinfo["/Title"]) == "Appointment letters: Folketingsvalg 2026"
+        with translation.override("da"):
+            title = gettext("Appointment letters")
+        assert str(pdf.docinfo["/Title"]) == f"{title}: Folketingsvalg 2026"
         with pdf.open_metadata() as meta:
             assert "pdfuaid:part" in str(meta)
     assert pdf_info(path)["Tagged"] == "yes"
@@ -380,7 +384,9 @@ def test_qr_code_opens_the_volunteers_page_and_the_token_is_not_stored(setup, tm
     stored = PersonalLink.objects.values().get()
     assert not [name for name, value in stored.items() if token in str(value)]
     assert resolve_link(token) == link
-    assert '<svg role="img" aria-label="' in rendered.html  # alternative text
+    with translation.override("da"):
+        alt = gettext("QR code: your personal link")
+    assert f'alt="{alt}"' in rendered.html  # alternative text, in the reader's language
 
     response = Client().get(url.path)
     assert response.status_code == 200
@@ -519,7 +525,15 @@ def test_invitation_letters_one_per_volunteer_in_order_within_scope(setup, tmp_p
     assert rendered.keys == [str(carl.pk), str(anna.pk)]
     assert len(pages) == 2
     assert "Carl" in pages[0] and "Anna" in pages[1]
-    assert "A seat is kept for you on this shift" in flat(pages[1])
+    with translation.override("da"):  # Anna reads Danish: one seat, so the singular
+        one_seat = translation.ngettext(
+            "The election office invites you to work at the %(election)s. "
+            "A seat is kept for you on this shift:",
+            "The election office invites you to work at the %(election)s. "
+            "Seats are kept for you on these %(shifts)s shifts:",
+            1,
+        ) % {"election": election.name, "shifts": 1}
+    assert flat(one_seat) in flat(pages[1])
     assert PersonalLink.objects.count() == 2
 
 
@@ -583,3 +597,63 @@ def test_invitation_letters_take_the_same_queries_for_one_or_thirty(
 
     assert len(rendered.keys) == count
     assert len(rendered.assignments) == 2 * count
+
+
+# --- the QR code as an inline PNG (documents.qr, documents.rendering) -------------
+
+
+def test_the_qr_code_is_a_small_crisp_png_one_pixel_a_module(setup, tmp_path):
+    _election, _station, _role, shift = setup
+    rendered = appointment_letters_html([seat(shift, dane()).pk])
+    path = write_pdf(rendered.html, tmp_path)
+
+    assert "<svg" not in rendered.html
+    assert 'src="data:image/png;base64,' in rendered.html
+    rows = subprocess.run(
+        ["pdfimages", "-list", str(path)], capture_output=True, check=True, text=True
+    ).stdout.splitlines()[2:]
+    # page num type width height color comp bpc enc interp …: one image, the code,
+    # a few dozen pixels square (version 5 with the quiet zone: 45), not interpolated.
+    [row] = rows
+    columns = row.split()
+    assert columns[3] == columns[4] and 21 <= int(columns[3]) <= 77
+    assert columns[9] == "no"
+    assert len(decoded_links(path, tmp_path)) == 1
+
+
+def test_only_a_small_inline_png_gets_through_the_fetcher():
+    from documents.qr import qr_png_data_uri
+    from documents.rendering import BlockedURL, LocalStaticFetcher, inline_png
+
+    good = qr_png_data_uri("https://example.org/")
+    assert inline_png(good).startswith(b"\x89PNG")
+    assert LocalStaticFetcher().fetch(good).read().startswith(b"\x89PNG")
+
+    not_png = "data:image/png;base64," + base64.b64encode(b"<svg></svg>").decode()
+    huge = "data:image/png;base64," + base64.b64encode(PNG + b"\0" * 70_000).decode()
+    refused = [
+        "data:image/svg+xml;base64," + good.split(",", 1)[1],
+        "data:text/html;base64,PGgxPmhpPC9oMT4=",
+        "data:image/png," + PNG.decode("latin-1"),  # not base64
+        "data:image/png;base64,@@@@",
+        not_png,
+        huge,
+        "file:///etc/passwd",
+    ]
+    for url in refused:
+        assert inline_png(url) is None
+        with pytest.raises(BlockedURL):
+            LocalStaticFetcher().fetch(url)
+
+
+def test_a_letter_without_a_footer_has_none(setup, tmp_path, organisation):
+    _election, _station, _role, shift = setup
+    Organisation.objects.filter(pk=organisation.pk).update(letter_footer="")
+    cache.clear()
+    rendered = appointment_letters_html([seat(shift, dane()).pk])
+
+    text = pdf_text(write_pdf(rendered.html, tmp_path))
+
+    assert "@bottom-left" not in rendered.html
+    assert "CVR" not in text
+    assert "Åse" in text
