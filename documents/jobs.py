@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
+import pikepdf
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -31,12 +32,12 @@ from django.db.models import F, QuerySet
 from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from pypdf import PdfReader, PdfWriter
 
 from accounts import audit
 from accounts.models import User
 from accounts.scopes import Capability
 from documents.kinds import KINDS, Filters, Kind
+from documents.merge import merge_pdfs
 from documents.models import PrintChunk, PrintJob
 from documents.rendered import Rendered
 from documents.rendering import render_pdf
@@ -282,7 +283,8 @@ def _zip_part(job: PrintJob, keys: list[str], shifts: QuerySet[Shift]) -> ChunkR
             key = rendered.keys[0]
             name = file_slug(labels.get(key, key)) or "document"
             archive.writestr(f"{job.kind}-{key.replace(':', '-')}-{name}.pdf", pdf)
-            pages += len(PdfReader(io.BytesIO(pdf)).pages)
+            with pikepdf.open(io.BytesIO(pdf)) as single:
+                pages += len(single.pages)
     done = {k for r, _ in parts for k in r.keys}
     failed_keys = {f["key"] for f in failed}
     failures = [_failure(f["key"], labels, f["error"]) for f in failed]
@@ -358,53 +360,11 @@ class Merged:
     pages: int
 
 
-class _Outline:
-    """Copies each part's bookmarks into the merged file. A top-level bookmark
-    that continues across parts (an area whose stations span two chunks) stays
-    one bookmark with all its children."""
-
-    def __init__(self, writer: PdfWriter) -> None:
-        self.writer = writer
-        self.last_top: tuple[str, object] | None = None
-
-    def copy(self, reader: PdfReader, offset: int) -> None:
-        self._copy(reader, reader.outline, None, offset, top=True)
-
-    def _copy(self, reader: PdfReader, items: list, parent: object, offset: int, top: bool) -> None:
-        previous = None
-        for item in items:
-            if isinstance(item, list):
-                self._copy(reader, item, previous, offset, top=False)
-                continue
-            page = reader.get_destination_page_number(item) + offset
-            if top and previous is None and self.last_top and self.last_top[0] == item.title:
-                previous = self.last_top[1]  # the same area, continued
-            else:
-                previous = self.writer.add_outline_item(
-                    title=item.title, page_number=page, parent=parent
-                )
-            if top:
-                self.last_top = (item.title, previous)
-
-
 def _merge_pdfs(pdfs: Iterable[bytes]) -> Merged:
-    """One PDF from several, in order, with their bookmarks."""
-    writer = PdfWriter()
-    outline = _Outline(writer)
-    count = 0
-    for pdf in pdfs:
-        reader = PdfReader(io.BytesIO(pdf))
-        offset = len(writer.pages)
-        writer.append(reader, import_outline=False)
-        outline.copy(reader, offset)
-        count += 1
-    if not count:
-        return Merged(b"", 0)
-    if writer.outline:
-        writer.page_mode = "/UseOutlines"
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    return Merged(buffer.getvalue(), len(writer.pages))
+    """One tagged (PDF/UA-1) PDF from several, in order, with their structure
+    trees and bookmarks (documents.merge)."""
+    content, pages = merge_pdfs(pdfs)
+    return Merged(content, pages)
 
 
 def _merge_zips(parts: Iterable[bytes]) -> bytes:

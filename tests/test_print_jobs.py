@@ -114,7 +114,13 @@ def test_letters_job_renders_every_accepted_seat_in_chunks_and_merges_them(
     assert job.chunks_total == 3  # 2 + 2 + 1
     assert job.failures == []
     pdf = pdf_of(job)
-    assert job.pages == len(pikepdf.open(io.BytesIO(pdf)).pages) == 5
+    merged = pikepdf.open(io.BytesIO(pdf))
+    assert job.pages == len(merged.pages) == 5
+    # The merged file is still a tagged PDF (PDF/UA-1): one structure tree, language, title.
+    assert "/StructTreeRoot" in merged.Root
+    assert merged.Root.MarkInfo.Marked
+    assert str(merged.Root.Lang)
+    assert "pdfuaid" in str(merged.open_metadata())
     text = text_of(pdf, tmp_path)
     for name in ["Søren", "Åse", "Ærling", "Øjvind", "Bodil"]:
         assert name in text
