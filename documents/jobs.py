@@ -127,17 +127,20 @@ def scope_shifts(job: PrintJob) -> QuerySet[Shift] | None:
 
 
 def _chunks(kind: Kind, keys: list[str]) -> list[list[str]]:
+    """Keys in print order, cut into chunks of at most ``kind.chunk_size``; an
+    item that must be alone gets a chunk of its own, and a chunk never mixes
+    languages (a letter's language is its document's)."""
+    languages = kind.languages(keys) if kind.languages else {}
     chunks: list[list[str]] = []
     current: list[str] = []
     for key in keys:
-        if key in kind.alone:
-            if current:
-                chunks.append(current)
-                current = []
-            chunks.append([key])
-            continue
+        alone = key in kind.alone
+        other_language = current and languages.get(key) != languages.get(current[-1])
+        if current and (alone or other_language or len(current) >= kind.chunk_size):
+            chunks.append(current)
+            current = []
         current.append(key)
-        if len(current) >= kind.chunk_size:
+        if alone:
             chunks.append(current)
             current = []
     if current:

@@ -240,6 +240,18 @@ def station_day_labels(keys: list[str]) -> dict[str, str]:
     return labels
 
 
+def assignment_languages(keys: list[str]) -> dict[str, str]:
+    rows = Assignment.objects.filter(pk__in=[int(k) for k in keys]).values_list(
+        "pk", "volunteer__language"
+    )
+    return {str(pk): language for pk, language in rows}
+
+
+def volunteer_languages(keys: list[str]) -> dict[str, str]:
+    rows = Volunteer.objects.filter(pk__in=[int(k) for k in keys]).values_list("pk", "language")
+    return {str(pk): language for pk, language in rows}
+
+
 @dataclass(frozen=True)
 class Kind:
     name: str
@@ -256,6 +268,9 @@ class Kind:
     # Each item a document of its own, merged within the chunk: its footer's
     # "page x of y" counts its own pages (WeasyPrint counts per document).
     per_item: bool = False
+    # The language each item is printed in: a chunk holds one language, so that
+    # its tagged PDF declares the right one (WeasyPrint tags the <html lang> only).
+    languages: Callable[[list[str]], dict[str, str]] | None = None
 
 
 KINDS: dict[str, Kind] = {
@@ -266,6 +281,7 @@ KINDS: dict[str, Kind] = {
         assignment_labels,
         chunk_size=100,
         printed_field="appointment_printed_at",
+        languages=assignment_languages,
     ),
     DocumentKind.INVITATIONS: Kind(
         "invitations",
@@ -274,6 +290,7 @@ KINDS: dict[str, Kind] = {
         volunteer_labels,
         chunk_size=100,
         printed_field="invitation_printed_at",
+        languages=volunteer_languages,
     ),
     DocumentKind.BADGES: Kind(
         "badges", select_badges, render_badges, assignment_labels, chunk_size=240

@@ -487,3 +487,35 @@ def test_signin_and_badge_jobs(committed, election_with_people, kind, items, tmp
     assert job.items_total == items
     text = text_of(pdf_of(job), tmp_path)
     assert "Søren" in text and "Bodil" in text
+
+
+def test_a_chunk_holds_letters_of_one_language(committed, election_with_people, tmp_path):
+    """Danish and English letters in print order: a chunk ends where the language
+    changes, so each part of the tagged PDF declares its letters' language."""
+    election, *_ = election_with_people
+    from volunteers.models import Volunteer
+
+    Volunteer.objects.filter(first_name__in=["Åse", "Øjvind"]).update(language="da")
+    job = run(committed, election, DocumentKind.LETTERS)
+    assert job.status == PrintJob.Status.DONE
+    languages = [
+        {Assignment.objects.get(pk=int(k)).volunteer.language for k in chunk.keys}
+        for chunk in job.chunks.order_by("index")
+    ]
+    assert all(len(found) == 1 for found in languages)
+    assert {"da"} in languages and {"en"} in languages
+    merged = pikepdf.open(io.BytesIO(pdf_of(job)))
+    declared = {str(merged.Root.Lang)}
+
+    def collect(element) -> None:
+        if isinstance(element, pikepdf.Array):
+            for kid in element:
+                collect(kid)
+        elif isinstance(element, pikepdf.Dictionary):
+            if "/Lang" in element:
+                declared.add(str(element.Lang))
+            if "/K" in element and "/S" in element:
+                collect(element.K)
+
+    collect(merged.Root.StructTreeRoot.K)
+    assert declared == {"da", "en"}
