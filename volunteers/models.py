@@ -99,9 +99,7 @@ class Volunteer(models.Model):
     unreachable = models.BooleanField(
         _("reached by post only"),
         default=False,
-        help_text=_(
-            "SMS and email do not reach this person: invitations are printed as letters."
-        ),
+        help_text=_("SMS and email do not reach this person: invitations are printed as letters."),
     )
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
