@@ -129,8 +129,14 @@ def scope_shifts(job: PrintJob) -> QuerySet[Shift] | None:
 def _chunks(kind: Kind, keys: list[str]) -> list[list[str]]:
     """Keys in print order, cut into chunks of at most ``kind.chunk_size``; an
     item that must be alone gets a chunk of its own, and a chunk never mixes
-    languages (a letter's language is its document's)."""
+    languages (a letter's language is its document's): letters come in the
+    site's language first, then the others, each in print order."""
     languages = kind.languages(keys) if kind.languages else {}
+    if languages:
+        # One language after the other, each in print order: few, full chunks
+        # (language changes scattered through the stations would cut them small).
+        default = settings.LANGUAGE_CODE
+        keys = sorted(keys, key=lambda k: (languages.get(k) != default, languages.get(k) or ""))
     chunks: list[list[str]] = []
     current: list[str] = []
     for key in keys:
