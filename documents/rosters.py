@@ -28,6 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from accounts import organisation as organisations
+from documents.kinds import parse_station_day, station_day_key
 from documents.rendered import Rendered
 from documents.rendering import render_pdf_styled
 from elections.models import Election, Shift, day_bounds
@@ -100,7 +101,7 @@ class StationRoster:
 
     @property
     def key(self) -> str:
-        return f"{self.station.pk}:{self.day.isoformat()}"
+        return station_day_key(self.station.pk, self.day)
 
     @property
     def area(self):
@@ -324,12 +325,6 @@ def render_station_roster(
 # --- the election roster ----------------------------------------------------------
 
 
-def parse_key(key: str) -> tuple[int, date]:
-    """``"<station id>:<YYYY-MM-DD>"`` as (station id, day)."""
-    station, day = key.split(":", 1)
-    return int(station), date.fromisoformat(day)
-
-
 def with_bookmarks(
     present: list[tuple[int, date]],
 ) -> list[tuple[PollingStation, date, dict[str, bool]]]:
@@ -361,7 +356,7 @@ def station_rosters(
     (any more, or in the reader's scope), marked for bookmarks: the area when it
     changes, the station at its first day, the day when the station has more than
     one here. Three queries whatever the number."""
-    wanted = [parse_key(k) for k in dict.fromkeys(keys)]
+    wanted = [parse_station_day(k) for k in dict.fromkeys(keys)]
     sections = _sections(election, wanted, shifts)
     present = [(s, d) for s, d in wanted if (s, d) in sections]
     rosters = [

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 
+from documents.kinds import parse_station_day, station_day_key
 from documents.qr import qr_svg
 from documents.rendered import Rendered
 from documents.rosters import (
@@ -26,7 +27,6 @@ from documents.rosters import (
     day_shifts,
     filled_by_shift,
     one_line,
-    parse_key,
     with_bookmarks,
 )
 from elections.models import Election, Shift
@@ -61,7 +61,7 @@ class SigninSheet:
 
     @property
     def key(self) -> str:
-        return f"{self.station.pk}:{self.day.isoformat()}"
+        return station_day_key(self.station.pk, self.day)
 
     @property
     def area(self):
@@ -117,7 +117,7 @@ def signin_sheets(
 ) -> list[SigninSheet]:
     """The sheets of ``keys`` (``"<station id>:<YYYY-MM-DD>"``) in their order,
     without station days that have no shifts (in the reader's scope)."""
-    wanted = [parse_key(k) for k in dict.fromkeys(keys)]
+    wanted = [parse_station_day(k) for k in dict.fromkeys(keys)]
     by_day = day_shifts(election, wanted, shifts)
     booked = filled_by_shift(s.pk for day in by_day.values() for s in day)
     present = [(s, d) for s, d in wanted if (s, d) in by_day]

@@ -164,7 +164,7 @@ def _pdf_response(pdf: bytes, filename: str) -> HttpResponse:
     return response
 
 
-def _single(request: HttpRequest, election_id: int, kind: str, key: str, obj) -> Rendered:
+def _single(request: HttpRequest, election_id: int, kind: str, key: str) -> Rendered:
     """One item of ``kind`` in the user's scope, rendered; 404 if it has nothing."""
     election = access.get_election_for_user(request.user, election_id, NEED)
     shifts = access.election_shifts(request.user, election, NEED)
@@ -180,7 +180,7 @@ def letter(request: HttpRequest, election_id: int, assignment_id: int) -> HttpRe
     """The appointment letter for one accepted seat (a fresh personal link in its QR)."""
     election = access.get_election_for_user(request.user, election_id, NEED)
     assignment = access.get_assignment_for_user(request.user, election, assignment_id, NEED)
-    rendered = _single(request, election.pk, DocumentKind.LETTERS, str(assignment.pk), assignment)
+    rendered = _single(request, election.pk, DocumentKind.LETTERS, str(assignment.pk))
     pdf = render_pdf(rendered.html)
     jobs.record_printed(DocumentKind.LETTERS, rendered.assignments)
     audit.record_read(request, "read.letter", assignment, election_id=election.pk)
@@ -193,7 +193,7 @@ def invitation(request: HttpRequest, election_id: int, volunteer_id: int) -> Htt
     """The invitation letter for one volunteer's invited seats in the election."""
     election = access.get_election_for_user(request.user, election_id, NEED)
     volunteer = access.get_volunteer_for_user(request.user, volunteer_id, NEED)
-    rendered = _single(request, election.pk, DocumentKind.INVITATIONS, str(volunteer.pk), volunteer)
+    rendered = _single(request, election.pk, DocumentKind.INVITATIONS, str(volunteer.pk))
     pdf = render_pdf(rendered.html)
     jobs.record_printed(DocumentKind.INVITATIONS, rendered.assignments)
     audit.record_read(request, "read.invitation", volunteer, election_id=election.pk)
@@ -208,7 +208,7 @@ def signin(request: HttpRequest, election_id: int, station_id: int, day: str) ->
     station = access.get_station_for_user(request.user, election, station_id, NEED)
     on = parse_day(day)
     key = station_day_key(station.pk, on)
-    rendered = _single(request, election.pk, DocumentKind.SIGNIN, key, station)
+    rendered = _single(request, election.pk, DocumentKind.SIGNIN, key)
     pdf = render_pdf(rendered.html)
     audit.record_read(request, "read.signin", station, election_id=election.pk, detail={"day": on})
     return _pdf_response(pdf, f"signin-{station.pk}-{on.isoformat()}.pdf")
