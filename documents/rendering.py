@@ -27,6 +27,7 @@ from pathlib import Path
 from urllib import request
 from urllib.parse import unquote, urlsplit
 
+import pydyf
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.contrib.staticfiles.storage import staticfiles_storage
@@ -147,6 +148,26 @@ class LocalStaticFetcher(URLFetcher):
         return URLFetcherResponse(
             url, body=path.read_bytes(), headers={"Content-Type": content_type}
         )
+
+
+def _page_references(pdf: pydyf.PDF) -> tuple[bytes, ...]:
+    """pydyf's ``PDF.page_references``, kept between reads while no page is added.
+
+    pydyf builds the tuple of every page's reference anew on each read, and
+    WeasyPrint's PDF/UA tagging reads it once per tagged box: quadratic in the
+    pages (a 3,000-letter document spent most of its time there). Pages are only
+    ever appended (``add_page``), so the page count tells whether it is current.
+    """
+    kids = pdf.pages["Kids"]
+    cached = pdf.__dict__.get("_page_references")
+    if cached is None or cached[0] != len(kids):
+        cached = (len(kids), tuple(f"{number} 0 R".encode("ascii") for number in kids[::3]))
+        pdf.__dict__["_page_references"] = cached
+    return cached[1]
+
+
+if isinstance(getattr(pydyf.PDF, "page_references", None), property):
+    pydyf.PDF.page_references = property(_page_references)  # type: ignore[method-assign]
 
 
 _local = threading.local()
