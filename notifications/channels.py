@@ -62,8 +62,15 @@ def send_email(message: Message) -> str:
     return ""
 
 
+def status_callback_url(message: Message) -> str:
+    """Where Twilio reports the SMS's delivery. It names the message, so that a
+    callback arriving before the worker has saved Twilio's SID still finds it
+    (Twilio's signature covers the whole URL: the id cannot be forged)."""
+    return f"{settings.SITE_URL}{reverse('notifications:twilio_status')}?m={message.pk}"
+
+
 def send_sms(message: Message) -> str:
-    callback = settings.SITE_URL + reverse("notifications:twilio_status")
+    callback = status_callback_url(message)
     try:
         return get_backend().send(message.to, message.body, status_callback=callback)
     except SmsError as exc:

@@ -179,27 +179,42 @@ def cancel_queued(message_ids: Sequence[int]) -> int:
 _FINAL_STATUSES = (Message.Status.DELIVERED, Message.Status.FAILED, Message.Status.CANCELLED)
 
 
-def record_delivery_status(provider_id: str, provider_status: str, error_code: str = "") -> bool:
+def record_delivery_status(
+    provider_id: str, provider_status: str, error_code: str = "", message_id: int | None = None
+) -> bool:
     """Apply a provider's status callback. Returns False for unknown messages.
 
     Callbacks may arrive more than once and out of order: a final state
-    (delivered, failed) is kept, and the first delivery time stands.
+    (delivered, failed) is kept, and the first delivery time stands. A callback
+    may also come before the worker has saved the provider's ID (a fast carrier
+    answers while the API call is still returning): ``message_id``, from the
+    signed callback URL, finds the SMS then, and the ID is saved with the state.
     """
     if not provider_id:
         return False
     with transaction.atomic():
         message = Message.objects.select_for_update().filter(provider_id=provider_id).first()
+        if message is None and message_id is not None:
+            message = (
+                Message.objects.select_for_update()
+                .filter(pk=message_id, channel=Channel.SMS, provider_id="")
+                .first()
+            )
         if message is None:
             return False
         if message.status in _FINAL_STATUSES:
             return True
+        now = timezone.now()
+        fields = ["provider_id"]
+        message.provider_id = provider_id
         if provider_status == "delivered":
             message.status = Message.Status.DELIVERED
-            message.delivered_at = timezone.now()
+            message.delivered_at = now
+            message.sent_at = message.sent_at or now
+            fields += ["status", "delivered_at", "sent_at"]
         elif provider_status in ("failed", "undelivered"):
             message.status = Message.Status.FAILED
             message.last_error = f"Provider reported {provider_status} (code {error_code or '-'})"
-        else:
-            return True  # queued, sending, sent: nothing new to record
-        message.save(update_fields=["status", "delivered_at", "last_error"])
+            fields += ["status", "last_error"]
+        message.save(update_fields=fields)
     return True

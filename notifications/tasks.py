@@ -10,7 +10,8 @@ from celery import Task, shared_task
 from celery.exceptions import Reject
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from notifications.channels import DeliveryError, deliver
@@ -104,13 +105,17 @@ def deliver_message(self: Task, message_id: int) -> str:
         # 'sending' for ever: retry with backoff, and log the traceback.
         log.exception("message %s: unexpected error while sending", message.pk)
         return _after_failure(self, message, exc, transient=True)
-    Message.objects.filter(pk=message.pk).update(
-        status=Status.SENT,
-        sent_at=timezone.now(),
-        provider_id=provider_id,
-        last_error="",
-        **redacted_fields(message.body, message.body_html),
+    now = timezone.now()
+    redacted = redacted_fields(message.body, message.body_html)
+    sent = Message.objects.filter(pk=message.pk, status=Status.SENDING).update(
+        status=Status.SENT, sent_at=now, provider_id=provider_id, last_error="", **redacted
     )
+    if not sent:
+        # The provider's status callback came first (delivered, or failed after
+        # all): its state stands; add what only the sender knows.
+        Message.objects.filter(pk=message.pk).update(
+            sent_at=Coalesce(F("sent_at"), Value(now)), provider_id=provider_id, **redacted
+        )
     return "sent"
 
 

@@ -39,10 +39,15 @@ def invite_sms(fake_twilio, django_capture_on_commit_callbacks):
     return invite
 
 
+def _path(url: str) -> str:
+    """The test client's path for a callback URL on http://testserver (query string kept)."""
+    assert url.startswith("http://testserver" + WEBHOOK)
+    return url.removeprefix("http://testserver")
+
+
 def _post_callback(client, fake: FakeTwilio, sms: ReceivedSms, status: str, **kw):
     url, params, signature = fake.status_callback(sms, status, **kw)
-    assert url == "http://testserver" + WEBHOOK
-    return client.post(WEBHOOK, params, HTTP_X_TWILIO_SIGNATURE=signature)
+    return client.post(_path(url), params, HTTP_X_TWILIO_SIGNATURE=signature)
 
 
 # --- sending ---------------------------------------------------------------------
@@ -63,7 +68,7 @@ def test_invitation_is_sent_through_twilio(fake_twilio, invite_sms, settings):
     assert sms.to == PHONE
     assert sms.from_ == settings.TWILIO_FROM
     assert redact(sms.body) == message.body  # the stored copy keeps no live link
-    assert sms.status_callback == "http://testserver" + WEBHOOK
+    assert sms.status_callback == f"http://testserver{WEBHOOK}?m={message.pk}"
     assert (
         resolve(sms.body).volunteer_id == Assignment.objects.get(pk=message.subject_id).volunteer_id
     )
@@ -202,7 +207,7 @@ def test_signed_callback_over_http_marks_delivered(fake_twilio, live_server, set
     invite_one(volunteer)  # autocommit: dispatched on commit, sent eagerly
     message = message_for(volunteer, "invitation")
     [sms] = fake_twilio.received
-    assert sms.status_callback == live_server.url + WEBHOOK
+    assert sms.status_callback == f"{live_server.url}{WEBHOOK}?m={message.pk}"
 
     assert fake_twilio.send_status(sms, "sent") == 204
     message.refresh_from_db()
@@ -246,14 +251,14 @@ def test_callbacks_out_of_order_keep_the_final_state(client, fake_twilio, invite
 def test_bad_signature_is_refused_and_changes_nothing(client, fake_twilio, invite_sms, how):
     message = invite_sms()
     [sms] = fake_twilio.received
-    _url, params, signature = fake_twilio.status_callback(
+    url, params, signature = fake_twilio.status_callback(
         sms, "delivered", auth_token="wrong-token" if how == "wrong-token" else None
     )
     headers = {} if how == "no-signature" else {"HTTP_X_TWILIO_SIGNATURE": signature}
     if how == "tampered":
         params["MessageStatus"] = "undelivered"
 
-    response = client.post(WEBHOOK, params, **headers)
+    response = client.post(_path(url), params, **headers)
 
     assert response.status_code == 403
     message.refresh_from_db()
@@ -318,7 +323,107 @@ def test_webhook_refuses_everything_without_a_configured_token(
     settings.TWILIO_AUTH_TOKEN = ""
     empty_key_signature = RequestValidator("").compute_signature(url, params)
 
-    response = client.post(WEBHOOK, params, HTTP_X_TWILIO_SIGNATURE=empty_key_signature)
+    response = client.post(_path(url), params, HTTP_X_TWILIO_SIGNATURE=empty_key_signature)
+
+    assert response.status_code == 403
+    message.refresh_from_db()
+    assert message.status == Status.SENT
+
+
+# --- a callback faster than the API's answer --------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("early", "final"), [("delivered", Status.DELIVERED), ("undelivered", Status.FAILED)]
+)
+def test_a_callback_before_the_sid_is_saved_is_not_lost(
+    fake_twilio, live_server, settings, early, final
+):
+    """Twilio calls back while the worker still waits for the API's answer (the
+    message is 'sending', with no SID saved): the state is kept, and the worker's
+    own "sent" afterwards does not overwrite it. It used to be dropped."""
+    settings.SITE_URL = live_server.url
+    fake_twilio.status_before_reply = early
+    volunteer = factories.volunteer(channel="sms", phone=PHONE)
+
+    invite_one(volunteer)  # autocommit: dispatched on commit, sent eagerly
+
+    message = message_for(volunteer, "invitation")
+    [sms] = fake_twilio.received
+    assert fake_twilio.early_callbacks == [204]
+    assert message.status == final
+    assert message.provider_id == sms.sid
+    assert message.sent_at is not None
+    assert message.body == redact(sms.body)  # the stored copy keeps no live link
+    if final == Status.DELIVERED:
+        assert message.delivered_at is not None
+    else:
+        assert "undelivered" in message.last_error
+
+    # The later callbacks change nothing: the first final state stands.
+    assert fake_twilio.send_status(sms, "sent") == 204
+    message.refresh_from_db()
+    assert message.status == final
+
+
+def test_the_message_id_in_the_url_cannot_take_another_messages_state(
+    client, fake_twilio, invite_sms
+):
+    """A signed callback for an unknown SID names a message that has its own SID
+    already: nothing changes (the id only finds an SMS still waiting for its SID)."""
+    message = invite_sms()
+    [sms] = fake_twilio.received
+    other = ReceivedSms(
+        new_sid("SM"),
+        fake_twilio.account_sid,
+        PHONE,
+        fake_twilio.from_,
+        "",
+        "",
+        f"http://testserver{WEBHOOK}?m={message.pk}",
+    )
+
+    assert _post_callback(client, fake_twilio, other, "undelivered").status_code == 204
+
+    message.refresh_from_db()
+    assert (message.status, message.provider_id) == (Status.SENT, sms.sid)
+
+
+def test_an_email_is_never_found_by_the_id_in_the_url(client, fake_twilio, mailoutbox):
+    email = queue_message(
+        channel="email",
+        to="karen@example.dk",
+        kind="invitation",
+        language="en",
+        context={"first_name": "Karen", "link": "http://testserver/v/x/"},
+        idempotency_key="email-2",
+    )
+    Message.objects.filter(pk=email.pk).update(status=Status.SENT, sent_at=timezone.now())
+    sms = ReceivedSms(
+        new_sid("SM"),
+        fake_twilio.account_sid,
+        PHONE,
+        fake_twilio.from_,
+        "",
+        "",
+        f"http://testserver{WEBHOOK}?m={email.pk}",
+    )
+
+    assert _post_callback(client, fake_twilio, sms, "delivered").status_code == 204
+
+    email.refresh_from_db()
+    assert email.status == Status.SENT
+    assert email.provider_id == ""
+
+
+def test_a_changed_message_id_breaks_the_signature(client, fake_twilio, invite_sms):
+    message = invite_sms()
+    [sms] = fake_twilio.received
+    url, params, signature = fake_twilio.status_callback(sms, "delivered")
+
+    forged = _path(url).replace(f"m={message.pk}", f"m={message.pk + 1}")
+    response = client.post(forged, params, HTTP_X_TWILIO_SIGNATURE=signature)
 
     assert response.status_code == 403
     message.refresh_from_db()

@@ -10,7 +10,10 @@ auth (account SID : auth token), and answers like Twilio does:
 - 401 with code 20003 for wrong credentials.
 
 It can also play Twilio's side of a status callback: :meth:`FakeTwilio.send_status`
-POSTs a form signed with ``X-Twilio-Signature`` to the StatusCallback URL it was given.
+POSTs a form signed with ``X-Twilio-Signature`` to the StatusCallback URL it was given;
+with :attr:`FakeTwilio.status_before_reply` set it does so for every accepted message
+*before* answering the API call, as a fast carrier can: the callback then arrives while
+the sender is still waiting for the message's SID.
 """
 
 from __future__ import annotations
@@ -99,6 +102,11 @@ class FakeTwilio:
         self.invalid_numbers: set[str] = set()
         #: Answer errors in the RFC 9457 "problem details" shape newer Twilio APIs use.
         self.problem_details = False
+        #: A status ("delivered", "undelivered"…) to call back with before answering
+        #: the API call that created the message; the HTTP status answered is kept
+        #: in :attr:`early_callbacks`.
+        self.status_before_reply: str | None = None
+        self.early_callbacks: list[int] = []
         self._failures: list[_Failure] = []
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
@@ -331,6 +339,10 @@ class _Handler(BaseHTTPRequestHandler):
             status, payload = fake.handle_create(
                 match["account"], self.headers.get("Authorization", ""), form
             )
+            early = fake.status_before_reply
+            if status == 201 and early and form.get("StatusCallback"):
+                sms = next(r for r in fake.received if r.sid == payload["sid"])
+                fake.early_callbacks.append(fake.send_status(sms, early))
         self._reply(status, payload)
 
     def do_GET(self) -> None:
