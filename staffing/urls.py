@@ -3,7 +3,15 @@ module (staffing/urls_*.py), so that groups can grow without touching each other
 
 from django.urls import path
 
-from staffing import urls_elections, urls_filling, urls_grid, urls_setup, urls_volunteers, views
+from staffing import (
+    urls_elections,
+    urls_filling,
+    urls_grid,
+    urls_messages,
+    urls_setup,
+    urls_volunteers,
+    views,
+)
 from staffing.views import checkin
 
 app_name = "staffing"
@@ -27,4 +35,5 @@ urlpatterns = [
     *urls_grid.urlpatterns,
     *urls_filling.urlpatterns,
     *urls_volunteers.urlpatterns,
+    *urls_messages.urlpatterns,
 ]
