@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from notifications.models import Message
+from notifications.models import InboundMessage, Message
 from pollcrew.redaction import redact
 from pollcrew.service_admin import ReadOnlyAdmin
 
@@ -39,3 +39,14 @@ class MessageAdmin(ReadOnlyAdmin):
     @admin.display(description=_("HTML body"))
     def body_html_redacted(self, obj: Message) -> str:
         return redact(obj.body_html)
+
+
+@admin.register(InboundMessage)
+class InboundMessageAdmin(ReadOnlyAdmin):
+    """SMS volunteers sent us: when, and what answering them did (no number or text
+    is kept)."""
+
+    list_display = ["received_at", "outcome", "subject_type", "subject_id", "provider_id"]
+    list_filter = ["outcome"]
+    search_fields = ["provider_id"]
+    date_hierarchy = "received_at"

@@ -103,3 +103,50 @@ class Message(models.Model):
         return (
             f"{self.get_channel_display()} → {self.to}: {self.kind} ({self.get_status_display()})"
         )
+
+
+class InboundMessage(models.Model):
+    """An SMS a volunteer sent us, recorded once per provider ID: Twilio retries a
+    webhook it got no answer to, and a retried "JA" must not be answered twice.
+
+    Neither the number nor the text is kept: what the reply did is in the
+    assignment's history (its answer and reason) and in the outbox (a reply).
+    """
+
+    class Outcome(models.TextChoices):
+        RECEIVED = "received", _("Received")
+        ACCEPTED = "accepted", _("Accepted an invitation")
+        DECLINED = "declined", _("Declined an invitation")
+        REFUSED = "refused", _("Answer refused")
+        HELP = "help", _("Sent help")
+        UNKNOWN_SENDER = "unknown_sender", _("Unknown sender")
+        IGNORED = "ignored", _("Ignored")
+
+    provider_id = models.CharField(_("provider ID"), max_length=100)
+    received_at = models.DateTimeField(_("received"), auto_now_add=True)
+    outcome = models.CharField(
+        _("outcome"), max_length=20, choices=Outcome.choices, default=Outcome.RECEIVED
+    )
+    # Whom it was from, when known ("volunteers.volunteer", 42), as for messages.
+    subject_type = models.CharField(_("about (type)"), max_length=100, blank=True)
+    subject_id = models.PositiveBigIntegerField(_("about (id)"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("incoming SMS")
+        verbose_name_plural = _("incoming SMS")
+        ordering = ["-received_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider_id"],
+                name="inboundmessage_unique_provider_id",
+                violation_error_message=_("This incoming SMS has been recorded already."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(provider_id=""),
+                name="inboundmessage_has_provider_id",
+                violation_error_message=_("An incoming SMS needs the provider's ID."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider_id}: {self.get_outcome_display()}"

@@ -2,14 +2,40 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.urls import reverse
+from django.utils.module_loading import import_string
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from twilio.request_validator import RequestValidator
 
+from notifications.inbound import InboundSms
+from notifications.models import InboundMessage
 from notifications.services import record_delivery_status
+
+log = logging.getLogger(__name__)
+
+# Twilio expects TwiML from a messaging webhook; an empty response sends nothing
+# back (replies go through the outbox, like every other message).
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+
+
+def _signed_by_twilio(request: HttpRequest, url_name: str) -> bool:
+    """Whether X-Twilio-Signature matches: it covers the public URL Twilio called
+    (with its query string), which behind a proxy is SITE_URL, not what Django
+    sees, and the form fields. Nothing is valid without a configured token."""
+    url = settings.SITE_URL + reverse(url_name)
+    if request.META.get("QUERY_STRING"):
+        url += "?" + request.META["QUERY_STRING"]
+    signature = request.headers.get("X-Twilio-Signature", "")
+    validator = RequestValidator(settings.TWILIO_AUTH_TOKEN)
+    return bool(settings.TWILIO_AUTH_TOKEN) and validator.validate(
+        url, request.POST.dict(), signature
+    )
 
 
 def _message_id(value: str) -> int | None:
@@ -19,16 +45,7 @@ def _message_id(value: str) -> int | None:
 @csrf_exempt  # Authenticated by Twilio's signature instead; a browser never posts here.
 @require_POST
 def twilio_status(request: HttpRequest) -> HttpResponse:
-    # The signature covers the public URL Twilio called (with its query string),
-    # which behind a proxy is SITE_URL, not what Django sees.
-    url = settings.SITE_URL + reverse("notifications:twilio_status")
-    if request.META.get("QUERY_STRING"):
-        url += "?" + request.META["QUERY_STRING"]
-    signature = request.headers.get("X-Twilio-Signature", "")
-    validator = RequestValidator(settings.TWILIO_AUTH_TOKEN)
-    if not settings.TWILIO_AUTH_TOKEN or not validator.validate(
-        url, request.POST.dict(), signature
-    ):
+    if not _signed_by_twilio(request, "notifications:twilio_status"):
         return HttpResponseForbidden("Invalid signature")
     record_delivery_status(
         provider_id=request.POST.get("MessageSid", ""),
@@ -37,3 +54,40 @@ def twilio_status(request: HttpRequest) -> HttpResponse:
         message_id=_message_id(request.GET.get("m", "")),
     )
     return HttpResponse(status=204)
+
+
+@csrf_exempt  # Authenticated by Twilio's signature instead; a browser never posts here.
+@require_POST
+def twilio_inbound(request: HttpRequest) -> HttpResponse:
+    """An SMS to our number. Answered by INBOUND_SMS_HANDLER, once per MessageSid
+    (Twilio retries a webhook that timed out: the retry changes nothing)."""
+    if not _signed_by_twilio(request, "notifications:twilio_inbound"):
+        return HttpResponseForbidden("Invalid signature")
+    sms = InboundSms(
+        provider_id=request.POST.get("MessageSid", "")[:100],
+        sender=request.POST.get("From", ""),
+        body=request.POST.get("Body", ""),
+    )
+    if sms.provider_id:
+        handle_inbound(sms)
+    return HttpResponse(EMPTY_TWIML, content_type="text/xml; charset=utf-8")
+
+
+def handle_inbound(sms: InboundSms) -> InboundMessage | None:
+    """Record the SMS and let the handler answer it, in one transaction: if the
+    handler fails, nothing is recorded and Twilio's retry tries again. None when
+    this SMS was handled already."""
+    handler = import_string(settings.INBOUND_SMS_HANDLER)
+    try:
+        with transaction.atomic():
+            record = InboundMessage.objects.create(provider_id=sms.provider_id)
+            outcome = handler(sms)
+            record.outcome = outcome.outcome
+            record.subject_type, record.subject_id = outcome.subject_type, outcome.subject_id
+            record.save(update_fields=["outcome", "subject_type", "subject_id"])
+    except IntegrityError:
+        if InboundMessage.objects.filter(provider_id=sms.provider_id).exists():
+            return None  # a retry of one we answered
+        raise
+    log.info("inbound SMS %s: %s", record.pk, record.outcome)
+    return record

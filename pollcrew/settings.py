@@ -252,6 +252,9 @@ TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
 TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
 TWILIO_FROM = env.str("TWILIO_FROM", default="")  # a number or an alphanumeric sender ID
 TWILIO_MESSAGING_SERVICE_SID = env.str("TWILIO_MESSAGING_SERVICE_SID", default="")
+# Who answers an SMS sent to our number (Twilio's "A message comes in" webhook,
+# SITE_URL + /notifications/twilio/inbound/): "JA"/"NEJ" answer an invitation.
+INBOUND_SMS_HANDLER = "staffing.inbound.answer_sms"
 # Only for tests and local fakes: where the Twilio REST API is reached.
 TWILIO_BASE_URL = env.str("TWILIO_BASE_URL", default="")
 _twilio_ready = (

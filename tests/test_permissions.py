@@ -169,6 +169,15 @@ TABLE: dict[str, list[Case]] = {
             post=lambda w: {"MessageSid": "SM123", "MessageStatus": "delivered"},
         ),
     ],
+    "notifications:twilio_inbound": [
+        Case(url("notifications:twilio_inbound"), everyone(405), "signed POSTs from Twilio only"),
+        Case(
+            url("notifications:twilio_inbound"),
+            everyone(403),
+            "unsigned: refused, whoever sends it",
+            post=lambda w: {"MessageSid": "SM123", "From": "+4520123456", "Body": "JA"},
+        ),
+    ],
     "me:page": [
         Case(url("me:page"), {**everyone(200), "anonymous": LOGIN}, "everyone's own account")
     ],

@@ -226,6 +226,52 @@ class FakeTwilio:
             exc.close()
             return exc.code
 
+    # --- Twilio's side of an incoming SMS ---------------------------------------------
+
+    def inbound(
+        self, sender: str, body: str, url: str, *, sid: str | None = None, to: str | None = None
+    ) -> tuple[str, dict[str, str], str]:
+        """The form fields and X-Twilio-Signature of Twilio's "a message comes in"
+        webhook for an SMS from ``sender`` to our number."""
+        sid = sid or new_sid("SM")
+        params = {
+            "AccountSid": self.account_sid,
+            "ApiVersion": API_VERSION,
+            "Body": body,
+            "From": sender,
+            "FromCountry": "DK",
+            "MessageSid": sid,
+            "NumMedia": "0",
+            "NumSegments": "1",
+            "SmsMessageSid": sid,
+            "SmsSid": sid,
+            "SmsStatus": "received",
+            "To": to or self.from_,
+            "ToCountry": "DK",
+        }
+        signature = RequestValidator(self.auth_token).compute_signature(url, params)
+        return url, params, signature
+
+    def send_inbound(self, sender: str, body: str, url: str, *, sid: str | None = None) -> int:
+        """POST a signed incoming SMS to ``url`` over HTTP; return the HTTP status answered."""
+        url, params, signature = self.inbound(sender, body, url, sid=sid)
+        request = urllib.request.Request(  # noqa: S310 (a test URL, http on loopback)
+            url,
+            data=urllib.parse.urlencode(params).encode(),
+            headers={
+                "X-Twilio-Signature": signature,
+                "Content-Type": "application/x-www-form-urlencoded",
+                "User-Agent": "TwilioProxy/1.1",
+            },
+            method="POST",
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+                return response.status
+        except urllib.error.HTTPError as exc:
+            exc.close()
+            return exc.code
+
     # --- answering the API ---------------------------------------------------------
 
     def _authorised(self, header: str, account: str) -> bool:
