@@ -22,11 +22,12 @@ from notifications.models import Channel, Message
 from pollcrew.phones import display_phone
 from pollcrew.redaction import redact
 from pollcrew.refusals import Refused
-from staffing import access, message_log
+from staffing import access, message_log, rules
 from staffing.forms_messages import MessageFilterForm
 from staffing.services.resend import may_resend, resend_message, resend_of
 from staffing.views._common import C
 from staffing.volunteer_timeline import message_label
+from volunteers.models import Volunteer
 
 PER_PAGE = 50
 
@@ -85,6 +86,8 @@ def election_message(request: HttpRequest, election_id: int, message_id: int) ->
             "election": election,
             "message": message,
             "kind_label": message_label(message.kind),
+            "when": rules.shift_when(assignment.shift),
+            "language": dict(Volunteer.Language.choices).get(message.language, message.language),
             "assignment": assignment,
             "volunteer": assignment.volunteer,
             # A queued message still holds a live personal link: staff never see one.
