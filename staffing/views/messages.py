@@ -62,6 +62,7 @@ def election_messages(request: HttpRequest, election_id: int) -> HttpResponse:
             "election": election,
             "form": form,
             "filtered": filters.narrowed,
+            "volunteer_only": filters.volunteer is not None,
             "stats": stats,
             "statuses": Message.Status.choices,
             "page": page,

@@ -11,6 +11,8 @@ new message's page, 302); everyone else the 404, as outside any scope."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.urls import reverse
 
 from notifications.models import Message
@@ -44,7 +46,7 @@ def _elsewhere(w: World) -> str:
     return reverse("staffing:election_message", args=[w.election.pk, message.pk])
 
 
-def _message(pick) -> callable:
+def _message(pick: Callable[[World], Message]) -> Callable[[World], str]:
     return lambda w: reverse("staffing:election_message", args=[w.election.pk, pick(w).pk])
 
 
