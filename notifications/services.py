@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from notifications.models import Channel, Message, subject_of
 from notifications.rendering import render_message
+from notifications.signals import PERMANENT_PROVIDER_CODES, announce_failure
 from pollcrew.redaction import redacted_fields
 
 log = logging.getLogger(__name__)
@@ -216,5 +217,7 @@ def record_delivery_status(
             message.status = Message.Status.FAILED
             message.last_error = f"Provider reported {provider_status} (code {error_code or '-'})"
             fields += ["status", "last_error"]
+            if error_code in PERMANENT_PROVIDER_CODES:
+                announce_failure(message.pk)
         message.save(update_fields=fields)
     return True

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from notifications.channels import DeliveryError, deliver
 from notifications.models import Message
+from notifications.signals import announce_failure
 from pollcrew.redaction import redacted_fields, scrub
 
 log = logging.getLogger(__name__)
@@ -69,6 +70,8 @@ def _after_failure(task: Task, message: Message, exc: Exception, *, transient: b
             **redacted_fields(message.body, message.body_html),
         )
         log.warning("message %s failed for good: %s", message.pk, error)
+        if not transient:  # the address itself was refused: try the other channel
+            announce_failure(message.pk)
         return "failed"
     delay = backoff(message.attempts)
     # Run in-process (eagerly, or called as a function) there is no broker to

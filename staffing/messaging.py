@@ -100,15 +100,19 @@ def queue_invitations(invited: list[tuple[Assignment, str]]) -> list[Message]:
     return queue_messages([_invitation(a, token) for a, token in invited])
 
 
-def _queue_one(assignment: Assignment, kind: str, key: str, **extra: Any) -> Message | None:
-    """A message about ``assignment`` with a fresh personal link, dispatched on commit."""
+def _queue_one(
+    assignment: Assignment, kind: str, key: str, *, channel: str = "", **extra: Any
+) -> Message | None:
+    """A message about ``assignment`` with a fresh personal link, dispatched on
+    commit: on the volunteer's preferred channel unless ``channel`` says otherwise."""
     volunteer = assignment.volunteer
     if not may_message(volunteer, assignment.shift.election):
         return None
+    channel = channel or volunteer.preferred_channel
     token = issue_link(volunteer, assignment.shift.election)
     message = queue_message(
-        channel=volunteer.preferred_channel,
-        to=volunteer.contact_address,
+        channel=channel,
+        to=volunteer.address_on(channel),
         kind=kind,
         language=volunteer.language,
         context={**assignment_context(assignment, token), **extra},

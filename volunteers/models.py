@@ -175,4 +175,8 @@ class Volunteer(models.Model):
     @property
     def contact_address(self) -> str:
         """Where messages go on the preferred channel."""
-        return self.email if self.preferred_channel == self.Channel.EMAIL else self.phone
+        return self.address_on(self.preferred_channel)
+
+    def address_on(self, channel: str) -> str:
+        """The email address or phone number for ``channel`` ("" if none)."""
+        return self.email if channel == self.Channel.EMAIL else self.phone
