@@ -11,9 +11,11 @@ callback ("undelivered"), as in production."""
 from __future__ import annotations
 
 import re
+import threading
 from datetime import timedelta
 
 import pytest
+from django.db import connections
 from django.test import Client
 from django.urls import reverse
 
@@ -383,3 +385,36 @@ def test_a_failed_resend_can_be_sent_again_as_a_new_message(world, coordinator):
     second = resend_message(first, by=coordinator)
     assert len({world["failed"].pk, first.pk, second.pk}) == 3
     assert second.idempotency_key == f"resend:{first.pk}"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_resends_at_the_same_moment_make_one_new_message():
+    """Five coordinators press "Send again" at once: one new message, one audit
+    entry, and every one of them lands on its page."""
+    e = f.election()
+    [seat] = services.invite(f.shift(e), [f.volunteer("sms")], by=None).invited
+    failed = invitation_of(seat.volunteer)
+    Message.objects.filter(pk=failed.pk).update(
+        status=Message.Status.FAILED, last_error="Provider reported undelivered (code 30003)"
+    )
+    users = [f.user(role="coordinator") for _ in range(5)]
+    start = threading.Barrier(len(users))
+    landed: list[str] = []
+
+    def press(user: User) -> None:
+        try:
+            client = login(user)
+            start.wait()
+            landed.append(client.post(resend_url(failed))["Location"])
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=press, args=(u,)) for u in users]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    resent = Message.objects.get(idempotency_key=f"resend:{failed.pk}")
+    assert landed == [detail_url(resent)] * len(users)
+    assert Message.objects.count() == 2
+    assert AuditEntry.objects.filter(action="staffing.resend_message").count() == 1
