@@ -16,7 +16,7 @@ ANY = ("", _("Any"))
 
 
 class MessageFilterForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Kind"), required=False)
+    kind = forms.ChoiceField(label=_("Message type"), required=False)
     channel = forms.ChoiceField(label=_("Channel"), required=False, choices=[ANY, *Channel.choices])
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=[ANY, *Message.Status.choices]
