@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -32,6 +32,7 @@ from accounts.scopes import Capability, scope_of
 from elections.models import Election
 from notifications.models import Channel, Message
 from staffing.access import require
+from staffing.messaging import FALLBACK_PREFIX
 from staffing.models import Assignment
 from staffing.volunteer_timeline import ASSIGNMENT_TYPE, MESSAGE_KINDS, message_label
 from volunteers import search
@@ -205,6 +206,10 @@ class ChannelStats:
 @dataclass
 class Stats:
     channels: list[ChannelStats]
+    # Messages sent on the other channel after one failed for good
+    # (staffing.services.fallback), and the people no channel reached.
+    fallbacks: int = 0
+    unreachable: int = 0
 
     @property
     def total(self) -> ChannelStats:
@@ -219,13 +224,37 @@ class Stats:
         return not any(row.total for row in self.channels)
 
 
-def delivery_stats(messages: QuerySet[Message]) -> Stats:
-    """Messages by channel and status, in one aggregate query."""
+def delivery_stats(
+    messages: QuerySet[Message], assignments: QuerySet[Assignment] | None = None
+) -> Stats:
+    """Messages by channel and status and the fallbacks among them, in one
+    aggregate query; with ``assignments``, one more for how many of their
+    volunteers are reached by post only."""
     counts: dict[str, dict[str, int]] = {c: {} for c in Channel.values}
-    grouped = messages.order_by().values("channel", "status").annotate(n=Count("pk"))
+    fallbacks = 0
+    grouped = (
+        messages.order_by()
+        .values("channel", "status")
+        .annotate(
+            n=Count("pk"),
+            fallbacks=Count("pk", filter=Q(idempotency_key__startswith=FALLBACK_PREFIX)),
+        )
+    )
     for row in grouped:
         counts.setdefault(row["channel"], {})[row["status"]] = row["n"]
+        fallbacks += row["fallbacks"]
+    unreachable = 0
+    if assignments is not None:
+        unreachable = (
+            Volunteer.objects.filter(
+                unreachable=True, pk__in=assignments.order_by().values("volunteer_id")
+            )
+            .order_by()
+            .count()
+        )
     labels: dict[str, Any] = dict(Channel.choices)
     return Stats(
         [ChannelStats(c, str(labels.get(c, c)), counts[c]) for c in counts],
+        fallbacks=fallbacks,
+        unreachable=unreachable,
     )

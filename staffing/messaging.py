@@ -37,6 +37,10 @@ MOVED = "moved"
 SHIFT_CHANGED = "shift_changed"
 NEW_LINK = "new_link"
 
+# The idempotency key of a message sent on the other channel after one failed
+# for good is this and the failed message's id (staffing.services.fallback).
+FALLBACK_PREFIX = "fallback:"
+
 _CONFIRMATION_KIND = {
     Assignment.Status.ACCEPTED: ACCEPTED,
     Assignment.Status.DECLINED: DECLINED,

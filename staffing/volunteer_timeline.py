@@ -50,6 +50,9 @@ ACTION_LABELS = {
     "staffing.move": gettext_lazy("Moved to another shift"),
     "staffing.replace": gettext_lazy("Replaced"),
     "staffing.reissue_link": gettext_lazy("New link sent"),
+    "staffing.resend_message": gettext_lazy("Failed message sent again"),
+    "staffing.message_fallback": gettext_lazy("Sent on the other channel after a failure"),
+    "volunteers.unreachable": gettext_lazy("Marked as reached by post only"),
 }
 MESSAGE_KINDS = {
     "invitation": gettext_lazy("Invitation"),
@@ -60,6 +63,7 @@ MESSAGE_KINDS = {
     "moved": gettext_lazy("Notice of a move"),
     "shift_changed": gettext_lazy("Notice of a changed shift"),
     "new_link": gettext_lazy("New personal link"),
+    "sms_reply": gettext_lazy("Reply to an SMS"),
 }
 # Audit actions that an assignment's own event shows (with who did it).
 _FOLDED = {

@@ -209,3 +209,25 @@ def test_a_moved_notice_falls_back_as_the_confirmation_of_the_seat_now(
     fallback = Message.objects.get(idempotency_key=f"fallback:{notice.pk}")
     assert (fallback.kind, fallback.channel, fallback.status) == ("accepted", "email", Status.SENT)
     assert fallback.subject_id == moved.pk
+
+
+def test_the_message_log_counts_fallbacks_and_people_reached_by_post_only(
+    client, coordinator, invite, fake_twilio, smtp_sink
+):
+    fake_twilio.mark_invalid(PHONE, "+4520999999")
+    karen = factories.volunteer(channel="sms", phone=PHONE, email=EMAIL)
+    seat = invite(karen)
+    bo = factories.volunteer(channel="sms", phone="+4520999999")  # no email
+    services.invite(seat.shift, [bo], by=None)
+    Message.objects.filter(to="+4520999999").update(status=Status.FAILED)
+    fall_back(Message.objects.get(to="+4520999999").pk)
+    client.force_login(coordinator)
+
+    response = client.get(reverse("staffing:election_messages", args=[seat.shift.election_id]))
+
+    stats = response.context["stats"]
+    assert (stats.fallbacks, stats.unreachable) == (1, 1)
+    page = response.content.decode()
+    assert "1 message went out on the other channel after the first one failed." in page
+    assert "1 person is reached by post only" in page
+    assert reverse("documents:print", args=[seat.shift.election_id]) + "?kind=invitations" in page

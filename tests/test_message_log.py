@@ -185,10 +185,10 @@ def test_query_count_is_constant(coordinator, django_assert_num_queries):
 
     add(5)
     client = login(coordinator)
-    # session, user, grants (scope), the election, the statistics (one aggregate),
-    # COUNT, the page, its assignments with volunteer, station and role, the
-    # read's audit entry.
-    expected = 9
+    # session, user, grants (scope), the election, the statistics (one aggregate,
+    # and the people reached by post only), COUNT, the page, its assignments with
+    # volunteer, station and role, the read's audit entry.
+    expected = 10
     with django_assert_num_queries(expected):
         response = client.get(log_url(e))
     assert len(response.context["rows"]) == 5

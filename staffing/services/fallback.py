@@ -25,7 +25,7 @@ from staffing.services.resend import RESENDABLE
 from staffing.volunteer_timeline import ASSIGNMENT_TYPE
 from volunteers.models import Volunteer
 
-FALLBACK_PREFIX = "fallback:"
+FALLBACK_PREFIX = messaging.FALLBACK_PREFIX
 
 
 def fallback_key(message: Message) -> str:

@@ -39,7 +39,7 @@ def election_messages(request: HttpRequest, election_id: int) -> HttpResponse:
     assignments = message_log.election_assignments(request.user, election)
     form = MessageFilterForm(request.GET or None)
     filters = form.filters()
-    stats = message_log.delivery_stats(message_log.about(assignments))
+    stats = message_log.delivery_stats(message_log.about(assignments), assignments)
     paginator = Paginator(
         message_log.filtered(assignments, filters).only(*message_log.ROW_FIELDS), PER_PAGE
     )
