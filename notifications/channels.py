@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import smtplib
+from datetime import datetime
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -75,6 +76,16 @@ def send_sms(message: Message) -> str:
         return get_backend().send(message.to, message.body, status_callback=callback)
     except SmsError as exc:
         raise DeliveryError(str(exc), transient=exc.transient) from exc
+
+
+def find_sent(message: Message, since: datetime) -> list[str]:
+    """The provider IDs of SMS already sent for ``message`` since ``since`` (see
+    ``BaseSmsBackend.find_sent``). A failed look-up is a transient error: sending
+    without knowing could send twice."""
+    try:
+        return get_backend().find_sent(message.to, message.body, since)
+    except SmsError as exc:
+        raise DeliveryError(str(exc), transient=True) from exc
 
 
 def deliver(message: Message) -> str:

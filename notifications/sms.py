@@ -13,6 +13,7 @@ import threading
 import uuid
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from urllib.parse import urlsplit, urlunsplit
 
@@ -43,6 +44,12 @@ class BaseSmsBackend(ABC):
 
     def close(self) -> None:  # noqa: B027 (optional: most backends hold nothing)
         """Release connections held between sends."""
+
+    def find_sent(self, to: str, body: str, since: datetime) -> list[str]:
+        """The provider IDs of messages with this body sent to ``to`` since ``since``,
+        newest first: an earlier attempt's outcome, before trying again. A backend
+        that cannot look messages up finds nothing (the message is sent again)."""
+        return []
 
 
 class ConsoleBackend(BaseSmsBackend):
@@ -151,6 +158,36 @@ class TwilioBackend(BaseSmsBackend):
             # Connection refused, timeouts, TLS errors: worth another try.
             raise SmsError(f"Twilio unreachable: {exc}", transient=True) from exc
         return str(message.sid)
+
+    def find_sent(self, to: str, body: str, since: datetime) -> list[str]:
+        """Twilio's message list for this number (newest first), matched on the body.
+
+        Not filtered by DateSent: a message still in Twilio's queue (a messaging
+        service queues above the account's rate) has no date sent yet, and it is
+        exactly the one not to send again. A number gets few messages, so the
+        newest LOOKUP_LIMIT are read and matched on their creation time."""
+        from twilio.base.exceptions import TwilioException
+
+        since = since.astimezone(UTC) - LOOKUP_CLOCK_MARGIN
+        try:
+            found = self.client.messages.list(to=to, limit=LOOKUP_LIMIT, page_size=LOOKUP_LIMIT)
+        except (TwilioException, OSError) as exc:
+            raise SmsError(f"Twilio message lookup failed: {exc}", transient=True) from exc
+        return [
+            str(sms.sid)
+            for sms in found
+            if sms.date_created is not None
+            and sms.date_created >= since
+            and (sms.direction or "").startswith("outbound")
+            # A messaging service may add an opt-out line to what we sent.
+            and (sms.body or "").startswith(body)
+        ]
+
+
+# How many of a number's latest messages a lookup reads, and how far Twilio's clock
+# may be behind ours.
+LOOKUP_LIMIT = 50
+LOOKUP_CLOCK_MARGIN = timedelta(minutes=5)
 
 
 @cache

@@ -4,18 +4,21 @@ redelivered or duplicated task is harmless."""
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from celery import Task, shared_task
 from celery.exceptions import Reject
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q, Value
+from django.db.models import F, Max, Min, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from notifications.channels import DeliveryError, deliver
-from notifications.models import Message
+from notifications import ratelimit
+from notifications.channels import DeliveryError, deliver, find_sent
+from notifications.models import Channel, Message
 from notifications.signals import announce_failure
 from pollcrew.redaction import redacted_fields, scrub
 
@@ -28,11 +31,29 @@ RETRY_CAP = timedelta(hours=1)
 # A task may run a moment before the time it was scheduled for: ETA rounding, or
 # the clocks of two hosts. Within this margin a message counts as due.
 EARLY_MARGIN = timedelta(seconds=2)
+# A sending slot this close is waited for in the task; a later one runs the task
+# again at that time (or, run in-process, leaves the message to the sweeper).
+MAX_INLINE_WAIT = 1.0
+
+# A delivery task stops (soft limit: an error, retried) and is stopped (hard limit:
+# the process is killed) well before OUTBOX_INTERRUPTED_AFTER, so that a message
+# still in 'sending' after that long is certainly not being sent by anyone.
+HARD_TIME_LIMIT = max(2, int(settings.OUTBOX_INTERRUPTED_AFTER.total_seconds() * 5 / 6))
+SOFT_TIME_LIMIT = max(1, HARD_TIME_LIMIT - 5)
 
 Status = Message.Status
 
 
-def _claim(message_id: int) -> Message | None:
+@dataclass(frozen=True)
+class Claim:
+    message: Message
+    # When an earlier attempt picked the message up, if one did: that attempt may
+    # have reached the provider (a worker killed mid-send, a timeout, an error
+    # after the provider had accepted the message).
+    earlier: datetime | None
+
+
+def _claim(message_id: int) -> Claim | None:
     """Move a due, queued message to 'sending' and return it; None if not ours to send."""
     with transaction.atomic():
         message = Message.objects.select_for_update().filter(pk=message_id).first()
@@ -46,11 +67,12 @@ def _claim(message_id: int) -> Message | None:
                 message.dispatched_at = None
                 message.save(update_fields=["dispatched_at"])
             return None
+        earlier = message.claimed_at if message.attempts else None
         message.status = Status.SENDING
         message.attempts += 1
         message.claimed_at = now
         message.save(update_fields=["status", "attempts", "claimed_at"])
-        return message
+        return Claim(message, earlier)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -94,13 +116,62 @@ def _after_failure(task: Task, message: Message, exc: Exception, *, transient: b
         raise
 
 
-@shared_task(bind=True, acks_late=True, max_retries=None)
-def deliver_message(self: Task, message_id: int) -> str:
-    message = _claim(message_id)
-    if message is None:
+def _pace(task: Task, message_id: int, booked: bool) -> str | None:
+    """Wait for the channel's sending slot (notifications.ratelimit). Returns None to
+    send now, or what the task did instead: waiting for a slot is not an attempt."""
+    pending = (
+        Message.objects.filter(pk=message_id, status=Status.QUEUED)
+        .values("channel", "scheduled_for")
+        .first()
+    )
+    if pending is None:
         return "skipped"
+    now = timezone.now()
+    due = pending["scheduled_for"]
+    if booked or (due is not None and due > now + EARLY_MARGIN):
+        return None  # its slot was booked before; or not due yet (_claim says so)
+    booking = ratelimit.reserve(pending["channel"], now=now)
+    if booking.now:
+        return None
+    if booking.not_before is None and booking.wait <= MAX_INLINE_WAIT:
+        time.sleep(booking.wait)
+        return None
+    at = booking.not_before or now + timedelta(seconds=booking.wait)
+    inline = bool(task.request.is_eager or task.request.called_directly)
+    # Over the daily cap the task is not kept waiting in the broker for hours:
+    # the sweeper sends the message when the day turns.
+    in_flight = not inline and booking.not_before is None
+    Message.objects.filter(pk=message_id, status=Status.QUEUED).update(
+        scheduled_for=at, dispatched_at=now if in_flight else None
+    )
+    if not in_flight:
+        return "paced"
     try:
-        provider_id = deliver(message)
+        raise task.retry(
+            args=(message_id,), kwargs={"booked": True}, countdown=booking.wait, max_retries=None
+        )
+    except Reject:
+        Message.objects.filter(pk=message_id, status=Status.QUEUED).update(dispatched_at=None)
+        raise
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    max_retries=None,
+    soft_time_limit=SOFT_TIME_LIMIT,
+    time_limit=HARD_TIME_LIMIT,
+)
+def deliver_message(self: Task, message_id: int, booked: bool = False) -> str:
+    paced = _pace(self, message_id, booked)
+    if paced is not None:
+        return paced
+    claim = _claim(message_id)
+    if claim is None:
+        return "skipped"
+    message = claim.message
+    try:
+        provider_id = _sent_before(claim) or deliver(message)
     except DeliveryError as exc:
         return _after_failure(self, message, exc, transient=exc.transient)
     except Exception as exc:
@@ -122,14 +193,39 @@ def deliver_message(self: Task, message_id: int) -> str:
     return "sent"
 
 
+def _sent_before(claim: Claim) -> str:
+    """The provider ID of an SMS an earlier attempt sent after all, or "".
+
+    An attempt interrupted mid-send (the worker was killed, the connection timed
+    out) may have reached Twilio. Before sending again, Twilio's list of messages
+    to this number is read: one with this body, created since the earlier attempt
+    and recorded on no other message, is this one."""
+    message = claim.message
+    if claim.earlier is None or message.channel != Channel.SMS:
+        return ""
+    sids = find_sent(message, claim.earlier)
+    if not sids:
+        return ""
+    taken = set(
+        Message.objects.filter(provider_id__in=sids)
+        .exclude(pk=message.pk)
+        .values_list("provider_id", flat=True)
+    )
+    provider_id = next((sid for sid in sids if sid not in taken), "")
+    if provider_id:
+        log.warning("message %s: sent by an interrupted attempt (%s)", message.pk, provider_id)
+    return provider_id
+
+
 def requeue_interrupted() -> int:
     """Put back messages left in 'sending' by a worker that died mid-send.
 
-    Whether such a message went out is unknown; sending it again risks a
-    duplicate, where leaving it risks losing it. Nothing is lost: it is retried
-    (up to MAX_ATTEMPTS claims in all).
+    A claim older than OUTBOX_INTERRUPTED_AFTER has outlived the delivery task's
+    hard time limit: nobody is sending it. Whether it went out is unknown; the
+    next attempt looks it up at the provider first (SMS), and sends it only if it
+    is not there. Nothing is lost: it is retried (up to MAX_ATTEMPTS claims in all).
     """
-    cutoff = timezone.now() - settings.OUTBOX_REDISPATCH_AFTER
+    cutoff = timezone.now() - settings.OUTBOX_INTERRUPTED_AFTER
     stale = Message.objects.filter(status=Status.SENDING, claimed_at__lt=cutoff)
     note = "Interrupted while sending; "
     failed = 0
@@ -155,11 +251,10 @@ def sweep_outbox() -> int:
     worker died while sending."""
     requeue_interrupted()
     now = timezone.now()
-    lost = now - settings.OUTBOX_REDISPATCH_AFTER
     ids = list(
         Message.objects.filter(status=Status.QUEUED)
         .filter(Q(scheduled_for__isnull=True) | Q(scheduled_for__lte=now))
-        .filter(Q(dispatched_at__isnull=True) | Q(dispatched_at__lt=lost))
+        .filter(Q(dispatched_at__isnull=True) | _lost_tasks(now))
         .order_by("pk")
         .values_list("pk", flat=True)[:SWEEP_BATCH]
     )
@@ -169,3 +264,38 @@ def sweep_outbox() -> int:
     from notifications.services import dispatch_messages
 
     return dispatch_messages(ids)
+
+
+def _lost_tasks(now: datetime) -> Q:
+    """Queued messages whose delivery task was published but will not run.
+
+    A task published OUTBOX_REDISPATCH_AFTER ago is lost. So, sooner, is one that
+    was due OUTBOX_INTERRUPTED_AFTER ago and is still not picked up although a
+    message published after it was picked up at least that long ago: the queue is
+    first in, first out, so the task was taken, by a worker that died holding it
+    (a prefetched task of a killed worker comes back from Redis only after the
+    visibility timeout, an hour). Sending is claimed under a lock, so a task
+    thought lost that runs after all does nothing.
+    """
+    grace = now - settings.OUTBOX_INTERRUPTED_AFTER
+    lost = Q(dispatched_at__lt=now - settings.OUTBOX_REDISPATCH_AFTER)
+    waiting = Message.objects.filter(status=Status.QUEUED, dispatched_at__lt=grace).filter(
+        Q(scheduled_for__isnull=True) | Q(scheduled_for__lt=grace)
+    )
+    oldest = waiting.aggregate(oldest=Min("dispatched_at"))["oldest"]
+    if oldest is None:
+        return lost
+    # The latest publication picked up at least `grace` ago (a retry is published
+    # after its claim: claimed_at >= dispatched_at leaves it out).
+    watermark = Message.objects.filter(
+        status__in=[Status.SENDING, Status.SENT, Status.DELIVERED, Status.FAILED],
+        dispatched_at__gt=oldest,
+        claimed_at__lte=grace,
+        claimed_at__gte=F("dispatched_at"),
+    ).aggregate(watermark=Max("dispatched_at"))["watermark"]
+    if watermark is None:
+        return lost
+    overtaken = Q(dispatched_at__lt=min(watermark, grace)) & (
+        Q(scheduled_for__isnull=True) | Q(scheduled_for__lt=grace)
+    )
+    return lost | overtaken

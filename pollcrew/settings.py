@@ -267,6 +267,14 @@ SMS_BACKEND = env.str(
     else "notifications.sms.ConsoleBackend",
 )
 SMS_DEFAULT_REGION = env.str("SMS_DEFAULT_REGION", default="DK")
+# Sending rate of the Twilio account (messages per second, across all workers;
+# notifications.ratelimit). Twilio's default for a sender outside the US and Canada
+# is 10 per second (1 for a US long code); a messaging service with more senders, or
+# bought throughput, allows more. Above its rate Twilio queues (a messaging service)
+# or refuses with 429; Pollcrew paces instead: a message waits for its slot. 0: no limit.
+SMS_RATE_PER_SECOND = env.float("SMS_RATE_PER_SECOND", default=10.0)
+# At most this many SMS a day (a cost guard; the rest wait for the next day). 0: no cap.
+SMS_DAILY_CAP = env.int("SMS_DAILY_CAP", default=0)
 
 # --- Celery ---------------------------------------------------------------------
 # Unset CELERY_BROKER_URL: tasks run eagerly in the web process (demo, plain tests).
@@ -330,6 +338,18 @@ SHIFT_WINDOW_DAYS_BEFORE = env.int("SHIFT_WINDOW_DAYS_BEFORE", default=60)
 # A queued message whose delivery task was published this long ago and never ran
 # (a lost task) is published again. Publishing failures are swept at once.
 OUTBOX_REDISPATCH_AFTER = timedelta(seconds=env.int("OUTBOX_REDISPATCH_SECONDS", default=600))
+# A message left in 'sending' this long was interrupted (its worker died, or hit the
+# delivery task's time limit, which is shorter): it is looked up at the provider and
+# sent again only if it is not there. Also how long a delivery task may sit, taken
+# by a worker but not run, behind messages that were sent since: a lost task.
+OUTBOX_INTERRUPTED_AFTER = timedelta(seconds=env.int("OUTBOX_INTERRUPTED_SECONDS", default=45))
+# The SMTP server's sending rate and daily cap (per server and user, across all
+# workers), as for SMS above. Relays differ too much for one default: 0, no limit.
+EMAIL_RATE_PER_SECOND = env.float("EMAIL_RATE_PER_SECOND", default=0.0)
+EMAIL_DAILY_CAP = env.int("EMAIL_DAILY_CAP", default=0)
+# Where the sending rates are counted: a Redis URL. Empty: the cache's Redis, else
+# the broker's; with neither, each process counts for itself.
+RATE_LIMIT_REDIS_URL = env.str("RATE_LIMIT_REDIS_URL", default="")
 MUNICIPALITY_NAME = env.str("MUNICIPALITY_NAME", default="Pollcrew")
 # The audit log keeps entries this many months (then a daily beat task deletes them).
 AUDIT_RETENTION_MONTHS = env.int("AUDIT_RETENTION_MONTHS", default=13)

@@ -9,6 +9,13 @@ auth (account SID : auth token), and answers like Twilio does:
 - whatever a test queued with :meth:`FakeTwilio.fail_next` (500, 429, …);
 - 401 with code 20003 for wrong credentials.
 
+It also answers Twilio's message look-ups, ``GET …/Messages.json`` (newest first;
+filters To, From, DateSent, DateSent<, DateSent>; pages of PageSize with
+``next_page_uri``) and ``GET …/Messages/{sid}.json``; each is recorded in
+:attr:`FakeTwilio.lookups`. :attr:`FakeTwilio.reply_delay` makes it answer each
+create request that many seconds late, *after* accepting the message (as a slow
+network does): a sender killed meanwhile never learns the SID.
+
 It can also play Twilio's side of a status callback: :meth:`FakeTwilio.send_status`
 POSTs a form signed with ``X-Twilio-Signature`` to the StatusCallback URL it was given;
 with :attr:`FakeTwilio.status_before_reply` set it does so for every accepted message
@@ -19,6 +26,7 @@ the sender is still waiting for the message's SID.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import re
 import secrets
@@ -27,7 +35,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -37,6 +45,9 @@ from twilio.request_validator import RequestValidator
 
 API_VERSION = "2010-04-01"
 _MESSAGES_PATH = re.compile(r"^/2010-04-01/Accounts/(?P<account>AC[0-9a-f]{32})/Messages\.json$")
+_MESSAGE_PATH = re.compile(
+    r"^/2010-04-01/Accounts/(?P<account>AC[0-9a-f]{32})/Messages/(?P<sid>SM[0-9a-f]{32})\.json$"
+)
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 
 # Twilio's own wording for the errors the fake produces.
@@ -58,8 +69,20 @@ def new_sid(prefix: str) -> str:
     return prefix + secrets.token_hex(16)
 
 
+def _rfc2822(moment: datetime) -> str:
+    return format_datetime(moment.astimezone(UTC), usegmt=False).replace("-0000", "+0000")
+
+
 def _rfc2822_now() -> str:
-    return format_datetime(datetime.now(UTC), usegmt=False).replace("-0000", "+0000")
+    return _rfc2822(datetime.now(UTC))
+
+
+def _parse_date_filter(value: str) -> tuple[datetime, bool]:
+    """A DateSent filter value: ``YYYY-MM-DD`` (a whole day) or ISO 8601 with a time,
+    as the client sends it. Returns (moment, whole_day)."""
+    if len(value) == 10:
+        return datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=UTC), True
+    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC), False
 
 
 @dataclass(frozen=True)
@@ -73,6 +96,7 @@ class ReceivedSms:
     messaging_service_sid: str
     body: str
     status_callback: str
+    created: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
 @dataclass
@@ -107,6 +131,11 @@ class FakeTwilio:
         #: in :attr:`early_callbacks`.
         self.status_before_reply: str | None = None
         self.early_callbacks: list[int] = []
+        #: Seconds to wait before answering each create request (the message is
+        #: accepted first). Settable while the server runs.
+        self.reply_delay = 0.0
+        #: Every look-up (GET) as (HTTP status answered, path, query), in order.
+        self.lookups: list[tuple[int, str, dict[str, str]]] = []
         self._failures: list[_Failure] = []
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
@@ -325,15 +354,77 @@ class FakeTwilio:
         self.received.append(sms)
         return 201, self._resource(sms)
 
-    def _resource(self, sms: ReceivedSms) -> dict[str, Any]:
+    def handle_lookup(
+        self, path: str, authorization: str, query: dict[str, str]
+    ) -> tuple[int, dict[str, Any]]:
+        with self._lock:
+            answer = self._look_up(path, authorization, query)
+            self.lookups.append((answer[0], path, query))
+            return answer
+
+    def _look_up(
+        self, path: str, authorization: str, query: dict[str, str]
+    ) -> tuple[int, dict[str, Any]]:
+        one = _MESSAGE_PATH.match(path)
+        many = _MESSAGES_PATH.match(path)
+        match = one or many
+        if match is None:
+            return self._error(20404, "")
+        account = match["account"]
+        if not self._authorised(authorization, account):
+            return self._error(20003, account)
+        mine = [sms for sms in self.received if sms.account_sid == account]
+        if one is not None:
+            found = next((sms for sms in mine if sms.sid == one["sid"]), None)
+            if found is None:
+                return self._error(20404, account)
+            return 200, self._resource(found, listed=True)
+        return 200, self._page(account, mine, query)
+
+    def _page(
+        self, account: str, messages: list[ReceivedSms], query: dict[str, str]
+    ) -> dict[str, Any]:
+        """One page of the message list, newest first, as Twilio's v2010 list answers."""
+        selected = [sms for sms in reversed(messages) if _matches(sms, query)]
+        size = min(max(int(query.get("PageSize") or 50), 1), 1000)
+        page = int(query.get("Page") or 0)
+        start = page * size
+        rows = selected[start : start + size]
+        base = f"/{API_VERSION}/Accounts/{account}/Messages.json"
+
+        def uri(number: int) -> str:
+            params = {k: v for k, v in query.items() if k not in ("Page", "PageToken")}
+            params.update({"PageSize": str(size), "Page": str(number)})
+            if number:
+                params["PageToken"] = f"PA{number}"
+            return f"{base}?{urllib.parse.urlencode(params)}"
+
+        more = start + size < len(selected)
+        return {
+            "messages": [self._resource(sms, listed=True) for sms in rows],
+            "end": start + len(rows) - 1 if rows else start,
+            "first_page_uri": uri(0),
+            "next_page_uri": uri(page + 1) if more else None,
+            "page": page,
+            "page_size": size,
+            "previous_page_uri": uri(page - 1) if page else None,
+            "start": start,
+            "uri": uri(page),
+        }
+
+    def _resource(self, sms: ReceivedSms, *, listed: bool = False) -> dict[str, Any]:
+        """The message as Twilio shows it: "queued" when created; when looked up
+        later, "sent" (handed to the carrier the moment it was accepted)."""
         now = _rfc2822_now()
+        created = _rfc2822(sms.created)
         uri = f"/{API_VERSION}/Accounts/{sms.account_sid}/Messages/{sms.sid}"
+        queued = "queued" if sms.from_ else "accepted"
         return {
             "account_sid": sms.account_sid,
             "api_version": API_VERSION,
             "body": sms.body,
-            "date_created": now,
-            "date_sent": None,
+            "date_created": created,
+            "date_sent": created if listed else None,
             "date_updated": now,
             "direction": "outbound-api",
             "error_code": None,
@@ -345,7 +436,7 @@ class FakeTwilio:
             "price": None,
             "price_unit": "USD",
             "sid": sms.sid,
-            "status": "queued" if sms.from_ else "accepted",
+            "status": "sent" if listed else queued,
             "subresource_uris": {"media": f"{uri}/Media.json"},
             "to": sms.to,
             "uri": f"{uri}.json",
@@ -370,6 +461,33 @@ class FakeTwilio:
         return status, {"code": code, "message": message, "more_info": more_info, "status": status}
 
 
+def _matches(sms: ReceivedSms, query: dict[str, str]) -> bool:
+    """Twilio's list filters: To, From, DateSent (a day, or a moment), DateSent<, DateSent>."""
+    if query.get("To") and sms.to != query["To"]:
+        return False
+    if query.get("From") and sms.from_ != query["From"]:
+        return False
+    sent = sms.created
+    for key, compare in (
+        ("DateSent", "="),
+        ("DateSent<", "<"),
+        ("DateSent>", ">"),
+    ):
+        if not query.get(key):
+            continue
+        moment, whole_day = _parse_date_filter(query[key])
+        value = sent.date() if whole_day else sent.replace(microsecond=0)
+        bound = moment.date() if whole_day else moment
+        # Twilio's "<" and ">" are inclusive: on or before, on or after.
+        if compare == "=" and value != bound:
+            return False
+        if compare == "<" and value > bound:
+            return False
+        if compare == ">" and value < bound:
+            return False
+    return True
+
+
 class _Handler(BaseHTTPRequestHandler):
     server_version = "FakeTwilio/1.0"
 
@@ -389,11 +507,15 @@ class _Handler(BaseHTTPRequestHandler):
             if status == 201 and early and form.get("StatusCallback"):
                 sms = next(r for r in fake.received if r.sid == payload["sid"])
                 fake.early_callbacks.append(fake.send_status(sms, early))
+            if fake.reply_delay > 0:
+                time.sleep(fake.reply_delay)
         self._reply(status, payload)
 
     def do_GET(self) -> None:
         fake: FakeTwilio = self.server.fake  # type: ignore[attr-defined]
-        self._reply(*fake._error(20404, ""))
+        parts = urllib.parse.urlsplit(self.path)
+        query = dict(urllib.parse.parse_qsl(parts.query, keep_blank_values=True))
+        self._reply(*fake.handle_lookup(parts.path, self.headers.get("Authorization", ""), query))
 
     def _reply(self, status: int, payload: dict[str, Any]) -> None:
         data = json.dumps(payload).encode()
@@ -402,7 +524,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.send_header("Twilio-Request-Id", new_sid("RQ"))
         self.end_headers()
-        self.wfile.write(data)
+        # The sender may be gone (a test killed it): the message stays accepted.
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            self.wfile.write(data)
 
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: tests read ``FakeTwilio.requests`` instead."""
