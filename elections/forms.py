@@ -13,7 +13,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from elections import window
-from elections.models import Election
+from elections.models import MAX_REMINDERS, Election
+from elections.services.lifecycle import REMINDER_FIELDS
 from polling_stations.models import Area
 
 MAX_DAYS = 365
@@ -41,7 +42,18 @@ class ElectionForm(forms.ModelForm):
 
     class Meta:
         model = Election
-        fields = ["name", "kind", "election_date", "response_days", "lock_days", "areas"]
+        fields = [
+            "name",
+            "kind",
+            "election_date",
+            "response_days",
+            "lock_days",
+            "invitation_reminder_days",
+            "invitation_reminders_max",
+            "shift_reminder_days",
+            "shift_morning_sms",
+            "areas",
+        ]
         widgets = {"election_date": DateInput()}
         labels = {
             "name": _("Name"),
@@ -49,6 +61,10 @@ class ElectionForm(forms.ModelForm):
             "election_date": _("Election day"),
             "response_days": _("Days to answer"),
             "lock_days": _("Lock days"),
+            "invitation_reminder_days": _("Remind unanswered invitations after (days)"),
+            "invitation_reminders_max": _("Reminders per invitation, at most"),
+            "shift_reminder_days": _("Remind of the shift (days before)"),
+            "shift_morning_sms": _("SMS on the morning of the shift"),
         }
         help_texts = {
             "name": _("As volunteers see it in messages, e.g. “Folketingsvalg 2027”."),
@@ -59,6 +75,15 @@ class ElectionForm(forms.ModelForm):
                 "Volunteers cannot change their answer online this many days before a shift; "
                 "the election office can."
             ),
+            "invitation_reminder_days": _(
+                "Then again every this many days, while the invitation is open. 0: no reminders. "
+                "A role can set its own."
+            ),
+            "shift_reminder_days": _("To everyone with a seat. 0: no reminder."),
+            "shift_morning_sms": _(
+                "A short SMS at 6 in the morning on the day, to everyone with a seat and a "
+                "mobile number."
+            ),
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -67,11 +92,27 @@ class ElectionForm(forms.ModelForm):
             self.initial["areas"] = list(Area.objects.values_list("pk", flat=True))
         self.fields["areas"].label_from_instance = lambda area: area.name
         # The constraint's rule as a field rule, so that its error is shown at the field.
-        for name, least in (("response_days", 1), ("lock_days", 0)):
+        for name, least, most in (
+            ("response_days", 1, MAX_DAYS),
+            ("lock_days", 0, MAX_DAYS),
+            ("invitation_reminder_days", 0, MAX_DAYS),
+            ("invitation_reminders_max", 0, MAX_REMINDERS),
+            ("shift_reminder_days", 0, MAX_DAYS),
+        ):
             field = self.fields[name]
-            field.min_value, field.max_value = least, MAX_DAYS
-            field.validators += [MinValueValidator(least), MaxValueValidator(MAX_DAYS)]
-            field.widget.attrs.update(min=least, max=MAX_DAYS)
+            field.min_value, field.max_value = least, most
+            field.validators += [MinValueValidator(least), MaxValueValidator(most)]
+            field.widget.attrs.update(min=least, max=most)
+            if name not in ("response_days", "lock_days"):
+                field.required = False  # empty: as before (clean)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        # Left empty: as before (or the default, for a new election).
+        for name in ("invitation_reminder_days", "invitation_reminders_max", "shift_reminder_days"):
+            if name in cleaned and cleaned[name] is None:
+                cleaned[name] = getattr(self.instance, name)
+        return cleaned
 
     def clean_areas(self) -> QuerySet[Area]:
         areas = self.cleaned_data["areas"]
@@ -106,7 +147,7 @@ class NewElectionForm(ElectionForm):
         """For a copy: the fields changed here, which win over the source's."""
         return {
             name: self.cleaned_data[name]
-            for name in ("kind", "response_days", "lock_days", "areas")
+            for name in ("kind", "response_days", "lock_days", *REMINDER_FIELDS, "areas")
             if name in self.changed_data
         }
 

@@ -21,6 +21,11 @@ def day_bounds(day: date) -> tuple[datetime, datetime]:
     return start, end
 
 
+# Reminders of one invitation, at most (a role or an election may ask for fewer;
+# the constraints' messages say 5).
+MAX_REMINDERS = 5
+
+
 class Election(models.Model):
     class Kind(models.TextChoices):
         PARLIAMENTARY = "parliamentary", _("Parliamentary election")
@@ -51,6 +56,29 @@ class Election(models.Model):
         default=7,
         help_text=_("An invitation not answered within this many days expires."),
     )
+    # Reminders (staffing.reminders), each 0 for none; a role may override the
+    # invitation reminders (Role.invitation_reminder_days / _max).
+    invitation_reminder_days = models.PositiveSmallIntegerField(
+        _("invitation reminder after days"),
+        default=3,
+        help_text=_(
+            "Remind people who have not answered after this many days, then again every "
+            "this many days. 0: no reminders."
+        ),
+    )
+    invitation_reminders_max = models.PositiveSmallIntegerField(
+        _("invitation reminders at most"), default=2
+    )
+    shift_reminder_days = models.PositiveSmallIntegerField(
+        _("shift reminder days before"),
+        default=2,
+        help_text=_("Remind people with a seat this many days before their shift. 0: none."),
+    )
+    shift_morning_sms = models.BooleanField(
+        _("SMS on the morning of the shift"),
+        default=False,
+        help_text=_("A short SMS at 6 in the morning on the day, to people with a mobile number."),
+    )
     copied_from = models.ForeignKey(
         "self",
         on_delete=models.SET_NULL,
@@ -80,6 +108,11 @@ class Election(models.Model):
                 condition=Q(response_days__gte=1),
                 name="election_response_days_positive",
                 violation_error_message=_("Give volunteers at least one day to answer."),
+            ),
+            models.CheckConstraint(
+                condition=Q(invitation_reminders_max__lte=MAX_REMINDERS),
+                name="election_invitation_reminders_max_sane",
+                violation_error_message=_("At most 5 reminders per invitation."),
             ),
         ]
         indexes = [
@@ -116,6 +149,13 @@ class Role(models.Model):
         help_text=_("Never listed publicly; volunteers can only be invited."),
     )
     reminders_enabled = models.BooleanField(_("reminders enabled"), default=True)
+    # The election's invitation reminders, unless set here (0: none for this role).
+    invitation_reminder_days = models.PositiveSmallIntegerField(
+        _("invitation reminder after days"), null=True, blank=True
+    )
+    invitation_reminders_max = models.PositiveSmallIntegerField(
+        _("invitation reminders at most"), null=True, blank=True
+    )
     sort_order = models.PositiveSmallIntegerField(_("sort order"), default=100)
 
     class Meta:
@@ -132,6 +172,12 @@ class Role(models.Model):
                 condition=Q(min_age__lte=120),
                 name="role_min_age_sane",
                 violation_error_message=_("The minimum age must be 120 or less."),
+            ),
+            models.CheckConstraint(
+                condition=Q(invitation_reminders_max__isnull=True)
+                | Q(invitation_reminders_max__lte=MAX_REMINDERS),
+                name="role_invitation_reminders_max_sane",
+                violation_error_message=_("At most 5 reminders per invitation."),
             ),
         ]
 

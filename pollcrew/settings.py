@@ -314,6 +314,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "documents.tasks.purge_print_files",
         "schedule": timedelta(hours=1),
     },
+    # Invitation and shift reminders (staffing.reminders): each is keyed, so a run
+    # twice, or two beat processes at once, sends nothing twice.
+    "send-reminders": {
+        "task": "staffing.tasks.send_reminders",
+        "schedule": timedelta(minutes=15),
+    },
 }
 
 # --- Printing (documents) ------------------------------------------------------

@@ -121,6 +121,8 @@ class RoleForm(ConstraintsOnFields):
             "min_age",
             "invite_only",
             "reminders_enabled",
+            "invitation_reminder_days",
+            "invitation_reminders_max",
             "description",
             "description_en",
             "what_to_bring",
@@ -141,6 +143,11 @@ class RoleForm(ConstraintsOnFields):
             "pay": _("In kroner, per shift."),
             "min_age": _("On the day of the shift."),
             "reminders_enabled": _("Send a reminder before each shift."),
+            "invitation_reminder_days": _(
+                "Remind unanswered invitations to this role after this many days, then every "
+                "this many days. Empty: as the election says. 0: none."
+            ),
+            "invitation_reminders_max": _("Empty: as the election says."),
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -36,6 +36,9 @@ REMOVED = "removed"
 MOVED = "moved"
 SHIFT_CHANGED = "shift_changed"
 NEW_LINK = "new_link"
+INVITATION_REMINDER = "invitation_reminder"
+SHIFT_REMINDER = "shift_reminder"
+SHIFT_MORNING = "shift_morning"  # SMS only
 
 # The idempotency key of a message sent on the other channel after one failed
 # for good is this and the failed message's id (staffing.services.fallback).
@@ -85,17 +88,26 @@ def may_message(volunteer: Volunteer, election: Election) -> bool:
     return election.is_active and not volunteer.do_not_contact
 
 
-def _invitation(assignment: Assignment, token: str) -> Draft:
+def draft_about(
+    assignment: Assignment, token: str, kind: str, key: str, *, channel: str = ""
+) -> Draft:
+    """A message of ``kind`` about ``assignment`` holding the personal link
+    ``token``, on the volunteer's preferred channel unless ``channel`` is given."""
     volunteer = assignment.volunteer
+    channel = channel or volunteer.preferred_channel
     return Draft(
-        volunteer.preferred_channel,
-        volunteer.contact_address,
-        INVITATION,
+        channel,
+        volunteer.address_on(channel),
+        kind,
         volunteer.language,
         assignment_context(assignment, token),
-        f"assignment:{assignment.pk}:invitation",
+        key,
         *subject_of(assignment),
     )
+
+
+def _invitation(assignment: Assignment, token: str) -> Draft:
+    return draft_about(assignment, token, INVITATION, f"assignment:{assignment.pk}:invitation")
 
 
 def queue_invitations(invited: list[tuple[Assignment, str]]) -> list[Message]:

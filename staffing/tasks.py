@@ -28,3 +28,12 @@ def reinvite_previous(self, run_id: int) -> str:
     Returns the run's status ("" if it had finished already)."""
     run = reinvite.process(run_id)
     return run.status if run is not None else ""
+
+
+@shared_task(acks_late=True)
+def send_reminders() -> dict[str, int]:
+    """Invitation and shift reminders that are due (staffing.reminders); keyed, so
+    a second run, or a second beat process, sends nothing twice."""
+    from staffing import reminders
+
+    return reminders.send_reminders().counts

@@ -64,6 +64,9 @@ MESSAGE_KINDS = {
     "shift_changed": gettext_lazy("Notice of a changed shift"),
     "new_link": gettext_lazy("New personal link"),
     "sms_reply": gettext_lazy("Reply to an SMS"),
+    "invitation_reminder": gettext_lazy("Reminder of the invitation"),
+    "shift_reminder": gettext_lazy("Reminder of the shift"),
+    "shift_morning": gettext_lazy("SMS on the morning of the shift"),
 }
 # Audit actions that an assignment's own event shows (with who did it).
 _FOLDED = {

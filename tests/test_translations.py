@@ -49,6 +49,9 @@ SMS_KINDS = [
     "moved",
     "shift_changed",
     "new_link",
+    "invitation_reminder",
+    "shift_reminder",
+    "shift_morning",
 ]
 
 

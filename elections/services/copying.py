@@ -23,7 +23,7 @@ from accounts import audit
 from accounts.models import User
 from elections import window
 from elections.models import Election, Shift
-from elections.services.lifecycle import AUDITED_FIELDS
+from elections.services.lifecycle import AUDITED_FIELDS, REMINDER_FIELDS
 from pollcrew.refusals import Refused
 from pollcrew.text import strip_controls
 
@@ -129,6 +129,7 @@ def copy_election(source: Election, *, name: str, election_date: date, by: User 
             election_date=election_date,
             lock_days=source.lock_days,
             response_days=source.response_days,
+            **{name: getattr(source, name) for name in REMINDER_FIELDS},
             copied_from=source,
             status=Election.Status.DRAFT,
         )

@@ -24,7 +24,22 @@ from pollcrew.refusals import Refused
 from pollcrew.text import strip_controls
 from polling_stations.models import Area
 
-ELECTION_FIELDS = ("name", "kind", "election_date", "lock_days", "response_days", "copied_from")
+# The reminders an election sends (staffing.reminders).
+REMINDER_FIELDS = (
+    "invitation_reminder_days",
+    "invitation_reminders_max",
+    "shift_reminder_days",
+    "shift_morning_sms",
+)
+ELECTION_FIELDS = (
+    "name",
+    "kind",
+    "election_date",
+    "lock_days",
+    "response_days",
+    *REMINDER_FIELDS,
+    "copied_from",
+)
 # What the audit log records of an election: its fields and the areas taking part.
 AUDITED_FIELDS = (*ELECTION_FIELDS, "areas")
 Status = Election.Status

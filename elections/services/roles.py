@@ -32,6 +32,8 @@ ROLE_DESCRIBED = (
     "min_age",
     "invite_only",
     "reminders_enabled",
+    "invitation_reminder_days",
+    "invitation_reminders_max",
 )
 ROLE_FIELDS = (*ROLE_DESCRIBED, "sort_order")
 

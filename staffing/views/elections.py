@@ -29,6 +29,7 @@ from accounts.scopes import Scope, scope_of
 from elections import services as election_services
 from elections.forms import CopyElectionForm, ElectionForm, NewElectionForm
 from elections.models import Election, Shift
+from elections.services.lifecycle import REMINDER_FIELDS
 from pollcrew.refusals import Refused
 from staffing import access
 from staffing.models import Assignment
@@ -207,6 +208,7 @@ def _create(form: NewElectionForm, *, by: User) -> Election:
             election_date=data["election_date"],
             response_days=data["response_days"],
             lock_days=data["lock_days"],
+            **{name: data[name] for name in REMINDER_FIELDS},
             areas=data["areas"],
         )
     with transaction.atomic():

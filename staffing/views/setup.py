@@ -205,7 +205,17 @@ ROLES = Kind(
     [
         (None, ["name", "short_name"]),
         (gettext_lazy("Default times"), ["default_start", "default_end"]),
-        (gettext_lazy("Conditions"), ["pay", "min_age", "invite_only", "reminders_enabled"]),
+        (
+            gettext_lazy("Conditions"),
+            [
+                "pay",
+                "min_age",
+                "invite_only",
+                "reminders_enabled",
+                "invitation_reminder_days",
+                "invitation_reminders_max",
+            ],
+        ),
         (gettext_lazy("Danish"), ["description", "what_to_bring"]),
         (gettext_lazy("English"), ["description_en", "what_to_bring_en"]),
     ],
