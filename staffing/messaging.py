@@ -23,7 +23,7 @@ from notifications.services import (
     queue_message,
     queue_messages,
 )
-from staffing.links import issue_link, link_url
+from staffing.links import issue_link, issue_links, link_url
 from staffing.models import Assignment
 from volunteers.models import Volunteer
 
@@ -39,6 +39,8 @@ NEW_LINK = "new_link"
 INVITATION_REMINDER = "invitation_reminder"
 SHIFT_REMINDER = "shift_reminder"
 SHIFT_MORNING = "shift_morning"  # SMS only
+EXPIRED = "expired"  # the answer-by date passed: the seat went back
+INVITATION_WITHDRAWN = "invitation_withdrawn"  # the election closed before an answer
 
 # The idempotency key of a message sent on the other channel after one failed
 # for good is this and the failed message's id (staffing.services.fallback).
@@ -114,6 +116,24 @@ def queue_invitations(invited: list[tuple[Assignment, str]]) -> list[Message]:
     """One invitation per (assignment, token), each holding the volunteer's
     personal link, stored in one INSERT. The caller dispatches them on commit."""
     return queue_messages([_invitation(a, token) for a, token in invited])
+
+
+def queue_notices(assignments: list[Assignment], kind: str) -> list[Message]:
+    """A notice of ``kind`` about each assignment (keyed ``assignment:<id>:<kind>``,
+    so once each), with a fresh personal link, in one INSERT; none to people
+    marked "do not contact" or reached by post only. Whether the election may
+    still send is the caller's decision (closing an election tells its open
+    invitations so as it closes). The caller dispatches them on commit."""
+    reachable = [
+        a for a in assignments if not (a.volunteer.do_not_contact or a.volunteer.unreachable)
+    ]
+    tokens = issue_links([(a.volunteer, a.shift.election) for a in reachable])
+    return queue_messages(
+        [
+            draft_about(a, token, kind, f"assignment:{a.pk}:{kind}")
+            for a, token in zip(reachable, tokens, strict=True)
+        ]
+    )
 
 
 def _queue_one(

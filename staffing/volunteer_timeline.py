@@ -67,6 +67,8 @@ MESSAGE_KINDS = {
     "invitation_reminder": gettext_lazy("Reminder of the invitation"),
     "shift_reminder": gettext_lazy("Reminder of the shift"),
     "shift_morning": gettext_lazy("SMS on the morning of the shift"),
+    "expired": gettext_lazy("Notice that the invitation expired"),
+    "invitation_withdrawn": gettext_lazy("Notice that the invitation is withdrawn"),
 }
 # Audit actions that an assignment's own event shows (with who did it).
 _FOLDED = {

@@ -344,12 +344,18 @@ def test_closing_cancels_queued_messages_and_counts_them(world, coordinator):
     confirm = page(client.get(url))
     assert "3 messages about its seats have not gone out yet: they are cancelled." in confirm
     assert "volunteers can no longer answer" in confirm
+    assert (
+        "3 invitations have no answer yet: they are withdrawn, and the people invited are "
+        "told so in a last message." in confirm
+    )
     response = client.post(url, follow=True)
     e.refresh_from_db()
     assert e.status == "closed"
     assert "“Folketingsvalg 2027” is closed. 3 queued messages were cancelled." in notices(response)
     assert Message.objects.filter(status="cancelled").count() == 3
-    assert Message.objects.filter(status="queued").count() == 1
+    # The other election's, and the three last words: the invitations are withdrawn.
+    assert Message.objects.filter(status="queued").count() == 1 + 3
+    assert Message.objects.filter(status="queued", kind="invitation_withdrawn").count() == 3
     (entry,) = AuditEntry.objects.filter(action="staffing.cancel_election_messages")
     assert (entry.actor, entry.election_id, entry.detail) == (coordinator, e.pk, {"cancelled": 3})
     # Closed: no more invitations.
@@ -622,7 +628,8 @@ def test_the_confirmation_pages_cost_a_constant_number_of_queries(
 
 def test_closing_from_the_django_admin_also_cancels_queued_messages(world, admin_client):
     """The admin's lifecycle actions go through staffing's change_election_status,
-    like the product's buttons: closing leaves nothing queued about the seats."""
+    like the product's buttons: closing leaves nothing queued about the seats but
+    the last word to the people whose invitations it withdraws."""
     e = world[0]
     services.invite(e.shifts.filter(team=None).first(), [f.volunteer(), f.volunteer()], by=None)
     assert Message.objects.filter(status="queued").count() == 2
@@ -634,5 +641,6 @@ def test_closing_from_the_django_admin_also_cancels_queued_messages(world, admin
     assert response.status_code == 200
     e.refresh_from_db()
     assert e.status == "closed"
-    assert Message.objects.filter(status="queued").count() == 0
+    queued = Message.objects.filter(status="queued")
+    assert [m.kind for m in queued] == ["invitation_withdrawn"] * 2
     assert "2 queued messages were cancelled." in response.content.decode()

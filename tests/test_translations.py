@@ -52,6 +52,8 @@ SMS_KINDS = [
     "invitation_reminder",
     "shift_reminder",
     "shift_morning",
+    "expired",
+    "invitation_withdrawn",
 ]
 
 

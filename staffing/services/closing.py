@@ -9,14 +9,17 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from accounts import audit
 from accounts.models import User
 from elections import services as election_services
 from elections.models import Election
 from notifications.models import Message
-from notifications.services import cancel_queued
+from notifications.services import cancel_queued, dispatch_on_commit
+from staffing import messaging
 from staffing.models import Assignment
+from staffing.services._common import assignment_entry
 
 Status = Election.Status
 # After these, nothing about the election's seats may go out any more.
@@ -54,12 +57,50 @@ def cancel_election_messages(election: Election, *, by: User | None) -> int:
     return cancelled
 
 
+def withdraw_open_invitations(election: Election, *, by: User | None) -> int:
+    """The election closes: its unanswered invitations expire (audited) and their
+    volunteers are told the invitation is withdrawn (queued after the queued
+    messages were cancelled, so that this last word goes out). How many."""
+    now = timezone.now()
+    open_ = list(
+        Assignment.objects.select_for_update(of=("self",))
+        .filter(shift__election=election, status=Assignment.Status.INVITED)
+        .select_related("shift__election", "shift__role", "shift__station", "volunteer")
+        .order_by("pk")
+    )
+    if not open_:
+        return 0
+    Assignment.objects.filter(pk__in=[a.pk for a in open_]).update(
+        status=Assignment.Status.EXPIRED, updated_at=now
+    )
+    entries = []
+    for assignment in open_:
+        assignment.status = Assignment.Status.EXPIRED
+        entries.append(
+            assignment_entry(
+                "staffing.expire",
+                assignment,
+                by=by,
+                before={"status": Assignment.Status.INVITED},
+                detail={"reason": "election_closed"},
+            )
+        )
+    audit.record_many(entries)
+    notices = messaging.queue_notices(open_, messaging.INVITATION_WITHDRAWN)
+    dispatch_on_commit([m.pk for m in notices])
+    return len(open_)
+
+
 def change_election_status(election: Election, status: str, *, by: User | None) -> StatusChange:
     """``elections.services.set_election_status``; closing (or archiving) also
-    cancels the election's queued messages, in the same transaction."""
+    cancels the election's queued messages, in the same transaction, and closing
+    withdraws its unanswered invitations (telling the people invited)."""
     with transaction.atomic():
+        before = election.status
         changed = election_services.set_election_status(election, status, by=by)
         cancelled = 0
         if changed.status in SILENT_STATUSES:
             cancelled = cancel_election_messages(changed, by=by)
+        if changed.status == Status.CLOSED and before == Status.ACTIVE:
+            withdraw_open_invitations(changed, by=by)
     return StatusChange(changed, cancelled)

@@ -146,7 +146,7 @@ def expire_invitations(now: datetime | None = None) -> int:
                 Assignment.objects.select_for_update(of=("self",), skip_locked=True)
                 .filter(shift__election=election, status=Status.INVITED)
                 .filter(Q(invited_at__lt=cutoff) | Q(shift__starts_at__lte=now))
-                .select_related("shift", "volunteer")
+                .select_related("shift__election", "shift__role", "shift__station", "volunteer")
                 .order_by("pk")
             )
             if not due:
@@ -163,5 +163,10 @@ def expire_invitations(now: datetime | None = None) -> int:
                     )
                 )
             audit.record_many(entries)
+            # Told when the answer-by date passed; a shift that has begun needs no word.
+            notices = messaging.queue_notices(
+                [a for a in due if a.shift.starts_at > now], messaging.EXPIRED
+            )
+            dispatch_on_commit([m.pk for m in notices])
             expired += len(due)
     return expired

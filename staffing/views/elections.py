@@ -74,7 +74,7 @@ class Step:
     primary: bool = True
 
 
-def step(election: Election, status: str, *, queued: int = 0) -> Step | None:
+def step(election: Election, status: str, *, queued: int = 0, open_: int = 0) -> Step | None:
     """The step from the election's status to ``status``, with what it does; None
     if the lifecycle has no such step."""
     if status not in election_services.TRANSITIONS.get(election.status, set()):
@@ -124,6 +124,20 @@ def step(election: Election, status: str, *, queued: int = 0) -> Step | None:
                 % {"count": queued}
                 if queued
                 else _("Every message about its seats has gone out: there is nothing to cancel."),
+                *(
+                    [
+                        ngettext(
+                            "%(count)d invitation has no answer yet: it is withdrawn, and the "
+                            "person invited is told so in a last message.",
+                            "%(count)d invitations have no answer yet: they are withdrawn, and "
+                            "the people invited are told so in a last message.",
+                            open_,
+                        )
+                        % {"count": open_}
+                    ]
+                    if open_
+                    else []
+                ),
                 _("The board, the rosters and the people stay; it can be reopened."),
                 ngettext(
                     "%(days)d day after closing, decline reasons, message texts and personal "
@@ -280,13 +294,18 @@ def election_status(request: HttpRequest, election_id: int, status: str) -> Http
         else:
             messages.success(request, _status_message(change))
         return redirect("staffing:board", election_id=election.pk)
-    queued = closing.queued_messages(election).count() if status == Status.CLOSED else 0
+    queued = open_ = 0
+    if status == Status.CLOSED:
+        queued = closing.queued_messages(election).count()
+        open_ = Assignment.objects.filter(
+            shift__election=election, status=Assignment.Status.INVITED
+        ).count()
     return render(
         request,
         "staffing/election_status.html",
         {
             "election": election,
-            "step": step(election, status, queued=queued),
+            "step": step(election, status, queued=queued, open_=open_),
             "wanted": Status(status).label,
         },
     )
