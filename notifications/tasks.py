@@ -12,7 +12,7 @@ from celery import Task, shared_task
 from celery.exceptions import Reject
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Max, Min, Q, Value
+from django.db.models import F, Min, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -39,7 +39,7 @@ MAX_INLINE_WAIT = 1.0
 # the process is killed) well before OUTBOX_INTERRUPTED_AFTER, so that a message
 # still in 'sending' after that long is certainly not being sent by anyone.
 HARD_TIME_LIMIT = max(2, int(settings.OUTBOX_INTERRUPTED_AFTER.total_seconds() * 5 / 6))
-SOFT_TIME_LIMIT = max(1, HARD_TIME_LIMIT - 5)
+SOFT_TIME_LIMIT = max(1, int(HARD_TIME_LIMIT * 0.85))
 
 Status = Message.Status
 
@@ -286,16 +286,25 @@ def _lost_tasks(now: datetime) -> Q:
     if oldest is None:
         return lost
     # The latest publication picked up at least `grace` ago (a retry is published
-    # after its claim: claimed_at >= dispatched_at leaves it out).
-    watermark = Message.objects.filter(
-        status__in=[Status.SENDING, Status.SENT, Status.DELIVERED, Status.FAILED],
-        dispatched_at__gt=oldest,
-        claimed_at__lte=grace,
-        claimed_at__gte=F("dispatched_at"),
-    ).aggregate(watermark=Max("dispatched_at"))["watermark"]
-    if watermark is None:
+    # after its claim: claimed_at >= dispatched_at leaves it out). A batch is
+    # published in id order under one time stamp: the id breaks the tie.
+    latest = (
+        Message.objects.filter(
+            status__in=[Status.SENDING, Status.SENT, Status.DELIVERED, Status.FAILED],
+            dispatched_at__gte=oldest,
+            claimed_at__lte=grace,
+            claimed_at__gte=F("dispatched_at"),
+        )
+        .order_by("-dispatched_at", "-pk")
+        .values_list("dispatched_at", "pk")
+        .first()
+    )
+    if latest is None:
         return lost
-    overtaken = Q(dispatched_at__lt=min(watermark, grace)) & (
-        Q(scheduled_for__isnull=True) | Q(scheduled_for__lt=grace)
+    published, pk = latest
+    overtaken = (
+        (Q(dispatched_at__lt=published) | Q(dispatched_at=published, pk__lt=pk))
+        & Q(dispatched_at__lt=grace)
+        & (Q(scheduled_for__isnull=True) | Q(scheduled_for__lt=grace))
     )
     return lost | overtaken

@@ -200,6 +200,20 @@ def test_task_taken_by_a_dead_worker_is_dispatched_again_within_a_minute(sms_out
     assert len(sms_outbox) == 1
 
 
+def test_lost_task_in_a_batch_published_at_one_moment(sms_outbox, settings):
+    """A round is published under one time stamp, in id order."""
+    held, later = _queue(2)
+    grace = settings.OUTBOX_INTERRUPTED_AFTER
+    published = timezone.now() - grace - timedelta(seconds=10)
+    Message.objects.filter(pk__in=[held.pk, later.pk]).update(dispatched_at=published)
+    Message.objects.filter(pk=later.pk).update(
+        status=Status.SENT, sent_at=published, claimed_at=published + timedelta(seconds=1)
+    )
+
+    assert sweep_outbox() == 1
+    assert _get(held).status == Status.SENT
+
+
 def test_task_still_waiting_in_a_long_queue_is_left_alone(sms_outbox, settings):
     """Published a minute ago, but nothing published after it was picked up yet (a
     deep queue): not lost."""
