@@ -48,6 +48,17 @@ _LOOKALIKES = str.maketrans(
         "\t": " ",
         "\u2022": "-",  # bullet
         "\u00b7": "-",
+        # Letters with a stroke or a ligature, which have no decomposition.
+        "\u0141": "L",  # Ł
+        "\u0142": "l",  # ł
+        "\u0110": "D",  # Đ
+        "\u0111": "d",  # đ
+        "\u0131": "i",  # dotless i
+        "\u0152": "OE",  # Œ
+        "\u0153": "oe",  # œ
+        "\u00de": "Th",  # Þ
+        "\u00fe": "th",  # þ
+        "\u00f0": "d",  # ð
     }
 )
 

@@ -6,11 +6,14 @@ escaped as usual.
 
 SMS bodies are kept to the GSM-7 alphabet where the text allows it, and to
 ``MAX_SMS_SEGMENTS`` segments: when long names would push a body over, the
-longest free-text fields are shortened (never the link). See ``notifications.gsm``.
+least important name fields are shortened at a word boundary (never the link),
+and symbols GSM-7 cannot spell (emoji) are dropped from names. See
+``notifications.gsm``.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,21 +21,28 @@ from django.template import Context
 from django.template.loader import get_template
 from django.utils import translation
 
-from notifications.gsm import overflow, to_gsm7
+from notifications.gsm import is_gsm7, overflow, to_gsm7
 from notifications.models import Channel
 
 MAX_SMS_SEGMENTS = 2
-# Context fields an SMS may shorten to fit. The link, dates and times never are.
+# Context fields an SMS may shorten to fit, the least important first: the first
+# is cut as far as it takes (at a word boundary) before the next is touched. The
+# link, dates and times never are; the volunteer's page has every name in full.
 SHORTENABLE_SMS_FIELDS = (
+    "election",
+    "municipality",
     "station_address",
     "role",
     "station",
-    "election",
     "first_name",
-    "municipality",
 )
+_NAMES = frozenset(SHORTENABLE_SMS_FIELDS) | {"old_role", "old_station", "old_station_address"}
 _ELLIPSIS = "..."  # GSM-7; "…" is not
 _SHORTEST = 16  # a shortened field keeps at least this many characters
+# Characters dropped from names in an SMS when GSM-7 has nothing like them: emoji,
+# pictographs and other symbols (one 🏫 in a station's name would make every SMS
+# UCS-2, 70 characters a segment). Letters of other scripts are kept: they are a name.
+_DROPPED_CATEGORIES = frozenset({"So", "Sk", "Cs", "Co", "Cn", "Mn", "Me", "Cf"})
 
 
 @dataclass(frozen=True)
@@ -56,34 +66,76 @@ def _sms_body(kind: str, context: dict[str, Any]) -> str:
     return to_gsm7(_render_text(f"sms/{kind}.txt", context).strip())
 
 
-def _shortened(value: str, length: int) -> str:
-    return value[: length - len(_ELLIPSIS)].rstrip(" ,.-(/") + _ELLIPSIS
+def sms_name(value: str) -> str:
+    """A name as an SMS shows it: GSM-7 spellings where there are any ("Zoë" →
+    "Zoe", a typographic dash → "-"), symbols without one (emoji) dropped, spaces
+    collapsed."""
+    spelled = to_gsm7(value)
+    if is_gsm7(spelled):
+        return spelled
+    kept = "".join(
+        ch for ch in spelled if is_gsm7(ch) or unicodedata.category(ch) not in _DROPPED_CATEGORIES
+    )
+    return " ".join(kept.split())
+
+
+def shorten_at_word(value: str, length: int, *, mid_word: bool = False) -> str:
+    """``value`` cut to at most ``length`` characters with "..." at the end, at
+    the last word boundary that fits; "" if none does (unless ``mid_word``: then
+    a single long word is cut where it must be). ``value`` itself if it fits."""
+    if len(value) <= length:
+        return value
+    room = max(length - len(_ELLIPSIS), 1)
+    cut = value[:room]
+    if value[room] != " " and not cut.endswith(" "):  # the cut falls inside a word
+        boundary = cut.rfind(" ")
+        if boundary > 0:
+            cut = cut[:boundary]
+        elif not mid_word:
+            return ""
+    cut = cut.rstrip(" ,.-(/:;")
+    return cut + _ELLIPSIS if cut else ""
+
+
+def _shorten_fields(kind: str, context: dict[str, Any], body: str, *, mid_word: bool) -> str:
+    """Shorten the name fields, least important first, until the body fits."""
+    for name in SHORTENABLE_SMS_FIELDS:
+        value = context.get(name)
+        if not isinstance(value, str):
+            continue
+        while (excess := overflow(body, MAX_SMS_SEGMENTS)) and len(value) > _SHORTEST:
+            target = max(len(value) - excess, _SHORTEST)
+            shorter_value = shorten_at_word(value, target, mid_word=mid_word)
+            if not shorter_value or len(shorter_value) >= len(value):
+                break
+            context[name] = shorter_value
+            shorter = _sms_body(kind, context)
+            if shorter == body:  # the template does not use this field
+                context[name] = value
+                break
+            body, value = shorter, shorter_value
+        if not overflow(body, MAX_SMS_SEGMENTS):
+            break
+    return body
 
 
 def render_sms(kind: str, context: dict[str, Any]) -> str:
     """The SMS body, within MAX_SMS_SEGMENTS if shortening names can make it fit.
 
-    The longest field is cut first, down to the length of the next longest, so
-    that several long names end up evenly shortened rather than one of them gone.
+    Names are first spelled in GSM-7 (sms_name). Then, while the body is too
+    long, the least important field longer than _SHORTEST is shortened at a word
+    boundary, as far as needed or as far as it goes, before the next one. Only
+    if that is not enough is a long single word cut.
     """
-    context = dict(context)
+    context = {
+        name: sms_name(value) if name in _NAMES and isinstance(value, str) else value
+        for name, value in context.items()
+    }
     body = _sms_body(kind, context)
-    candidates = {name for name in SHORTENABLE_SMS_FIELDS if isinstance(context.get(name), str)}
-    while candidates and (excess := overflow(body, MAX_SMS_SEGMENTS)):
-        ranked = sorted(candidates, key=lambda name: len(context[name]), reverse=True)
-        name, value = ranked[0], context[ranked[0]]
-        lower = [len(context[other]) for other in ranked[1:] if len(context[other]) < len(value)]
-        target = max(len(value) - excess, lower[0] if lower else 0, _SHORTEST)
-        if target >= len(value):
-            candidates.discard(name)
-            continue
-        context[name] = _shortened(value, target)
-        shorter = _sms_body(kind, context)
-        if shorter == body:  # the template does not use this field
-            context[name] = value
-            candidates.discard(name)
-            continue
-        body = shorter
+    if overflow(body, MAX_SMS_SEGMENTS):
+        body = _shorten_fields(kind, context, body, mid_word=False)
+    if overflow(body, MAX_SMS_SEGMENTS):
+        body = _shorten_fields(kind, context, body, mid_word=True)
     return body
 
 
