@@ -464,3 +464,7 @@ class ReinviteRow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.run_id}: {self.volunteer_id} {self.outcome} {self.reason_code}"
+
+
+# Group messages live in a module of their own; imported here so that Django sees them.
+from staffing.models_group_messages import GroupMessage, GroupRecipient  # noqa: E402, F401

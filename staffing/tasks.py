@@ -37,3 +37,14 @@ def send_reminders() -> dict[str, int]:
     from staffing import reminders
 
     return reminders.send_reminders().counts
+
+
+@shared_task(bind=True, acks_late=True)
+def queue_group_message(self, group_id: int) -> str:
+    """Queue a group message's messages a chunk at a time
+    (staffing.services.group_messages.process); a redelivered or second job for
+    the same group queues nothing twice. Returns the group's status."""
+    from staffing.services import group_messages
+
+    group = group_messages.process(group_id)
+    return group.status if group is not None else ""

@@ -7,6 +7,7 @@ from staffing import (
     urls_elections,
     urls_filling,
     urls_grid,
+    urls_group_messages,
     urls_messages,
     urls_setup,
     urls_volunteers,
@@ -36,4 +37,5 @@ urlpatterns = [
     *urls_filling.urlpatterns,
     *urls_volunteers.urlpatterns,
     *urls_messages.urlpatterns,
+    *urls_group_messages.urlpatterns,
 ]

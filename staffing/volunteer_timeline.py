@@ -67,6 +67,7 @@ MESSAGE_KINDS = {
     "invitation_reminder": gettext_lazy("Reminder of the invitation"),
     "shift_reminder": gettext_lazy("Reminder of the shift"),
     "shift_morning": gettext_lazy("SMS on the morning of the shift"),
+    "group_message": gettext_lazy("Group message"),
     "expired": gettext_lazy("Notice that the invitation expired"),
     "invitation_withdrawn": gettext_lazy("Notice that the invitation is withdrawn"),
 }
