@@ -37,7 +37,7 @@ class GroupMessageForm(forms.Form):
     statuses = forms.MultipleChoiceField(
         label=_("Seats that are"),
         choices=[(s, label) for s, label in Assignment.Status.choices if s in groups.STATUSES],
-        widget=forms.CheckboxSelectMultiple,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-checkbox"}),
         error_messages={"required": _("Choose at least one.")},
     )
     subject = forms.CharField(

@@ -26,21 +26,22 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts import organisation
 from accounts.models import User
 from accounts.scopes import Capability
-from elections.models import Election, Shift
+from elections.models import Election, Role, Shift
 from notifications import gsm
 from notifications.models import Channel, Message
 from notifications.rendering import Rendered, render_message
+from polling_stations.models import Area, PollingStation
 from staffing import access
 from staffing.links import TOKEN_BYTES, link_url
 from staffing.models import Assignment, GroupMessage
-from volunteers.models import Volunteer
+from volunteers.models import Team, Volunteer
 
 KIND = "group_message"
 # Who may write to a group: those who manage the election's seats.
@@ -157,6 +158,26 @@ def seats(election: Election, filters: Filters) -> QuerySet[Assignment]:
         status__in=filters.statuses,
         volunteer__do_not_contact=False,
     )
+
+
+def describe(filters: Filters) -> list[str]:
+    """The filter in words ("Area: Nord", …): a query per kind of filter set."""
+    parts = []
+    for label, model, pk in (
+        (_("Area"), Area, filters.area),
+        (_("Polling station"), PollingStation, filters.station),
+        (_("Role"), Role, filters.role),
+        (_("Team"), Team, filters.team),
+    ):
+        if pk:
+            name = model.objects.filter(pk=pk).values_list("name", flat=True).first()
+            parts.append(f"{label}: {name or '?'}")
+    if filters.day:
+        parts.append(f"{_('Day')}: {formats.date_format(filters.day, 'DATE_FORMAT')}")
+    labels = dict(Assignment.Status.choices)
+    states = ", ".join(str(labels[s]).lower() for s in filters.statuses)
+    parts.append(_("Seats that are %(states)s") % {"states": states})
+    return parts
 
 
 def group_seats(group: GroupMessage) -> QuerySet[Assignment]:
@@ -381,7 +402,11 @@ def get_group_message_for_user(user: User, election_id: int, group_id: int) -> G
     """The access helper for a group message: its election managed by the user
     (``NEED``), else the uniform 404."""
     election = access.get_election_for_user(user, election_id, NEED)
-    group = GroupMessage.objects.filter(pk=group_id, election=election).first()
+    group = (
+        GroupMessage.objects.select_related("sent_by")
+        .filter(pk=group_id, election=election)
+        .first()
+    )
     if group is None:
         raise Http404
     group.election = election

@@ -474,8 +474,9 @@ def test_the_progress_page_has_constant_queries(
     )
     services.send_group_message(group, by=None)
     services.process(group.pk, chunk_size=10)
-    # session, user, the scope's grants, the election, the group, the result (one aggregate)
-    with django_assert_num_queries(6):
+    # session, user, the scope's grants, the election, the group (with who sent it),
+    # the station's name for the filter in words, the result (one aggregate)
+    with django_assert_num_queries(7):
         response = coordinator_client.get(page_url(group))
     assert response.context["result"].waiting == recipients  # not dispatched here
 

@@ -172,9 +172,10 @@ def _fail(group_id: int, message: str) -> None:
     )
 
 
-def process(group_id: int, *, chunk_size: int = CHUNK) -> GroupMessage | None:
-    """The job: queue the group's messages a chunk at a time until everyone has
-    been handled. Returns the group as it ended (None: nothing to do)."""
+def process(group_id: int, *, chunk_size: int | None = None) -> GroupMessage | None:
+    """The job: queue the group's messages a chunk at a time (``CHUNK`` people)
+    until everyone has been handled. Returns the group as it ended (None: nothing to do)."""
+    chunk_size = chunk_size or CHUNK
     group = _claim(group_id)
     if group is None:
         return None
