@@ -13,14 +13,15 @@ Redis's own, so hosts with different clocks agree. Without Redis (the demo,
 tests on SQLite) each process paces itself with an in-process limiter.
 
 The pace is a GCRA (generic cell rate algorithm): one slot every 1/rate seconds,
-with a burst of one second's worth of messages when the account has been idle.
+and no burst: a provider counting per second (or a sliding second) never sees more
+than the rate, give or take a worker's jitter. A round is sent at the rate anyway;
+a few messages at once wait at most a second.
 Only real providers are paced (the Twilio backend, an SMTP server): the console
 and in-memory backends of development and tests have no account to protect.
 """
 
 from __future__ import annotations
 
-import math
 import threading
 import time
 from dataclasses import dataclass
@@ -202,6 +203,5 @@ def reserve(channel: str, *, now: datetime | None = None) -> Booking:
     if limits.per_second <= 0:
         return Booking()
     interval = 1.0 / limits.per_second
-    burst = max(1, math.floor(limits.per_second))  # one second's worth
-    wait = backend.book(f"pollcrew:rate:{channel}:{name}:slot", interval, interval * (burst - 1))
+    wait = backend.book(f"pollcrew:rate:{channel}:{name}:slot", interval, 0.0)
     return Booking(wait=wait)

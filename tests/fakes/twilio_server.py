@@ -134,6 +134,9 @@ class FakeTwilio:
         #: Seconds to wait before answering each create request (the message is
         #: accepted first). Settable while the server runs.
         self.reply_delay = 0.0
+        #: Like an account's sending rate, enforced: more messages than this within
+        #: any second are answered 429 (code 20429). None: no limit.
+        self.max_per_second: int | None = None
         #: Every look-up (GET) as (HTTP status answered, path, query), in order.
         self.lookups: list[tuple[int, str, dict[str, str]]] = []
         self._failures: list[_Failure] = []
@@ -342,6 +345,15 @@ class FakeTwilio:
             return self._error(21603, account)
         if to in self.invalid_numbers or not _E164.match(to):
             return self._error(21211, account, to=to)
+        if self.max_per_second is not None:
+            second_ago = datetime.now(UTC).timestamp() - 1
+            recent = 0
+            for earlier in reversed(self.received):
+                if earlier.created.timestamp() <= second_ago:
+                    break
+                recent += 1
+            if recent >= self.max_per_second:
+                return self._error(20429, account, status=429)
         sms = ReceivedSms(
             sid=new_sid("SM"),
             account_sid=account,
