@@ -20,6 +20,7 @@ from typing import Any
 from django.template import Context
 from django.template.loader import get_template
 from django.utils import translation
+from django.utils.html import escape
 
 from notifications.gsm import is_gsm7, overflow, to_gsm7
 from notifications.models import Channel
@@ -147,3 +148,65 @@ def render_message(kind: str, channel: str, language: str, context: dict[str, An
         body = _render_text(f"emails/{kind}.txt", context).strip() + "\n"
         body_html = _render_html(f"emails/{kind}.html", context)
         return Rendered(subject=subject, body=body, body_html=body_html)
+
+
+# --- many messages at once ----------------------------------------------------------
+
+# The context fields that differ between the messages of one round (everything
+# else is the same for everyone on a shift): rendered once per shape with a
+# stand-in, then put in per message.
+_PER_PERSON = ("first_name", "link")
+_STAND_IN = "§{}§"  # GSM-7, and nothing a template escapes
+
+
+def _shape(kind: str, channel: str, language: str, context: dict[str, Any]) -> tuple:
+    rest = tuple(sorted((k, repr(v)) for k, v in context.items() if k not in _PER_PERSON))
+    return (kind, channel, language, rest)
+
+
+def _fill(text: str, values: dict[str, str]) -> str:
+    for name, value in values.items():
+        text = text.replace(_STAND_IN.format(name), value)
+    return text
+
+
+def _filled(shape_rendered: Rendered, context: dict[str, Any], channel: str) -> Rendered:
+    raw = {name: str(context.get(name, "")) for name in _PER_PERSON}
+    if channel == Channel.SMS:
+        text = {**raw, "first_name": sms_name(raw["first_name"])}
+        return Rendered("", _fill(shape_rendered.body, text), "")
+    html = {name: escape(value) for name, value in raw.items()}
+    return Rendered(
+        " ".join(_fill(shape_rendered.subject, raw).split()),
+        _fill(shape_rendered.body, raw),
+        _fill(shape_rendered.body_html, html),
+    )
+
+
+def render_messages(items: list[tuple[str, str, str, dict[str, Any]]]) -> list[Rendered]:
+    """``render_message`` for many (kind, channel, language, context) at once, as
+    an invitation round needs: the messages that differ only in the recipient's
+    first name and link (everyone invited to one shift, in one language, on one
+    channel) are rendered once, with stand-ins, and filled in. Each shape's first
+    message is also rendered in full and compared: a template that treats a name
+    or a link in any other way than printing it, or an SMS that a long name would
+    push over its budget, is rendered message by message."""
+    shapes: dict[tuple, Rendered | None] = {}
+    out: list[Rendered] = []
+    for kind, channel, language, context in items:
+        key = _shape(kind, channel, language, context)
+        if key not in shapes:
+            stand_ins = {name: _STAND_IN.format(name) for name in _PER_PERSON}
+            shaped = render_message(kind, channel, language, {**context, **stand_ins})
+            full = render_message(kind, channel, language, context)
+            shapes[key] = shaped if _filled(shaped, context, channel) == full else None
+            out.append(full)
+            continue
+        shaped = shapes[key]
+        rendered = _filled(shaped, context, channel) if shaped is not None else None
+        if rendered is None or (
+            channel == Channel.SMS and overflow(rendered.body, MAX_SMS_SEGMENTS)
+        ):
+            rendered = render_message(kind, channel, language, context)
+        out.append(rendered)
+    return out
