@@ -397,7 +397,7 @@ def test_chunks_and_a_second_job_queue_nothing_twice(world, django_capture_on_co
     # The job stops after its first chunk (a worker died), then is delivered again, twice.
     work = services.plan(group)
     services._claim(group.pk)
-    assert services._chunk(group.pk, work, chunk_size=2)
+    assert services._chunk(group.pk, work[:2])
     assert Message.objects.filter(kind=groups.KIND).count() == 2
     GroupMessage.objects.filter(pk=group.pk).update(status=GroupMessage.Status.SENDING)
     services.process(group.pk, chunk_size=2)
@@ -516,3 +516,27 @@ def test_posts_need_the_csrf_token(world):
     group.refresh_from_db()
     assert group.status == GroupMessage.Status.DRAFT
     assert GroupMessage.objects.count() == 1
+
+
+def test_a_stalled_job_goes_on_where_it_stopped(
+    world, coordinator_client, django_capture_on_commit_callbacks
+):
+    """The job was lost after its first chunk (a worker died): after a while the
+    page says so, and "Go on" (the send button again) finishes it, once each."""
+    group = draft(world)
+    with django_capture_on_commit_callbacks(execute=False):
+        services.send_group_message(group, by=None)  # the job is never run
+    services._claim(group.pk)
+    services._chunk(group.pk, services.plan(group)[:2])
+    assert not coordinator_client.get(page_url(group)).context["stalled"]
+    GroupMessage.objects.filter(pk=group.pk).update(
+        updated_at=timezone.now() - services.STALLED_AFTER - timedelta(seconds=1)
+    )
+    page = coordinator_client.get(page_url(group))
+    assert page.context["stalled"]
+    assert "Go on" in page.content.decode()
+    send_and_run(coordinator_client, group, django_capture_on_commit_callbacks)
+    group.refresh_from_db()
+    assert group.status == GroupMessage.Status.DONE
+    assert Message.objects.filter(kind=groups.KIND).count() == 6
+    assert AuditEntry.objects.filter(action="staffing.group_message_resume").count() == 1

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -35,6 +36,16 @@ log = logging.getLogger(__name__)
 
 Status = GroupMessage.Status
 CHUNK = 500
+# A queued or sending group with no progress for this long has lost its job (a
+# worker died, the broker lost the task): sending again dispatches it again.
+# A second job on the same group is harmless.
+STALLED_AFTER = timedelta(minutes=2)
+
+
+def stalled(group: GroupMessage, now: datetime | None = None) -> bool:
+    if group.status not in (Status.QUEUED, Status.SENDING):
+        return False
+    return group.updated_at < (now or timezone.now()) - STALLED_AFTER
 
 
 def message_key(group: GroupMessage | int, volunteer_id: int) -> str:
@@ -75,10 +86,21 @@ def save_draft(
 def send_group_message(group: GroupMessage, *, by: User | None) -> GroupMessage:
     """Send a draft: store who it reaches now (people, SMS, emails, no address)
     and queue the job. A group that was sent already is returned as it is (a
-    second click on the button sends nothing more)."""
+    second click on the button sends nothing more), its job dispatched again if
+    it has stalled."""
     with transaction.atomic():
         group = GroupMessage.objects.select_for_update().select_related("election").get(pk=group.pk)
         if group.status != Status.DRAFT:
+            if stalled(group):
+                group.save(update_fields=["updated_at"])
+                audit.record(
+                    "staffing.group_message_resume",
+                    group,
+                    by=by,
+                    election_id=group.election_id,
+                    detail={"group": group.pk, "queued": group.queued},
+                )
+                _dispatch(group.pk)
             return group
         rules.check_election_active(group.election)
         counts = groups.count(groups.group_seats(group))
@@ -181,8 +203,11 @@ def process(group_id: int, *, chunk_size: int | None = None) -> GroupMessage | N
         return None
     try:
         work = plan(group)
-        while _chunk(group_id, work, chunk_size=chunk_size):
-            pass
+        for start in range(0, len(work), chunk_size):
+            if not _chunk(group_id, work[start : start + chunk_size]):
+                break
+        else:
+            _finish(group_id)
     except (_Stop, Refused) as stop:
         _fail(group_id, stop.message)
     except Exception:
@@ -191,25 +216,35 @@ def process(group_id: int, *, chunk_size: int | None = None) -> GroupMessage | N
     return GroupMessage.objects.get(pk=group_id)
 
 
+def _finish(group_id: int) -> None:
+    now = timezone.now()
+    GroupMessage.objects.filter(pk=group_id, status=Status.SENDING).update(
+        status=Status.DONE, finished_at=now, updated_at=now
+    )
+
+
 _SEAT_RELATED = ("volunteer", "shift__election", "shift__station", "shift__role")
 
 
-def _chunk(group_id: int, work: list[Planned], *, chunk_size: int) -> bool:
-    """One transaction: the next people without a row, their messages and rows,
-    and the group's progress; the group is done when nobody is left. A fixed
-    number of queries whatever the chunk's size. Returns whether to go on."""
+def _chunk(group_id: int, batch: list[Planned]) -> bool:
+    """One transaction: the people of ``batch`` who have no row yet (a job
+    before this one may have handled some), their messages and rows, and the
+    group's progress. A fixed number of queries whatever the batch's size.
+    Returns whether to go on (False: the group was stopped or finished meanwhile)."""
     with transaction.atomic():
         group = GroupMessage.objects.select_for_update().select_related("election").get(pk=group_id)
         if group.status != Status.SENDING:
             return False
         if not group.election.is_active:
             raise _Stop(rules.not_active_reason(group.election))
-        handled = set(group.rows.values_list("volunteer_id", flat=True))
-        todo = [p for p in work if p.volunteer_id not in handled][:chunk_size]
+        handled = set(
+            group.rows.filter(volunteer_id__in=[p.volunteer_id for p in batch]).values_list(
+                "volunteer_id", flat=True
+            )
+        )
+        todo = [p for p in batch if p.volunteer_id not in handled]
         if not todo:
-            group.status, group.finished_at = Status.DONE, timezone.now()
-            group.save(update_fields=["status", "finished_at", "updated_at"])
-            return False
+            return True
         reached = [p for p in todo if p.channel]
         seats = (
             Assignment.objects.filter(pk__in=[p.assignment_id for p in reached])

@@ -108,6 +108,7 @@ def group_message(request: HttpRequest, election_id: int, group_id: int) -> Http
             "filters": groups.describe(groups.Filters.from_json(group.filters)),
             "preview": groups.preview(group) if draft else None,
             "result": None if draft else groups.result(group),
+            "stalled": services.stalled(group),
             "refresh": REFRESH_SECONDS if not draft and not group.finished else None,
         },
     )
