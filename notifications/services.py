@@ -13,7 +13,7 @@ from django.db.models import Model
 from django.utils import timezone
 
 from notifications.models import Channel, Message, subject_of
-from notifications.rendering import render_message
+from notifications.rendering import Rendered, render_message, render_messages
 from notifications.signals import PERMANENT_PROVIDER_CODES, announce_failure
 from pollcrew.redaction import redacted_fields
 
@@ -76,8 +76,14 @@ class Draft:
     subject_id: int | None = None
 
 
-def _build(draft: Draft, now: datetime, scheduled_for: datetime | None = None) -> Message:
-    rendered = render_message(draft.kind, draft.channel, draft.language, draft.context)
+def _build(
+    draft: Draft,
+    now: datetime,
+    scheduled_for: datetime | None = None,
+    rendered: Rendered | None = None,
+) -> Message:
+    if rendered is None:
+        rendered = render_message(draft.kind, draft.channel, draft.language, draft.context)
     due = scheduled_for is None or scheduled_for <= now
     return Message(
         channel=draft.channel,
@@ -123,7 +129,10 @@ def queue_messages(drafts: Sequence[Draft]) -> list[Message]:
         Message.objects.filter(idempotency_key__in=keys).values_list("idempotency_key", flat=True)
     )
     now = timezone.now()
-    fresh = [_build(d, now) for d in drafts if d.idempotency_key not in stored]
+    new = [d for d in drafts if d.idempotency_key not in stored]
+    # Rendered once per shape: everyone on a shift differs only in name and link.
+    rendered = render_messages([(d.kind, d.channel, d.language, d.context) for d in new])
+    fresh = [_build(d, now, rendered=r) for d, r in zip(new, rendered, strict=True)]
     return Message.objects.bulk_create(fresh, batch_size=500)
 
 
