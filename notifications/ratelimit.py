@@ -22,6 +22,7 @@ and in-memory backends of development and tests have no account to protect.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from dataclasses import dataclass
@@ -33,6 +34,8 @@ from django.conf import settings
 from django.utils import timezone
 
 from notifications.models import Channel
+
+log = logging.getLogger(__name__)
 
 # Keys expire on their own: a booking is worth nothing once its slot has passed.
 _SLOT_TTL_MS = 3_600_000
@@ -189,13 +192,23 @@ def next_day_start(now: datetime) -> datetime:
 
 
 def reserve(channel: str, *, now: datetime | None = None) -> Booking:
-    """Book one message's sending slot on ``channel``'s account."""
+    """Book one message's sending slot on ``channel``'s account. If the shared
+    store cannot be reached, this process paces itself meanwhile (logged)."""
+    try:
+        return _reserve(channel, store(), now=now)
+    except Exception as exc:  # redis.RedisError, OSError: not worth a lost message
+        if store() is local_store:
+            raise
+        log.warning("rate limits: %s unreachable (%s); pacing in this process", redis_url(), exc)
+        return _reserve(channel, local_store, now=now)
+
+
+def _reserve(channel: str, backend: Store, *, now: datetime | None = None) -> Booking:
     name = account(channel)
     limits = limits_for(channel)
     if not name or (limits.per_second <= 0 and limits.daily_cap <= 0):
         return Booking()
     now = now or timezone.now()
-    backend = store()
     if limits.daily_cap > 0:
         day = timezone.localdate(now).isoformat()
         if not backend.count(f"pollcrew:rate:{channel}:{name}:day:{day}", limits.daily_cap):
