@@ -1154,3 +1154,21 @@ def _queries(client, url, params):
     with CaptureQueriesContext(connection) as captured:
         client.get(url, params)
     return captured.captured_queries
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["en", "da"])
+def test_a_bulk_invitation_names_each_seat_as_the_seat_itself_does(language):
+    """invite() writes the shift's label once for everyone on it: the entries say
+    what str(assignment) says, in the language of the moment."""
+    from django.utils import translation
+
+    from staffing import services
+    from tests import factories
+
+    shift = factories.shift(capacity=3)
+    with translation.override(language):
+        invited = services.invite(shift, [factories.volunteer() for _ in range(3)], by=None)
+        expected = {a.pk: str(a) for a in invited.invited}
+    entries = AuditEntry.objects.filter(action="staffing.invite")
+    assert {e.object_id: e.object_repr for e in entries} == expected

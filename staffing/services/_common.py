@@ -66,6 +66,7 @@ def assignment_entry(
     actor: ActorKind | None = None,
     before: dict[str, Any] | None = None,
     detail: dict[str, Any] | None = None,
+    object_repr: str = "",
 ) -> AuditEntry:
     """An unsaved audit entry for a change to ``assignment`` (old → new).
 
@@ -89,6 +90,7 @@ def assignment_entry(
         election_id=assignment.shift.election_id,
         changes=changes,
         detail=detail,
+        object_repr=object_repr,
     )
 
 

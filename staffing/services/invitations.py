@@ -83,7 +83,12 @@ def invite(shift: Shift, volunteers: Iterable[Volunteer], *, by: User | None) ->
                 )
             )
         result.invited = Assignment.objects.bulk_create(to_create)
-        audit.record_many(assignment_entry("staffing.invite", a, by=by) for a in result.invited)
+        # Everyone on one shift: its label (dates formatted) once, not once per person.
+        label = f"{shift} ({Status.INVITED.label})"
+        audit.record_many(
+            assignment_entry("staffing.invite", a, by=by, object_repr=f"{a.volunteer} → {label}")
+            for a in result.invited
+        )
         tokens = issue_links([(a.volunteer, shift.election) for a in result.invited])
         messages = messaging.queue_invitations(list(zip(result.invited, tokens, strict=True)))
         dispatch_on_commit([m.pk for m in messages])
