@@ -220,15 +220,16 @@ def _redis_url_or_skip() -> str:
 @pytest.mark.django_db(transaction=True)
 def test_worker_processes_share_the_rate(fake_twilio, settings):
     """Two prefork processes, 60 SMS at 20 a second, after another sender booked the
-    next two seconds: Twilio (refusing above 30 in any second) never says 429, and the
-    round takes the 3 s its rate allows. The first tasks wait for their slot in the
+    next two seconds: Twilio (refusing above 40 in any second; unpaced, the two
+    processes send about 75 a second here) never says 429, and the round takes the
+    3 s its rate allows. The first tasks wait for their slot in the
     broker (run again at that time), not as an attempt."""
     broker = worker_process.redis_broker_or_skip()
     rate, count = 20, 60
     # Slots are "not before" times: a task the broker runs a little late is followed
     # closely by the next one on time. Twilio queues what comes faster than the
     # account's rate; this fake refuses it, with room for that jitter.
-    fake_twilio.max_per_second = rate * 3 // 2
+    fake_twilio.max_per_second = 2 * rate
     settings.RATE_LIMIT_REDIS_URL = broker
     settings.SMS_RATE_PER_SECOND = rate
     env = {
@@ -264,7 +265,7 @@ def test_worker_processes_share_the_rate(fake_twilio, settings):
         f" at most {_max_in_any_second(fake_twilio)} in any second"
     )
     assert [status for status, _form in fake_twilio.requests] == [201] * count
-    assert _max_in_any_second(fake_twilio) <= rate * 3 // 2
+    assert _max_in_any_second(fake_twilio) <= 2 * rate
     assert elapsed >= (2 * rate + count - 1) / rate - 0.2
     assert set(Message.objects.values_list("attempts", flat=True)) == {1}
     # The first ones waited for their slot in the broker (a task run again later).
