@@ -73,16 +73,25 @@ def shift_context(shift: Shift, prefix: str = "") -> dict[str, Any]:
     }
 
 
-def assignment_context(assignment: Assignment, token: str) -> dict[str, Any]:
-    shift = assignment.shift
-    return {
-        "first_name": assignment.volunteer.first_name,
-        "election": shift.election.name,
-        **shift_context(shift),
-        "respond_by": timezone.localtime(respond_by(assignment)),
-        "link": link_url(token),
-        "municipality": organisation.current().name,
-    }
+def assignment_context(
+    assignment: Assignment, token: str, *, shared: dict[tuple, dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """What a template says about ``assignment``, with the link for ``token``.
+    ``shared``: a dict kept across the calls of one round, where the part that
+    is the same for everyone invited to a shift at one time is made once."""
+    key = (assignment.shift_id, assignment.invited_at)
+    common = shared.get(key) if shared is not None else None
+    if common is None:
+        shift = assignment.shift
+        common = {
+            "election": shift.election.name,
+            **shift_context(shift),
+            "respond_by": timezone.localtime(respond_by(assignment)),
+            "municipality": organisation.current().name,
+        }
+        if shared is not None:
+            shared[key] = common
+    return {**common, "first_name": assignment.volunteer.first_name, "link": link_url(token)}
 
 
 def may_message(volunteer: Volunteer, election: Election) -> bool:
@@ -91,10 +100,17 @@ def may_message(volunteer: Volunteer, election: Election) -> bool:
 
 
 def draft_about(
-    assignment: Assignment, token: str, kind: str, key: str, *, channel: str = ""
+    assignment: Assignment,
+    token: str,
+    kind: str,
+    key: str,
+    *,
+    channel: str = "",
+    shared: dict[tuple, dict[str, Any]] | None = None,
 ) -> Draft:
     """A message of ``kind`` about ``assignment`` holding the personal link
-    ``token``, on the volunteer's preferred channel unless ``channel`` is given."""
+    ``token``, on the volunteer's preferred channel unless ``channel`` is given
+    (``shared``: see assignment_context)."""
     volunteer = assignment.volunteer
     channel = channel or volunteer.preferred_channel
     return Draft(
@@ -102,20 +118,22 @@ def draft_about(
         volunteer.address_on(channel),
         kind,
         volunteer.language,
-        assignment_context(assignment, token),
+        assignment_context(assignment, token, shared=shared),
         key,
         *subject_of(assignment),
     )
 
 
-def _invitation(assignment: Assignment, token: str) -> Draft:
-    return draft_about(assignment, token, INVITATION, f"assignment:{assignment.pk}:invitation")
-
-
 def queue_invitations(invited: list[tuple[Assignment, str]]) -> list[Message]:
     """One invitation per (assignment, token), each holding the volunteer's
     personal link, stored in one INSERT. The caller dispatches them on commit."""
-    return queue_messages([_invitation(a, token) for a, token in invited])
+    shared: dict[tuple, dict[str, Any]] = {}
+    return queue_messages(
+        [
+            draft_about(a, token, INVITATION, f"assignment:{a.pk}:invitation", shared=shared)
+            for a, token in invited
+        ]
+    )
 
 
 def queue_notices(assignments: list[Assignment], kind: str) -> list[Message]:
@@ -128,9 +146,10 @@ def queue_notices(assignments: list[Assignment], kind: str) -> list[Message]:
         a for a in assignments if not (a.volunteer.do_not_contact or a.volunteer.unreachable)
     ]
     tokens = issue_links([(a.volunteer, a.shift.election) for a in reachable])
+    shared: dict[tuple, dict[str, Any]] = {}
     return queue_messages(
         [
-            draft_about(a, token, kind, f"assignment:{a.pk}:{kind}")
+            draft_about(a, token, kind, f"assignment:{a.pk}:{kind}", shared=shared)
             for a, token in zip(reachable, tokens, strict=True)
         ]
     )

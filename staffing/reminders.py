@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from typing import Any
 
 from django.db import transaction
 from django.db.models import QuerySet
@@ -156,8 +157,9 @@ def _morning_sms(election: Election, now: datetime) -> list[tuple[Assignment, st
 
 def _drafts(kind: str, due: list[tuple[Assignment, str]], channel: str = "") -> list[Draft]:
     tokens = issue_links([(a.volunteer, a.shift.election) for a, _key in due])
+    shared: dict[tuple, dict[str, Any]] = {}
     return [
-        messaging.draft_about(a, token, kind, key, channel=channel)
+        messaging.draft_about(a, token, kind, key, channel=channel, shared=shared)
         for (a, key), token in zip(due, tokens, strict=True)
     ]
 
