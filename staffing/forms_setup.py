@@ -142,12 +142,19 @@ class RoleForm(ConstraintsOnFields):
             ),
             "pay": _("In kroner, per shift."),
             "min_age": _("On the day of the shift."),
-            "reminders_enabled": _("Send a reminder before each shift."),
+            "reminders_enabled": _(
+                "Send a reminder before each shift (and the SMS on the morning, if the "
+                "election sends it)."
+            ),
             "invitation_reminder_days": _(
                 "Remind unanswered invitations to this role after this many days, then every "
                 "this many days. Empty: as the election says. 0: none."
             ),
             "invitation_reminders_max": _("Empty: as the election says."),
+        }
+        labels = {
+            "invitation_reminder_days": _("Remind unanswered invitations after (days)"),
+            "invitation_reminders_max": _("Reminders per invitation, at most"),
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
