@@ -16,6 +16,7 @@ from pollcrew.service_admin import ReadOnlyAdmin, ServiceAdmin
 from staffing import services
 from staffing.fill import fill_of, with_fill
 from staffing.models import Assignment, PersonalLink
+from staffing.models_group_messages import GroupMessage
 from staffing.services.closing import change_election_status
 from volunteers.admin import VolunteerAdmin
 from volunteers.models import Volunteer
@@ -151,6 +152,18 @@ class PersonalLinkAdmin(ReadOnlyAdmin):
     search_fields = ["volunteer__first_name", "volunteer__last_name", "volunteer__email"]
     fields = ["volunteer", "election", "created_at", "expires_at", "revoked_at", "last_used_at"]
     actions = [revoke_links]
+
+
+@admin.register(GroupMessage)
+class GroupMessageAdmin(ReadOnlyAdmin):
+    """Group messages are written and sent on the election's page (the services
+    audit them); here they are only read."""
+
+    list_display = ["created_at", "election", "subject", "status", "recipients", "queued"]
+    list_filter = ["status", "election"]
+    list_select_related = ["election"]
+    search_fields = ["subject", "body"]
+    date_hierarchy = "created_at"
 
 
 class AssignmentInline(admin.TabularInline):
