@@ -21,6 +21,12 @@ def _test_settings(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.SITE_URL = "http://testserver"
     settings.MUNICIPALITY_NAME = "Testrup Kommune"
+    # No pacing of sends (notifications.ratelimit): tests/test_ratelimit.py sets
+    # the rates it tests; elsewhere ten SMS a second would only slow the suite.
+    settings.SMS_RATE_PER_SECOND = 0
+    settings.SMS_DAILY_CAP = 0
+    settings.EMAIL_RATE_PER_SECOND = 0
+    settings.EMAIL_DAILY_CAP = 0
     # Staff users are made by the dozen; the production hasher's cost is not under test.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Rate limits count in the cache: each test starts from none, in its own process.
