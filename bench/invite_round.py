@@ -11,8 +11,9 @@ of 10,000 needs). The benchmark adds a shift of its own to the generated
 election, on the day before election day with room for everyone, invites the
 first N volunteers without a seat in the election (``staffing.services.invite``:
 one call, as the invite page makes it), lets the transaction commit (the
-messages are dispatched on commit: one Celery task published per message, to
-``--redis``, a database of its own with no worker on it), and removes what it
+messages are dispatched on commit: a task per chunk of 250 for a round this
+size (notifications.services.dispatch_messages), to ``--redis``, a database of
+its own with no worker on it), and removes what it
 made afterwards (the shift, assignments, messages; the queued tasks purged).
 
 What is measured (wall clock and CPU of this process):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -144,20 +144,42 @@ def dispatch_on_commit(message_ids: Sequence[int]) -> None:
         transaction.on_commit(lambda: dispatch_messages(ids))
 
 
+# A round of more messages than this is handed to the workers in chunks: the
+# request publishes one task per chunk, and a worker publishes the chunk's
+# delivery tasks (publishing 10,000 tasks took the request about 9 s).
+FAN_OUT_FROM = 50
+FAN_OUT_CHUNK = 250
+
+
 def dispatch_messages(message_ids: Sequence[int]) -> int:
-    """Publish a delivery task per message; return how many were published.
+    """Publish a delivery task per message (for a large round: a task per chunk of
+    FAN_OUT_CHUNK, which a worker turns into the delivery tasks); return how many
+    messages were handed over.
 
     If publishing fails (the broker is down, or anything else goes wrong), the
     rest are left for the sweeper (dispatched_at cleared) and nothing is lost.
     No exception reaches the caller: this runs after a commit, when the
     caller's work is already done and the messages are safe in the outbox.
     """
-    from notifications.tasks import deliver_message
+    from notifications.tasks import dispatch_chunk
 
     ids = list(message_ids)
-    for position, message_id in enumerate(ids):
+    if len(ids) < FAN_OUT_FROM:
+        return publish_deliveries(ids)
+    return _publish(ids, dispatch_chunk.delay, FAN_OUT_CHUNK)
+
+
+def publish_deliveries(message_ids: Sequence[int]) -> int:
+    """A delivery task per message (see dispatch_messages)."""
+    from notifications.tasks import deliver_message
+
+    return _publish(list(message_ids), lambda chunk: deliver_message.delay(chunk[0]), 1)
+
+
+def _publish(ids: list[int], send: Callable[[list[int]], object], size: int) -> int:
+    for position in range(0, len(ids), size):
         try:
-            deliver_message.delay(message_id)
+            send(ids[position : position + size])
         except Exception:
             log.exception(
                 "could not publish delivery tasks; %d messages left for the sweeper",

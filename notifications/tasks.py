@@ -255,6 +255,17 @@ def requeue_interrupted() -> int:
 
 
 @shared_task(acks_late=True)
+def dispatch_chunk(message_ids: list[int]) -> int:
+    """A chunk of a large round (notifications.services.dispatch_messages): each
+    message's delivery task is published from here, not from the request that
+    queued them. A message already picked up (a redelivered chunk) is skipped
+    by its task's claim."""
+    from notifications.services import publish_deliveries
+
+    return publish_deliveries(message_ids)
+
+
+@shared_task(acks_late=True)
 def sweep_outbox() -> int:
     """Dispatch queued messages with no delivery task in flight: publishing
     failed (broker down), a scheduled time came, a task was lost long ago, or a

@@ -99,3 +99,52 @@ def test_worker_retries_a_transient_error_through_the_broker(worker, fake_twilio
     assert message.last_error == ""
     assert [status for status, _form in fake_twilio.requests] == [503, 201]
     assert len(fake_twilio.received) == 1
+
+
+def test_a_large_round_is_handed_over_in_chunks_and_all_delivered(worker, fake_twilio):
+    """The committing request publishes one task per chunk, not one per message
+    (10,000 publishes took a round's request about 9 s); a worker publishes the
+    delivery tasks, and every message goes out once."""
+    import threading
+
+    from celery.signals import before_task_publish
+    from django.db import transaction
+
+    from notifications.services import FAN_OUT_CHUNK, Draft, dispatch_on_commit, queue_messages
+
+    published: list[tuple[int, str]] = []  # (thread, task name)
+
+    def count(sender=None, **_kwargs) -> None:
+        published.append((threading.get_ident(), sender))
+
+    count_n = FAN_OUT_CHUNK + 20
+    drafts = [
+        Draft(
+            "sms",
+            f"+452{i:07d}",
+            "new_link",
+            "da",
+            {"first_name": f"Navn{i}", "election": "Valg", "link": f"http://x/v/{i}/"},
+            f"round:{i}",
+        )
+        for i in range(count_n)
+    ]
+    before_task_publish.connect(count, weak=False)
+    try:
+        with transaction.atomic():
+            ids = [m.pk for m in queue_messages(drafts)]
+            dispatch_on_commit(ids)
+        here = threading.get_ident()  # the request's thread; the worker has its own
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if Message.objects.filter(pk__in=ids, status=Status.SENT).count() == count_n:
+                break
+            time.sleep(0.1)
+    finally:
+        before_task_publish.disconnect(count)
+
+    from_request = [name for thread, name in published if thread == here]
+    assert from_request == ["notifications.tasks.dispatch_chunk"] * 2
+    assert Message.objects.filter(pk__in=ids, status=Status.SENT).count() == count_n
+    assert len(fake_twilio.received) == count_n
+    assert len({sms.to for sms in fake_twilio.received}) == count_n  # each once
