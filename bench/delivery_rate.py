@@ -25,7 +25,7 @@ import time
 import uuid
 from typing import Any
 
-from bench.worker_kill import RESULTS_DIR, start_worker, stop_worker
+from bench.worker_kill import RESULTS_DIR, start_worker, stop_worker, use_fake_twilio
 
 
 def parse_args() -> argparse.Namespace:
@@ -54,34 +54,14 @@ def floor(app: Any, n: int, timeout: float) -> float:
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    from django.conf import settings
     from django.core.management import call_command
 
     from notifications.models import Message
     from notifications.services import Draft, dispatch_messages, queue_messages
     from pollcrew.celery import app
-    from tests.fakes.twilio_server import FakeTwilio
 
     call_command("migrate", verbosity=0, interactive=False)
-    fake = FakeTwilio().start()
-    twilio = {
-        "SMS_BACKEND": "notifications.sms.TwilioBackend",
-        "TWILIO_ACCOUNT_SID": fake.account_sid,
-        "TWILIO_AUTH_TOKEN": fake.auth_token,
-        "TWILIO_FROM": fake.from_,
-        "TWILIO_MESSAGING_SERVICE_SID": "",
-        "TWILIO_BASE_URL": fake.base_url,
-        "SMS_RATE_PER_SECOND": "0",
-    }
-    for name, value in twilio.items():
-        setattr(settings, name, 0.0 if name == "SMS_RATE_PER_SECOND" else value)
-    env = {**twilio, "CELERY_BROKER_URL": args.redis, "DJANGO_SETTINGS_MODULE": "pollcrew.settings"}
-    app.conf.update(
-        broker_url=args.redis,
-        broker_read_url=args.redis,
-        broker_write_url=args.redis,
-        task_always_eager=False,
-    )
+    fake, env = use_fake_twilio(args.redis)
     run_id = uuid.uuid4().hex[:8]
     drafts = [
         Draft(

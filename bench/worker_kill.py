@@ -109,6 +109,34 @@ def stop_worker(worker: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
             worker.wait()
 
 
+def use_fake_twilio(redis: str) -> tuple[Any, dict[str, str]]:
+    """Start the fake Twilio, point this process's settings and Celery app at it
+    and at ``redis``, and return it with the environment for a worker process.
+    No sending rate: what is measured is not the pacing."""
+    from django.conf import settings
+
+    from pollcrew.celery import app
+    from tests.fakes.twilio_server import FakeTwilio
+
+    fake = FakeTwilio().start()
+    twilio = {
+        "SMS_BACKEND": "notifications.sms.TwilioBackend",
+        "TWILIO_ACCOUNT_SID": fake.account_sid,
+        "TWILIO_AUTH_TOKEN": fake.auth_token,
+        "TWILIO_FROM": fake.from_,
+        "TWILIO_MESSAGING_SERVICE_SID": "",
+        "TWILIO_BASE_URL": fake.base_url,
+        "SMS_RATE_PER_SECOND": "0",
+    }
+    for name, value in twilio.items():
+        setattr(settings, name, 0.0 if name == "SMS_RATE_PER_SECOND" else value)
+    app.conf.update(
+        broker_url=redis, broker_read_url=redis, broker_write_url=redis, task_always_eager=False
+    )
+    env = {**twilio, "CELERY_BROKER_URL": redis, "DJANGO_SETTINGS_MODULE": "pollcrew.settings"}
+    return fake, env
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
     from django.conf import settings
     from django.core.management import call_command
@@ -117,29 +145,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     from notifications.services import Draft, dispatch_messages, queue_messages
     from notifications.tasks import sweep_outbox
     from pollcrew.celery import app
-    from tests.fakes.twilio_server import FakeTwilio
 
     call_command("migrate", verbosity=0, interactive=False)
-    fake = FakeTwilio().start()
+    fake, env = use_fake_twilio(args.redis)
     fake.reply_delay = args.reply_delay
-    twilio = {
-        "SMS_BACKEND": "notifications.sms.TwilioBackend",
-        "TWILIO_ACCOUNT_SID": fake.account_sid,
-        "TWILIO_AUTH_TOKEN": fake.auth_token,
-        "TWILIO_FROM": fake.from_,
-        "TWILIO_MESSAGING_SERVICE_SID": "",
-        "TWILIO_BASE_URL": fake.base_url,
-        "SMS_RATE_PER_SECOND": "0",  # the kill is measured, not the pacing
-    }
-    for name, value in twilio.items():
-        setattr(settings, name, 0.0 if name == "SMS_RATE_PER_SECOND" else value)
-    env = {**twilio, "CELERY_BROKER_URL": args.redis, "DJANGO_SETTINGS_MODULE": "pollcrew.settings"}
-    app.conf.update(
-        broker_url=args.redis,
-        broker_read_url=args.redis,
-        broker_write_url=args.redis,
-        task_always_eager=False,
-    )
+
     run_id = uuid.uuid4().hex[:8]
     Status = Message.Status
     drafts = [

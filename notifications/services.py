@@ -8,11 +8,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Model
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
-from notifications.models import Channel, Message, subject_of
+from notifications.inbound import InboundSms
+from notifications.models import Channel, InboundMessage, Message, subject_of
 from notifications.rendering import Rendered, render_message, render_messages
 from notifications.signals import PERMANENT_PROVIDER_CODES, announce_failure
 from pollcrew.redaction import redacted_fields
@@ -252,3 +255,23 @@ def record_delivery_status(
                 announce_failure(message.pk)
         message.save(update_fields=fields)
     return True
+
+
+def receive_inbound_sms(sms: InboundSms) -> InboundMessage | None:
+    """Record the SMS and let the handler answer it, in one transaction: if the
+    handler fails, nothing is recorded and Twilio's retry tries again. None when
+    this SMS was handled already."""
+    handler = import_string(settings.INBOUND_SMS_HANDLER)
+    try:
+        with transaction.atomic():
+            record = InboundMessage.objects.create(provider_id=sms.provider_id)
+            outcome = handler(sms)
+            record.outcome = outcome.outcome
+            record.subject_type, record.subject_id = outcome.subject_type, outcome.subject_id
+            record.save(update_fields=["outcome", "subject_type", "subject_id"])
+    except IntegrityError:
+        if InboundMessage.objects.filter(provider_id=sms.provider_id).exists():
+            return None  # a retry of one we answered
+        raise
+    log.info("inbound SMS %s: %s", record.pk, record.outcome)
+    return record

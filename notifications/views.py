@@ -5,17 +5,14 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.urls import reverse
-from django.utils.module_loading import import_string
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from twilio.request_validator import RequestValidator
 
 from notifications.inbound import InboundSms
-from notifications.models import InboundMessage
-from notifications.services import record_delivery_status
+from notifications.services import receive_inbound_sms, record_delivery_status
 
 log = logging.getLogger(__name__)
 
@@ -69,25 +66,5 @@ def twilio_inbound(request: HttpRequest) -> HttpResponse:
         body=request.POST.get("Body", ""),
     )
     if sms.provider_id:
-        handle_inbound(sms)
+        receive_inbound_sms(sms)
     return HttpResponse(EMPTY_TWIML, content_type="text/xml; charset=utf-8")
-
-
-def handle_inbound(sms: InboundSms) -> InboundMessage | None:
-    """Record the SMS and let the handler answer it, in one transaction: if the
-    handler fails, nothing is recorded and Twilio's retry tries again. None when
-    this SMS was handled already."""
-    handler = import_string(settings.INBOUND_SMS_HANDLER)
-    try:
-        with transaction.atomic():
-            record = InboundMessage.objects.create(provider_id=sms.provider_id)
-            outcome = handler(sms)
-            record.outcome = outcome.outcome
-            record.subject_type, record.subject_id = outcome.subject_type, outcome.subject_id
-            record.save(update_fields=["outcome", "subject_type", "subject_id"])
-    except IntegrityError:
-        if InboundMessage.objects.filter(provider_id=sms.provider_id).exists():
-            return None  # a retry of one we answered
-        raise
-    log.info("inbound SMS %s: %s", record.pk, record.outcome)
-    return record
