@@ -2,7 +2,9 @@
 
 They are rendered with plain dict contexts in the recipient's language. Text
 parts are rendered with autoescaping off (they are not HTML); the HTML part is
-escaped as usual.
+escaped as usual. An office's own text for a message (``templating.CustomText``)
+takes the files' place: it is filled in, never run as a template, and its HTML
+email is made from the text (``templating.fill_html``) in the same layout.
 
 SMS bodies are kept to the GSM-7 alphabet where the text allows it, and to
 ``MAX_SMS_SEGMENTS`` segments: when long names would push a body over, the
@@ -24,6 +26,7 @@ from django.utils.html import escape
 
 from notifications.gsm import is_gsm7, overflow, to_gsm7
 from notifications.models import Channel
+from notifications.templating import CustomText, fill, fill_html, text_values
 
 MAX_SMS_SEGMENTS = 2
 # Context fields an SMS may shorten to fit, the least important first: the first
@@ -63,8 +66,16 @@ def _render_html(name: str, context: dict[str, Any]) -> str:
     return get_template(name).render(context)
 
 
-def _sms_body(kind: str, context: dict[str, Any]) -> str:
-    return to_gsm7(_render_text(f"sms/{kind}.txt", context).strip())
+# The layout an office's own email text is shown in (the text, escaped, in paragraphs).
+CUSTOM_EMAIL_HTML = "emails/custom.html"
+
+
+def _sms_body(kind: str, context: dict[str, Any], custom: CustomText | None = None) -> str:
+    if custom is not None:
+        text = fill(custom.body, text_values(context, translation.get_language()))
+    else:
+        text = _render_text(f"sms/{kind}.txt", context)
+    return to_gsm7(text.strip())
 
 
 def sms_name(value: str) -> str:
@@ -98,7 +109,9 @@ def shorten_at_word(value: str, length: int, *, mid_word: bool = False) -> str:
     return cut + _ELLIPSIS if cut else ""
 
 
-def _shorten_fields(kind: str, context: dict[str, Any], body: str, *, mid_word: bool) -> str:
+def _shorten_fields(
+    kind: str, context: dict[str, Any], body: str, custom: CustomText | None, *, mid_word: bool
+) -> str:
     """Shorten the name fields, least important first, until the body fits."""
     for name in SHORTENABLE_SMS_FIELDS:
         value = context.get(name)
@@ -110,7 +123,7 @@ def _shorten_fields(kind: str, context: dict[str, Any], body: str, *, mid_word: 
             if not shorter_value or len(shorter_value) >= len(value):
                 break
             context[name] = shorter_value
-            shorter = _sms_body(kind, context)
+            shorter = _sms_body(kind, context, custom)
             if shorter == body:  # the template does not use this field
                 context[name] = value
                 break
@@ -120,7 +133,7 @@ def _shorten_fields(kind: str, context: dict[str, Any], body: str, *, mid_word: 
     return body
 
 
-def render_sms(kind: str, context: dict[str, Any]) -> str:
+def render_sms(kind: str, context: dict[str, Any], custom: CustomText | None = None) -> str:
     """The SMS body, within MAX_SMS_SEGMENTS if shortening names can make it fit.
 
     Names are first spelled in GSM-7 (sms_name). Then, while the body is too
@@ -132,18 +145,43 @@ def render_sms(kind: str, context: dict[str, Any]) -> str:
         name: sms_name(value) if name in _NAMES and isinstance(value, str) else value
         for name, value in context.items()
     }
-    body = _sms_body(kind, context)
+    body = _sms_body(kind, context, custom)
     if overflow(body, MAX_SMS_SEGMENTS):
-        body = _shorten_fields(kind, context, body, mid_word=False)
+        body = _shorten_fields(kind, context, body, custom, mid_word=False)
     if overflow(body, MAX_SMS_SEGMENTS):
-        body = _shorten_fields(kind, context, body, mid_word=True)
+        body = _shorten_fields(kind, context, body, custom, mid_word=True)
     return body
 
 
-def render_message(kind: str, channel: str, language: str, context: dict[str, Any]) -> Rendered:
+def _render_custom_email(custom: CustomText, context: dict[str, Any]) -> Rendered:
+    values = text_values(context, translation.get_language())
+    subject = " ".join(fill(custom.subject, values).split())
+    body = fill(custom.body, values).strip() + "\n"
+    body_html = _render_html(
+        CUSTOM_EMAIL_HTML,
+        {
+            "subject": subject,
+            "paragraphs": fill_html(custom.body, values),
+            "municipality": context.get("municipality", ""),
+        },
+    )
+    return Rendered(subject=subject, body=body, body_html=body_html)
+
+
+def render_message(
+    kind: str,
+    channel: str,
+    language: str,
+    context: dict[str, Any],
+    custom: CustomText | None = None,
+) -> Rendered:
+    """The message of ``kind`` for ``context`` in ``language``: from the files,
+    or from the office's own text ``custom``."""
     with translation.override(language):
         if channel == Channel.SMS:
-            return Rendered(subject="", body=render_sms(kind, context), body_html="")
+            return Rendered(subject="", body=render_sms(kind, context, custom), body_html="")
+        if custom is not None:
+            return _render_custom_email(custom, context)
         subject = " ".join(_render_text(f"emails/{kind}.subject.txt", context).split())
         body = _render_text(f"emails/{kind}.txt", context).strip() + "\n"
         body_html = _render_html(f"emails/{kind}.html", context)
@@ -159,9 +197,12 @@ _PER_PERSON = ("first_name", "link")
 _STAND_IN = "§{}§"  # GSM-7, and nothing a template escapes
 
 
-def _shape(kind: str, channel: str, language: str, context: dict[str, Any]) -> tuple:
+Item = tuple[str, str, str, dict[str, Any], CustomText | None]
+
+
+def _shape(kind: str, channel: str, language: str, context: dict[str, Any], custom) -> tuple:
     rest = tuple(sorted((k, repr(v)) for k, v in context.items() if k not in _PER_PERSON))
-    return (kind, channel, language, rest)
+    return (kind, channel, language, rest, custom)
 
 
 def _fill(text: str, values: dict[str, str]) -> str:
@@ -183,8 +224,8 @@ def _filled(shape_rendered: Rendered, context: dict[str, Any], channel: str) -> 
     )
 
 
-def render_messages(items: list[tuple[str, str, str, dict[str, Any]]]) -> list[Rendered]:
-    """``render_message`` for many (kind, channel, language, context) at once, as
+def render_messages(items: list[Item]) -> list[Rendered]:
+    """``render_message`` for many (kind, channel, language, context, custom) at once, as
     an invitation round needs: the messages that differ only in the recipient's
     first name and link (everyone invited to one shift, in one language, on one
     channel) are rendered once, with stand-ins, and filled in. Each shape's first
@@ -193,12 +234,12 @@ def render_messages(items: list[tuple[str, str, str, dict[str, Any]]]) -> list[R
     push over its budget, is rendered message by message."""
     shapes: dict[tuple, Rendered | None] = {}
     out: list[Rendered] = []
-    for kind, channel, language, context in items:
-        key = _shape(kind, channel, language, context)
+    for kind, channel, language, context, custom in items:
+        key = _shape(kind, channel, language, context, custom)
         if key not in shapes:
             stand_ins = {name: _STAND_IN.format(name) for name in _PER_PERSON}
-            shaped = render_message(kind, channel, language, {**context, **stand_ins})
-            full = render_message(kind, channel, language, context)
+            shaped = render_message(kind, channel, language, {**context, **stand_ins}, custom)
+            full = render_message(kind, channel, language, context, custom)
             shapes[key] = shaped if _filled(shaped, context, channel) == full else None
             out.append(full)
             continue
@@ -207,6 +248,6 @@ def render_messages(items: list[tuple[str, str, str, dict[str, Any]]]) -> list[R
         if rendered is None or (
             channel == Channel.SMS and overflow(rendered.body, MAX_SMS_SEGMENTS)
         ):
-            rendered = render_message(kind, channel, language, context)
+            rendered = render_message(kind, channel, language, context, custom)
         out.append(rendered)
     return out

@@ -18,6 +18,7 @@ from notifications.inbound import InboundSms
 from notifications.models import Channel, InboundMessage, Message, subject_of
 from notifications.rendering import Rendered, render_message, render_messages
 from notifications.signals import PERMANENT_PROVIDER_CODES, announce_failure
+from notifications.templating import CustomText
 from pollcrew.redaction import redacted_fields
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ def queue_message(
     subject: Model | None = None,
     scheduled_for: datetime | None = None,
     dispatch: bool = True,
+    custom: CustomText | None = None,
 ) -> Message:
     """Render and store one message; unless it is scheduled for later, hand it to
     a worker after the surrounding transaction commits.
@@ -41,12 +43,15 @@ def queue_message(
     The same ``idempotency_key`` twice returns the first message: nothing is
     queued (or sent) twice. ``subject`` is what the message is about (stored as
     a generic reference). Pass ``dispatch=False`` when queueing many messages
-    and call ``dispatch_on_commit`` once with all their ids.
+    and call ``dispatch_on_commit`` once with all their ids. ``custom``: the
+    office's own text for this kind of message, instead of the template files.
     """
     existing = Message.objects.filter(idempotency_key=idempotency_key).first()
     if existing is not None:
         return existing
-    draft = Draft(channel, to, kind, language, context, idempotency_key, *subject_of(subject))
+    draft = Draft(
+        channel, to, kind, language, context, idempotency_key, *subject_of(subject), custom=custom
+    )
     now = timezone.now()
     due = scheduled_for is None or scheduled_for <= now
     message = _build(draft, now, scheduled_for)
@@ -77,6 +82,7 @@ class Draft:
     idempotency_key: str
     subject_type: str = ""
     subject_id: int | None = None
+    custom: CustomText | None = None  # the office's own text, instead of the files
 
 
 def _build(
@@ -86,7 +92,9 @@ def _build(
     rendered: Rendered | None = None,
 ) -> Message:
     if rendered is None:
-        rendered = render_message(draft.kind, draft.channel, draft.language, draft.context)
+        rendered = render_message(
+            draft.kind, draft.channel, draft.language, draft.context, draft.custom
+        )
     due = scheduled_for is None or scheduled_for <= now
     return Message(
         channel=draft.channel,
@@ -134,7 +142,7 @@ def queue_messages(drafts: Sequence[Draft]) -> list[Message]:
     now = timezone.now()
     new = [d for d in drafts if d.idempotency_key not in stored]
     # Rendered once per shape: everyone on a shift differs only in name and link.
-    rendered = render_messages([(d.kind, d.channel, d.language, d.context) for d in new])
+    rendered = render_messages([(d.kind, d.channel, d.language, d.context, d.custom) for d in new])
     fresh = [_build(d, now, rendered=r) for d, r in zip(new, rendered, strict=True)]
     return Message.objects.bulk_create(fresh, batch_size=500)
 

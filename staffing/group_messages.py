@@ -18,7 +18,6 @@ Writes (drafts, sending, the job) are in ``staffing.services.group_messages``.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -37,6 +36,7 @@ from elections.models import Election, Role, Shift
 from notifications import gsm
 from notifications.models import Channel, Message
 from notifications.rendering import Rendered, render_message
+from notifications.templating import fill, syntax_errors
 from polling_stations.models import Area, PollingStation
 from staffing import access
 from staffing.links import TOKEN_BYTES, link_url
@@ -58,35 +58,11 @@ PLACEHOLDERS: dict[str, Any] = {
     "when": gettext_lazy("The day and times of their seat"),
     "link": gettext_lazy("Their personal link (made for each person when sending)"),
 }
-_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
 
 def placeholder_errors(text: str) -> list[str]:
     """What is wrong with the placeholders of ``text`` (nothing: an empty list)."""
-    errors = []
-    unknown = sorted({m.group(1) for m in _PLACEHOLDER.finditer(text)} - set(PLACEHOLDERS))
-    if unknown:
-        errors.append(
-            _("Unknown placeholder: %(unknown)s. You can use: %(known)s.")
-            % {
-                "unknown": ", ".join(f"{{{name}}}" for name in unknown),
-                "known": ", ".join(f"{{{name}}}" for name in PLACEHOLDERS),
-            }
-        )
-    rest = _PLACEHOLDER.sub("", text)
-    if "{" in rest or "}" in rest:
-        errors.append(
-            _(
-                "A curly bracket has no partner. Write placeholders as {first_name}, "
-                "and no curly brackets otherwise."
-            )
-        )
-    return errors
-
-
-def fill(text: str, values: dict[str, str]) -> str:
-    """``text`` with each placeholder replaced by its value (text already checked)."""
-    return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
+    return syntax_errors(text, PLACEHOLDERS)
 
 
 def uses_link(*texts: str) -> bool:

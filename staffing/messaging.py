@@ -23,11 +23,14 @@ from notifications.services import (
     queue_message,
     queue_messages,
 )
+from staffing.custom_texts import CustomTexts
 from staffing.links import issue_link, issue_links, link_url
 from staffing.models import Assignment
 from volunteers.models import Volunteer
 
-# Message kinds; each has templates in templates/emails/ and templates/sms/.
+# Message kinds; each has templates in templates/emails/ and templates/sms/, and
+# an entry in the registry (staffing.message_kinds) that lets an office write its
+# own text for it (staffing.custom_texts finds that text as a message is made).
 INVITATION = "invitation"
 ACCEPTED = "accepted"
 DECLINED = "declined"
@@ -107,12 +110,15 @@ def draft_about(
     *,
     channel: str = "",
     shared: dict[tuple, dict[str, Any]] | None = None,
+    texts: CustomTexts | None = None,
 ) -> Draft:
     """A message of ``kind`` about ``assignment`` holding the personal link
     ``token``, on the volunteer's preferred channel unless ``channel`` is given
-    (``shared``: see assignment_context)."""
+    (``shared``: see assignment_context), in the office's own text if it has one
+    (``texts``: kept across a round, so that they are looked up once)."""
     volunteer = assignment.volunteer
     channel = channel or volunteer.preferred_channel
+    texts = texts if texts is not None else CustomTexts()
     return Draft(
         channel,
         volunteer.address_on(channel),
@@ -121,6 +127,7 @@ def draft_about(
         assignment_context(assignment, token, shared=shared),
         key,
         *subject_of(assignment),
+        custom=texts.about(assignment, kind, channel),
     )
 
 
@@ -128,9 +135,12 @@ def queue_invitations(invited: list[tuple[Assignment, str]]) -> list[Message]:
     """One invitation per (assignment, token), each holding the volunteer's
     personal link, stored in one INSERT. The caller dispatches them on commit."""
     shared: dict[tuple, dict[str, Any]] = {}
+    texts = CustomTexts()
     return queue_messages(
         [
-            draft_about(a, token, INVITATION, f"assignment:{a.pk}:invitation", shared=shared)
+            draft_about(
+                a, token, INVITATION, f"assignment:{a.pk}:invitation", shared=shared, texts=texts
+            )
             for a, token in invited
         ]
     )
@@ -147,9 +157,10 @@ def queue_notices(assignments: list[Assignment], kind: str) -> list[Message]:
     ]
     tokens = issue_links([(a.volunteer, a.shift.election) for a in reachable])
     shared: dict[tuple, dict[str, Any]] = {}
+    texts = CustomTexts()
     return queue_messages(
         [
-            draft_about(a, token, kind, f"assignment:{a.pk}:{kind}", shared=shared)
+            draft_about(a, token, kind, f"assignment:{a.pk}:{kind}", shared=shared, texts=texts)
             for a, token in zip(reachable, tokens, strict=True)
         ]
     )
@@ -174,6 +185,7 @@ def _queue_one(
         idempotency_key=key,
         subject=assignment,
         dispatch=False,
+        custom=CustomTexts().about(assignment, kind, channel),
     )
     dispatch_on_commit([message.pk])
     return message
@@ -237,6 +249,9 @@ def queue_new_link(volunteer: Volunteer, election: Election, token: str) -> Mess
         idempotency_key=f"volunteer:{volunteer.pk}:new_link:{election.pk}:{stamp}",
         subject=volunteer,
         dispatch=False,
+        custom=CustomTexts().get(
+            election.pk, None, NEW_LINK, volunteer.preferred_channel, volunteer.language
+        ),
     )
     dispatch_on_commit([message.pk])
     return message

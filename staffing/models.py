@@ -466,5 +466,7 @@ class ReinviteRow(models.Model):
         return f"{self.run_id}: {self.volunteer_id} {self.outcome} {self.reason_code}"
 
 
-# Group messages live in a module of their own; imported here so that Django sees them.
+# Group messages and message texts live in modules of their own; imported here so
+# that Django sees them.
 from staffing.models_group_messages import GroupMessage, GroupRecipient  # noqa: E402, F401
+from staffing.models_message_texts import MessageText  # noqa: E402, F401

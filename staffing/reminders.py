@@ -36,6 +36,7 @@ from elections.models import Election
 from notifications.models import Channel, Message, subject_of
 from notifications.services import Draft, dispatch_on_commit, queue_messages
 from staffing import messaging
+from staffing.custom_texts import CustomTexts
 from staffing.links import issue_links
 from staffing.models import FILLED_STATUSES, Assignment
 
@@ -158,8 +159,9 @@ def _morning_sms(election: Election, now: datetime) -> list[tuple[Assignment, st
 def _drafts(kind: str, due: list[tuple[Assignment, str]], channel: str = "") -> list[Draft]:
     tokens = issue_links([(a.volunteer, a.shift.election) for a, _key in due])
     shared: dict[tuple, dict[str, Any]] = {}
+    texts = CustomTexts()
     return [
-        messaging.draft_about(a, token, kind, key, channel=channel, shared=shared)
+        messaging.draft_about(a, token, kind, key, channel=channel, shared=shared, texts=texts)
         for (a, key), token in zip(due, tokens, strict=True)
     ]
 

@@ -8,6 +8,7 @@ from staffing import (
     urls_filling,
     urls_grid,
     urls_group_messages,
+    urls_message_texts,
     urls_messages,
     urls_setup,
     urls_volunteers,
@@ -38,4 +39,5 @@ urlpatterns = [
     *urls_volunteers.urlpatterns,
     *urls_messages.urlpatterns,
     *urls_group_messages.urlpatterns,
+    *urls_message_texts.urlpatterns,
 ]

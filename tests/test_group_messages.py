@@ -256,7 +256,7 @@ def test_sms_cost_gsm7_and_ucs2_with_an_emoji_in_a_name(world, coordinator_clien
         ("body", "Hej {fornavn}", "Unknown placeholder: {fornavn}"),
         ("body", "Hej {first_name", "A curly bracket has no partner"),
         ("body", "Hej first_name}", "A curly bracket has no partner"),
-        ("body", "Hej {{first_name}}", "A curly bracket has no partner"),
+        ("body", "Hej {{first_name}}", "Template code ({{ … }}, {% … %}) cannot be used"),
         ("subject", "Til {navn} og {x}", "Unknown placeholder: {navn}, {x}"),
     ],
 )

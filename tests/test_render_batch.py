@@ -58,7 +58,7 @@ NAMES = ["Karen", "Zoë", "Åse <b>&", "Søren Kierkegaard-Østergaard", "Li �
 )
 def test_the_same_text_as_one_by_one(kind, channel, language):
     items = [
-        (kind, channel, language, context(name, f"T{i:03d}" + "x" * 40))
+        (kind, channel, language, context(name, f"T{i:03d}" + "x" * 40), None)
         for i, name in enumerate(NAMES)
     ]
     assert render_messages(items) == [render_message(*item) for item in items]
@@ -70,7 +70,7 @@ def test_one_render_per_shape(monkeypatch, django_assert_num_queries):
     real = rendering.render_message
     monkeypatch.setattr(rendering, "render_message", lambda *a: calls.append(a[0]) or real(*a))
     items = [
-        ("invitation", channel, "da", context(f"Navn{i}", f"{i:043d}"))
+        ("invitation", channel, "da", context(f"Navn{i}", f"{i:043d}"), None)
         for i in range(200)
         for channel in ("sms", "email")
     ]
