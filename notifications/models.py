@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -150,3 +151,54 @@ class InboundMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider_id}: {self.get_outcome_display()}"
+
+
+class OneTimeCode(models.Model):
+    """A short code sent to a phone number or an email address, to prove that
+    whoever types it back receives messages there (``notifications.codes``).
+
+    Only a keyed hash of the code is kept. A code is good for one use, for a few
+    minutes and a few wrong guesses; a new code for the same address and purpose
+    ends the one before."""
+
+    channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
+    to = models.CharField(_("to"), max_length=254)
+    # What the code proves, for the caller ("verify_contact", "sign_up"…): a code
+    # for one purpose is no good for another.
+    purpose = models.CharField(_("purpose"), max_length=40)
+    code_hash = models.CharField(_("code (hashed)"), max_length=64)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"))
+    attempts = models.PositiveSmallIntegerField(_("wrong attempts"), default=0)
+    used_at = models.DateTimeField(_("used"), null=True, blank=True)
+    message = models.ForeignKey(
+        Message,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("message"),
+    )
+
+    class Meta:
+        verbose_name = _("one-time code")
+        verbose_name_plural = _("one-time codes")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=models.F("created_at")),
+                name="onetimecode_expires_after_created",
+                violation_error_message=_("A code must expire after it was made."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(code_hash="") & ~Q(to="") & ~Q(purpose=""),
+                name="onetimecode_complete",
+                violation_error_message=_("A code needs its hash, its address and its purpose."),
+            ),
+        ]
+        indexes = [
+            # The latest codes of an address: checking one, counting the last hour's.
+            models.Index(fields=["to", "channel", "-created_at"], name="onetimecode_to_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.purpose} ({self.created_at:%Y-%m-%d %H:%M})"

@@ -52,6 +52,7 @@ SMS_KINDS = [
     "invitation_reminder",
     "shift_reminder",
     "shift_morning",
+    "one_time_code",
     "expired",
     "invitation_withdrawn",
 ]
@@ -278,6 +279,8 @@ def test_danish_sms_are_no_longer_than_english():
         "ends_at": day.replace(hour=20),
         "respond_by": day.replace(day=1),
         "link": "https://valg.example.dk/v/" + "T" * 43 + "/",
+        "code": "123456",
+        "minutes": 10,
     }
     for kind in SMS_KINDS:
         danish = render_message(kind, "sms", "da", context).body
