@@ -23,9 +23,24 @@ import json
 import os
 import time
 import uuid
+from pathlib import Path
 from typing import Any
 
-from bench.worker_kill import RESULTS_DIR, start_worker, stop_worker, use_fake_twilio
+from bench.worker_kill import RESULTS_DIR, children, start_worker, stop_worker, use_fake_twilio
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU time of these processes so far (Linux /proc)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / TICK
 
 
 def parse_args() -> argparse.Namespace:
@@ -34,6 +49,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/12")
     parser.add_argument("--timeout", type=float, default=600.0)
+    parser.add_argument(
+        "--no-floor", action="store_true", help="skip the floor (when profiling the delivery)"
+    )
     return parser.parse_args()
 
 
@@ -78,8 +96,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     worker = start_worker(args, env)
     app.control.purge()
     try:
-        floor_s = floor(app, args.messages, args.timeout)
+        floor_s = 0.0 if args.no_floor else floor(app, args.messages, args.timeout)
         ids = [m.pk for m in queue_messages(drafts)]
+        workers = [worker.pid, *children(worker.pid)]
+        cpu_before = cpu_seconds(workers), time.process_time()
         started = time.monotonic()
         dispatch_messages(ids)
         deadline = started + args.timeout
@@ -90,6 +110,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 break
             time.sleep(0.2)
         delivery_s = time.monotonic() - started
+        worker_cpu = cpu_seconds(workers) - cpu_before[0]
+        here_cpu = time.process_time() - cpu_before[1]
     finally:
         stop_worker(worker)
         app.control.purge()
@@ -100,9 +122,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "accepted_by_fake_twilio": len(fake.received),
         "delivery_s": round(delivery_s, 1),
         "messages_per_s": round(sent / delivery_s),
+        # CPU per message: the worker's processes; this process (the fake Twilio,
+        # and polling the database).
+        "worker_cpu_ms_per_message": round(1000 * worker_cpu / max(sent, 1), 2),
+        "bench_cpu_ms_per_message": round(1000 * here_cpu / max(sent, 1), 2),
         "floor_s": round(floor_s, 1),
-        "floor_tasks_per_s": round(args.messages / floor_s),
-        "ratio_to_floor": round(delivery_s / floor_s, 2),
+        "floor_tasks_per_s": round(args.messages / floor_s) if floor_s else None,
+        "ratio_to_floor": round(delivery_s / floor_s, 2) if floor_s else None,
     }
     ours.delete()
     fake.stop()
@@ -120,7 +146,7 @@ def main() -> None:
     django.setup()
     result = run(args)
     for key, value in result.items():
-        print(f"{key:24} {value}")
+        print(f"{key:26} {value}")
     RESULTS_DIR.mkdir(exist_ok=True)
     (RESULTS_DIR / "delivery_rate.json").write_text(json.dumps(result, indent=2))
 

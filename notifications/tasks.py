@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
+from typing import Any
 
 from celery import Task, shared_task
-from celery.exceptions import Reject
+from celery.exceptions import Reject, SoftTimeLimitExceeded
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Min, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -53,8 +56,16 @@ class Claim:
     earlier: datetime | None
 
 
-def _claim(message_id: int) -> Claim | None:
-    """Move a due, queued message to 'sending' and return it; None if not ours to send."""
+def _claim(message_id: int, seen: Pending | None = None) -> Claim | None:
+    """Move a due, queued message to 'sending' and return it; None if not ours to send.
+
+    ``seen``: the message as read a moment ago (status queued, its attempts and
+    claimed_at). If it is unchanged, it is claimed in one statement; otherwise (or
+    if it is not due) under a row lock, as below."""
+    if seen is not None and "attempts" in seen:
+        claim = _claim_unchanged(message_id, seen)
+        if claim is not None:
+            return claim
     with transaction.atomic():
         message = Message.objects.select_for_update().filter(pk=message_id).first()
         if message is None or message.status != Status.QUEUED:
@@ -75,12 +86,98 @@ def _claim(message_id: int) -> Claim | None:
         return Claim(message, earlier)
 
 
+@cache
+def _claim_sql(vendor: str) -> str:
+    """UPDATE … RETURNING the claimed message (PostgreSQL; SQLite 3.35 and later).
+    Names come from the model; every value is a parameter."""
+    q = connection.ops.quote_name
+    table = q(Message._meta.db_table)
+    columns = ", ".join(q(f.column) for f in Message._meta.concrete_fields)
+    status, attempts, scheduled = q("status"), q("attempts"), q("scheduled_for")
+    return (
+        f"UPDATE {table} SET {status} = %s, {attempts} = {attempts} + 1, "  # noqa: S608
+        f"{q('claimed_at')} = %s WHERE {q('id')} = %s AND {status} = %s AND {attempts} = %s "
+        f"AND ({scheduled} IS NULL OR {scheduled} <= %s) RETURNING {columns}"
+    )
+
+
+def _claim_unchanged(message_id: int, seen: Pending) -> Claim | None:
+    """Claim a due message still queued with the attempts it was seen with: one
+    statement, no transaction. Its earlier claim is the one that was seen (only a
+    claim sets claimed_at, and every claim counts an attempt)."""
+    now = timezone.now()
+    adapt = connection.ops.adapt_datetimefield_value
+    params = [
+        Status.SENDING.value,
+        adapt(now),
+        message_id,
+        Status.QUEUED.value,
+        seen["attempts"],
+        adapt(now + EARLY_MARGIN),
+    ]
+    claimed = list(Message.objects.raw(_claim_sql(connection.vendor), params))
+    if not claimed:
+        return None
+    return Claim(claimed[0], seen["claimed_at"] if seen["attempts"] else None)
+
+
 def backoff(attempts: int) -> timedelta:
     """30 s, 1 min, 2 min, 4 min… capped at an hour."""
     return min(RETRY_BASE * 2 ** max(attempts - 1, 0), RETRY_CAP)
 
 
-def _after_failure(task: Task, message: Message, exc: Exception, *, transient: bool) -> str:
+# Publishes a delivery task for one message, to run ``countdown`` seconds from now
+# (a retry after a transient error, or a sending slot further ahead than
+# MAX_INLINE_WAIT): ``later(message_id, countdown, slot=…, exc=…)``. Called after
+# the message was marked as dispatched; if publishing fails it clears that mark
+# (the sweeper sends the message) and, in a task retried through the broker,
+# raises Reject.
+Later = Callable[..., None]
+
+
+def _retried(task: Task) -> Later:
+    """``later`` for a delivery task: the task itself is run again (Task.retry)."""
+
+    def later(
+        message_id: int,
+        countdown: float,
+        *,
+        slot: float | None = None,
+        exc: Exception | None = None,
+    ) -> None:
+        try:
+            raise task.retry(
+                args=(message_id,),
+                kwargs={} if slot is None else {"slot": slot},
+                countdown=countdown,
+                exc=exc,
+                max_retries=None,
+            )
+        except Reject:
+            # Publishing the retry failed (broker gone): leave it to the sweeper.
+            Message.objects.filter(pk=message_id, status=Status.QUEUED).update(dispatched_at=None)
+            raise
+
+    return later
+
+
+def _published(
+    message_id: int, countdown: float, *, slot: float | None = None, exc: Exception | None = None
+) -> None:
+    """``later`` for a message of a chunk: a delivery task of its own is published
+    (the chunk goes on with its other messages)."""
+    try:
+        deliver_message.apply_async(
+            (message_id,), {} if slot is None else {"slot": slot}, countdown=countdown
+        )
+    except Exception:
+        log.exception("message %s: could not publish its task; left to the sweeper", message_id)
+        Message.objects.filter(pk=message_id, status=Status.QUEUED).update(dispatched_at=None)
+
+
+def _after_failure(
+    task: Task, message: Message, exc: Exception, *, transient: bool, later: Later
+) -> str:
     """Fail for good, or put the message back in the queue with a backoff."""
     # Stored and logged scrubbed: provider errors quote the number ("Invalid 'To'
     # Phone Number: +4512…") and the body's link.
@@ -98,7 +195,7 @@ def _after_failure(task: Task, message: Message, exc: Exception, *, transient: b
     delay = backoff(message.attempts)
     # Run in-process (eagerly, or called as a function) there is no broker to
     # retry through: the sweeper picks the message up when it is due.
-    inline = bool(task.request.is_eager or task.request.called_directly)
+    inline = _inline(task)
     now = timezone.now()
     Message.objects.filter(pk=message.pk).update(
         status=Status.QUEUED,
@@ -106,24 +203,33 @@ def _after_failure(task: Task, message: Message, exc: Exception, *, transient: b
         scheduled_for=now + delay,
         dispatched_at=None if inline else now,
     )
-    if inline:
-        return "retry-scheduled"
-    try:
-        raise task.retry(countdown=delay.total_seconds(), exc=exc)
-    except Reject:
-        # Publishing the retry failed (broker gone): leave it to the sweeper.
-        Message.objects.filter(pk=message.pk, status=Status.QUEUED).update(dispatched_at=None)
-        raise
+    if not inline:
+        later(message.pk, delay.total_seconds(), exc=exc)
+    return "retry-scheduled"
 
 
-def _pace(task: Task, message_id: int, slot: float | None) -> str | None:
-    """Wait for the channel's sending slot (notifications.ratelimit). Returns None to
-    send now, or what the task did instead: waiting for a slot is not an attempt."""
-    pending = (
-        Message.objects.filter(pk=message_id, status=Status.QUEUED)
-        .values("channel", "scheduled_for")
-        .first()
+def _inline(task: Task) -> bool:
+    return bool(task.request.is_eager or task.request.called_directly)
+
+
+# A queued message as a task reads it first: what _pace needs, and what _claim
+# needs to claim it in one statement if nothing changed meanwhile.
+PENDING_FIELDS = ("channel", "scheduled_for", "attempts", "claimed_at")
+Pending = dict[str, Any]
+
+
+def _pending(message_id: int) -> Pending | None:
+    return (
+        Message.objects.filter(pk=message_id, status=Status.QUEUED).values(*PENDING_FIELDS).first()
     )
+
+
+def _pace(
+    task: Task, message_id: int, slot: float | None, pending: Pending | None, later: Later
+) -> str | None:
+    """Wait for the channel's sending slot (notifications.ratelimit). Returns None to
+    send now, or what the task did instead: waiting for a slot is not an attempt.
+    ``pending``: the message as read when the task started (None: not queued)."""
     if pending is None:
         return "skipped"
     now = timezone.now()
@@ -142,53 +248,39 @@ def _pace(task: Task, message_id: int, slot: float | None) -> str | None:
         time.sleep(booking.wait)
         return None
     at = booking.not_before or now + timedelta(seconds=booking.wait)
-    inline = bool(task.request.is_eager or task.request.called_directly)
+    inline = _inline(task)
     # Over the daily cap the task is not kept waiting in the broker for hours:
     # the sweeper sends the message when the day turns.
     in_flight = not inline and booking.not_before is None
     Message.objects.filter(pk=message_id, status=Status.QUEUED).update(
         scheduled_for=at, dispatched_at=now if in_flight else None
     )
-    if not in_flight:
-        return "paced"
-    try:
-        raise task.retry(
-            args=(message_id,),
-            kwargs={"slot": time.time() + booking.wait},
-            countdown=booking.wait,
-            max_retries=None,
-        )
-    except Reject:
-        Message.objects.filter(pk=message_id, status=Status.QUEUED).update(dispatched_at=None)
-        raise
+    if in_flight:
+        later(message_id, booking.wait, slot=time.time() + booking.wait)
+    return "paced"
 
 
-@shared_task(
-    bind=True,
-    acks_late=True,
-    max_retries=None,
-    soft_time_limit=SOFT_TIME_LIMIT,
-    time_limit=HARD_TIME_LIMIT,
-)
-def deliver_message(self: Task, message_id: int, slot: float | None = None) -> str:
-    """Send one message. ``slot``: the time (epoch seconds) of the sending slot
-    booked for it by an earlier run of this task (notifications.ratelimit)."""
-    paced = _pace(self, message_id, slot)
+def _deliver(
+    task: Task, message_id: int, slot: float | None, pending: Pending | None, later: Later
+) -> str:
+    """Pace, claim, send (or find sent) and record one message."""
+    paced = _pace(task, message_id, slot, pending, later)
     if paced is not None:
         return paced
-    claim = _claim(message_id)
+    claim = _claim(message_id, pending)
     if claim is None:
         return "skipped"
     message = claim.message
     try:
         provider_id = _sent_before(claim) or deliver(message)
     except DeliveryError as exc:
-        return _after_failure(self, message, exc, transient=exc.transient)
+        return _after_failure(task, message, exc, transient=exc.transient, later=later)
     except Exception as exc:
-        # A bug or an error nobody classified. The message must not stay in
-        # 'sending' for ever: retry with backoff, and log the traceback.
+        # A bug or an error nobody classified (or the soft time limit). The message
+        # must not stay in 'sending' for ever: retry with backoff, and log the
+        # traceback.
         log.exception("message %s: unexpected error while sending", message.pk)
-        return _after_failure(self, message, exc, transient=True)
+        return _after_failure(task, message, exc, transient=True, later=later)
     now = timezone.now()
     redacted = redacted_fields(message.body, message.body_html)
     sent = Message.objects.filter(pk=message.pk, status=Status.SENDING).update(
@@ -201,6 +293,19 @@ def deliver_message(self: Task, message_id: int, slot: float | None = None) -> s
             sent_at=Coalesce(F("sent_at"), Value(now)), provider_id=provider_id, **redacted
         )
     return "sent"
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    max_retries=None,
+    soft_time_limit=SOFT_TIME_LIMIT,
+    time_limit=HARD_TIME_LIMIT,
+)
+def deliver_message(self: Task, message_id: int, slot: float | None = None) -> str:
+    """Send one message. ``slot``: the time (epoch seconds) of the sending slot
+    booked for it by an earlier run of this task (notifications.ratelimit)."""
+    return _deliver(self, message_id, slot, _pending(message_id), _retried(self))
 
 
 def _sent_before(claim: Claim) -> str:
@@ -254,15 +359,66 @@ def requeue_interrupted() -> int:
     return requeued
 
 
-@shared_task(acks_late=True)
-def dispatch_chunk(message_ids: list[int]) -> int:
-    """A chunk of a large round (notifications.services.dispatch_messages): each
-    message's delivery task is published from here, not from the request that
-    queued them. A message already picked up (a redelivered chunk) is skipped
-    by its task's claim."""
-    from notifications.services import publish_deliveries
+# A chunk task delivers its messages for at most this long (plus the one send under
+# way; at least one message a run), then hands the rest back to the queue: other
+# tasks get their turn, and a chunk's messages are all claimed or published again
+# well within OUTBOX_INTERRUPTED_AFTER (see _lost_tasks).
+CHUNK_BUDGET = min(5.0, SOFT_TIME_LIMIT / 2)
 
-    return publish_deliveries(message_ids)
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    soft_time_limit=SOFT_TIME_LIMIT,
+    time_limit=HARD_TIME_LIMIT,
+)
+def dispatch_chunk(self: Task, message_ids: list[int]) -> int:
+    """Deliver a chunk of a large round (notifications.services.dispatch_messages)
+    here, one message after another, each as its own delivery task would (paced,
+    claimed under a lock, looked up at Twilio after an interrupted attempt, sent,
+    recorded); returns how many were sent. Retries and slots further ahead are
+    published as delivery tasks of their own; what is left after CHUNK_BUDGET is
+    handed back as a new chunk. A message already picked up (a redelivered chunk)
+    is skipped by its claim.
+
+    Messages are taken highest id first: the part of a chunk a dead worker left
+    unclaimed has lower ids than the part it claimed, so that the sweeper sees it
+    was overtaken, and dispatches it again (see _lost_tasks)."""
+    started = time.monotonic()
+    inline = _inline(self)
+    pending = {
+        row.pop("pk"): row
+        for row in Message.objects.filter(pk__in=message_ids, status=Status.QUEUED).values(
+            "pk", *PENDING_FIELDS
+        )
+    }
+    order = sorted(pending, reverse=True)
+    sent = 0
+    for position, message_id in enumerate(order):
+        if position and not inline and time.monotonic() - started > CHUNK_BUDGET:
+            _hand_back(order[position:])
+            break
+        try:
+            outcome = _deliver(self, message_id, None, pending[message_id], _published)
+        except SoftTimeLimitExceeded:
+            # Outside a send (which counts it as a transient error): the message
+            # is still queued (then it goes back with the rest) or in 'sending'
+            # (then it is taken back after OUTBOX_INTERRUPTED_AFTER).
+            _hand_back(order[position:])
+            break
+        sent += outcome == "sent"
+    return sent
+
+
+def _hand_back(message_ids: list[int]) -> None:
+    """Publish what is left of a chunk as a new chunk, at the end of the queue."""
+    queued = Message.objects.filter(pk__in=message_ids, status=Status.QUEUED)
+    queued.update(dispatched_at=timezone.now())
+    try:
+        dispatch_chunk.delay(sorted(message_ids))
+    except Exception:
+        log.exception("could not hand back %d messages; left to the sweeper", len(message_ids))
+        queued.update(dispatched_at=None)
 
 
 @shared_task(acks_late=True)
