@@ -73,6 +73,12 @@ def created(obj: models.Model, fields: Iterable[str]) -> Changes:
     return {name: [None, value] for name, value in snapshot(obj, fields).items()}
 
 
+def actor_of(by: User | None, kind: ActorKind | None = None) -> tuple[User | None, str, str]:
+    """The entry's actor, actor kind and actor label for ``by`` (None: the system,
+    or ``kind``)."""
+    return _actor(by, kind)
+
+
 def _actor(by: User | None, kind: ActorKind | None) -> tuple[User | None, str, str]:
     if by is not None:
         return by, ActorKind.STAFF, by.email

@@ -63,8 +63,11 @@ _LOOKALIKES = str.maketrans(
 )
 
 
+_GSM7 = GSM7_BASIC | GSM7_EXTENDED
+
+
 def is_gsm7(text: str) -> bool:
-    return all(ch in GSM7_BASIC or ch in GSM7_EXTENDED for ch in text)
+    return _GSM7.issuperset(text)
 
 
 def _closest_gsm7(ch: str) -> str:
@@ -85,7 +88,7 @@ def to_gsm7(text: str) -> str:
 
 def gsm7_units(text: str) -> int:
     """Septets ``text`` takes in GSM-7 (extension characters count twice)."""
-    return sum(2 if ch in GSM7_EXTENDED else 1 for ch in text)
+    return len(text) + sum(map(text.count, GSM7_EXTENDED.intersection(text)))
 
 
 def segments(text: str) -> int:

@@ -19,6 +19,7 @@ from notifications.models import Channel, InboundMessage, Message, subject_of
 from notifications.rendering import Rendered, render_message, render_messages
 from notifications.signals import PERMANENT_PROVIDER_CODES, announce_failure
 from notifications.templating import CustomText
+from pollcrew.bulk import bulk_insert
 from pollcrew.redaction import redacted_fields
 
 log = logging.getLogger(__name__)
@@ -144,7 +145,7 @@ def queue_messages(drafts: Sequence[Draft]) -> list[Message]:
     # Rendered once per shape: everyone on a shift differs only in name and link.
     rendered = render_messages([(d.kind, d.channel, d.language, d.context, d.custom) for d in new])
     fresh = [_build(d, now, rendered=r) for d, r in zip(new, rendered, strict=True)]
-    return Message.objects.bulk_create(fresh, batch_size=500)
+    return bulk_insert(fresh, batch_size=500)
 
 
 def dispatch_on_commit(message_ids: Sequence[int]) -> None:

@@ -6,5 +6,5 @@ class PollcrewConfig(AppConfig):
     verbose_name = "Pollcrew"
 
     def ready(self) -> None:
-        # Registers SQLite functions on every new connection.
+        # Registers SQLite functions on every new connection, and the any_of lookup.
         from pollcrew import db  # noqa: F401

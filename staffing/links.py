@@ -16,6 +16,7 @@ from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 
 from elections.models import Election
+from pollcrew.bulk import bulk_insert
 from staffing.models import PersonalLink, hash_token
 from volunteers.models import Volunteer
 
@@ -43,14 +44,18 @@ def issue_link(volunteer: Volunteer, election: Election) -> str:
 def issue_links(pairs: list[tuple[Volunteer, Election]]) -> list[str]:
     """Bulk version of issue_link, one INSERT for all."""
     tokens = [secrets.token_urlsafe(TOKEN_BYTES) for _ in pairs]
-    PersonalLink.objects.bulk_create(
-        PersonalLink(
-            volunteer=volunteer,
-            election=election,
-            token_hash=hash_token(token),
-            expires_at=link_expiry(election),
-        )
-        for (volunteer, election), token in zip(pairs, tokens, strict=True)
+    expiry = {election.pk: link_expiry(election) for _volunteer, election in pairs}
+    bulk_insert(
+        [
+            PersonalLink(
+                volunteer=volunteer,
+                election=election,
+                token_hash=hash_token(token),
+                expires_at=expiry[election.pk],
+            )
+            for (volunteer, election), token in zip(pairs, tokens, strict=True)
+        ],
+        ids=False,
     )
     return tokens
 

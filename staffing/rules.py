@@ -192,7 +192,7 @@ def check_invitable(
 def shift_history(shift: Shift, volunteer_ids: list[int]) -> tuple[set[int], set[int]]:
     """Of these volunteers: who holds a seat on ``shift`` now, and who declined it before."""
     history = list(
-        Assignment.objects.filter(shift=shift, volunteer_id__in=volunteer_ids).values_list(
+        Assignment.objects.filter(shift=shift, volunteer_id__any_of=volunteer_ids).values_list(
             "volunteer_id", "status"
         )
     )
@@ -208,7 +208,7 @@ def clashing_shifts(
     overlapping = (
         Assignment.objects.holding_seat()
         .filter(
-            volunteer_id__in=volunteer_ids,
+            volunteer_id__any_of=volunteer_ids,
             shift__starts_at__lt=shift.ends_at,
             shift__ends_at__gt=shift.starts_at,
         )
@@ -224,7 +224,7 @@ def team_member_ids(shift: Shift, volunteer_ids: list[int]) -> set[int]:
     if shift.team_id is None:
         return set()
     return set(
-        Volunteer.objects.filter(pk__in=volunteer_ids, teams=shift.team_id).values_list(
+        Volunteer.objects.filter(pk__any_of=volunteer_ids, teams=shift.team_id).values_list(
             "pk", flat=True
         )
     )

@@ -340,7 +340,7 @@ def test_a_long_name_is_shortened_at_a_word_in_the_offices_sms(world, coordinato
         by=coordinator,
     )
     station = world["chair_shift"].station
-    station.name = "🏫 Den Store Gamle Skole ved Søen og Skoven " + "og Marken " * 20
+    station.name = "🏫 Den Store Gamle Skole ved Søen og Skoven " + "og Marken " * 15
     station.save()
     invite(world["chair_shift"], first_name="Søren")
     [message] = sent()

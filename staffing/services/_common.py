@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.utils import timezone
+
 from accounts import audit
 from accounts.models import ActorKind, AuditEntry, User
 from elections.models import Shift
@@ -92,6 +94,46 @@ def assignment_entry(
         detail=detail,
         object_repr=object_repr,
     )
+
+
+def new_assignment_rows(
+    action: str, assignments: list[Assignment], *, by: User | None, label: str
+) -> list[audit.AuditRow]:
+    """``assignment_entry`` for new assignments on one shift (no "before"; the
+    object shown as "<volunteer> → ``label``"), as plain rows for
+    ``audit.record_many``: an invitation round makes thousands, and an entry
+    instance for each cost more than writing them."""
+    user, kind, actor_label = audit.actor_of(by)
+    actor_id = user.pk if user is not None else None
+    now = timezone.now()
+    object_type = Assignment._meta.label_lower
+    rows = []
+    for a in assignments:
+        after = {
+            "shift": a.shift_id,
+            "volunteer": a.volunteer_id,
+            "status": str(a.status),
+            "responded_at": audit.json_value(a.responded_at),
+            "reason": REASON_GIVEN if a.reason else "",
+        }
+        changes = {name: [None, value] for name, value in after.items() if value not in (None, "")}
+        rows.append(
+            (
+                now,
+                actor_id,
+                kind,
+                actor_label,
+                action,
+                object_type,
+                a.pk,
+                f"{a.volunteer} → {label}"[:300],
+                a.shift.election_id,
+                changes,
+                {},
+                None,
+            )
+        )
+    return rows
 
 
 def record_assignment(action: str, assignment: Assignment, **kwargs: Any) -> AuditEntry:

@@ -14,6 +14,7 @@ from accounts import audit
 from accounts.models import User
 from elections.models import Election, Shift
 from notifications.services import dispatch_on_commit
+from pollcrew.bulk import bulk_insert
 from staffing import messaging, rules
 from staffing.links import issue_links
 from staffing.models import Assignment
@@ -23,6 +24,7 @@ from staffing.services._common import (
     check_no_overlap,
     lock_shift,
     lock_volunteer,
+    new_assignment_rows,
     record_assignment,
 )
 from volunteers.models import Volunteer
@@ -48,7 +50,7 @@ def invite(shift: Shift, volunteers: Iterable[Volunteer], *, by: User | None) ->
         rules.check_election_active(shift.election)
         rules.check_not_started(shift)
         locked = list(
-            Volunteer.objects.select_for_update(no_key=True).filter(pk__in=wanted).order_by("pk")
+            Volunteer.objects.select_for_update(no_key=True).filter(pk__any_of=wanted).order_by("pk")
         )
         held = shift.assignments.holding_seat().count()
         on_shift, earlier_declines = rules.shift_history(shift, wanted)
@@ -82,12 +84,11 @@ def invite(shift: Shift, volunteers: Iterable[Volunteer], *, by: User | None) ->
                     invited_by=by,
                 )
             )
-        result.invited = Assignment.objects.bulk_create(to_create)
+        result.invited = bulk_insert(to_create)
         # Everyone on one shift: its label (dates formatted) once, not once per person.
         label = f"{shift} ({Status.INVITED.label})"
         audit.record_many(
-            assignment_entry("staffing.invite", a, by=by, object_repr=f"{a.volunteer} → {label}")
-            for a in result.invited
+            rows=new_assignment_rows("staffing.invite", result.invited, by=by, label=label)
         )
         tokens = issue_links([(a.volunteer, shift.election) for a in result.invited])
         messages = messaging.queue_invitations(list(zip(result.invited, tokens, strict=True)))
