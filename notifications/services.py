@@ -14,6 +14,7 @@ from django.db.models import Model
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from notifications.bounces import Bounce
 from notifications.inbound import InboundSms
 from notifications.models import Channel, InboundMessage, Message, subject_of
 from notifications.rendering import Rendered, render_message, render_messages
@@ -221,6 +222,30 @@ def cancel_queued(message_ids: Sequence[int]) -> int:
 
 
 _FINAL_STATUSES = (Message.Status.DELIVERED, Message.Status.FAILED, Message.Status.CANCELLED)
+
+
+def record_bounce(bounce: Bounce) -> bool:
+    """Apply an email bounce (``notifications.bounces``): a hard one fails the
+    email for good (once) and sends it on the other channel; a soft one changes
+    nothing. False if no email has the bounce's key."""
+    with transaction.atomic():
+        message = (
+            Message.objects.select_for_update()
+            .filter(idempotency_key=bounce.key, channel=Channel.EMAIL)
+            .first()
+        )
+        if message is None:
+            return False
+        if not bounce.hard or message.status not in _BOUNCEABLE:
+            return True
+        message.status = Message.Status.FAILED
+        message.last_error = f"Bounced: {bounce.status} {bounce.diagnostic}".strip()[:500]
+        message.save(update_fields=["status", "last_error"])
+        announce_failure(message.pk)
+    return True
+
+
+_BOUNCEABLE = (Message.Status.SENT, Message.Status.DELIVERED)
 
 
 def record_delivery_status(

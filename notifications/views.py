@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import hmac
 import logging
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from twilio.request_validator import RequestValidator
 
+from notifications.bounces import parse_bounce
 from notifications.inbound import InboundSms
-from notifications.services import receive_inbound_sms, record_delivery_status
+from notifications.services import receive_inbound_sms, record_bounce, record_delivery_status
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +35,30 @@ def _signed_by_twilio(request: HttpRequest, url_name: str) -> bool:
     return bool(settings.TWILIO_AUTH_TOKEN) and validator.validate(
         url, request.POST.dict(), signature
     )
+
+
+# A DSN is a few kilobytes; a returned message with attachments can be more. Past
+# this the report is read no further (the headers are at the start).
+MAX_BOUNCE_BYTES = 256 * 1024
+
+
+@csrf_exempt  # Authenticated by the shared token instead; a browser never posts here.
+@require_POST
+def email_bounce(request: HttpRequest) -> HttpResponse:
+    """A bounce report (a whole DSN email, as the body) from the mail server's
+    bounce address: ``Authorization: Bearer <EMAIL_BOUNCE_TOKEN>``. Without a
+    configured token the address does not exist."""
+    token = settings.EMAIL_BOUNCE_TOKEN
+    if not token:
+        raise Http404
+    given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    if not hmac.compare_digest(given.encode(), token.encode()):
+        return HttpResponseForbidden("Invalid token")
+    bounce = parse_bounce(request.body[:MAX_BOUNCE_BYTES])
+    if bounce is None:
+        return HttpResponse("not a bounce about one of our emails", status=202)
+    record_bounce(bounce)
+    return HttpResponse(status=204)
 
 
 def _message_id(value: str) -> int | None:

@@ -351,6 +351,9 @@ OUTBOX_REDISPATCH_AFTER = timedelta(seconds=env.int("OUTBOX_REDISPATCH_SECONDS",
 OUTBOX_INTERRUPTED_AFTER = timedelta(seconds=env.int("OUTBOX_INTERRUPTED_SECONDS", default=45))
 # The SMTP server's sending rate and daily cap (per server and user, across all
 # workers), as for SMS above. Relays differ too much for one default: 0, no limit.
+# The shared secret the mail server's bounce pipe sends to /notifications/email/bounce/
+# (Authorization: Bearer …); empty: bounces are not taken (the URL is a 404).
+EMAIL_BOUNCE_TOKEN = env.str("EMAIL_BOUNCE_TOKEN", default="")
 EMAIL_RATE_PER_SECOND = env.float("EMAIL_RATE_PER_SECOND", default=0.0)
 EMAIL_DAILY_CAP = env.int("EMAIL_DAILY_CAP", default=0)
 # Where the sending rates are counted: a Redis URL. Empty: the cache's Redis, else

@@ -178,6 +178,15 @@ TABLE: dict[str, list[Case]] = {
             post=lambda w: {"MessageSid": "SM123", "From": "+4520123456", "Body": "JA"},
         ),
     ],
+    "notifications:email_bounce": [
+        Case(url("notifications:email_bounce"), everyone(405), "POSTs from the mail server only"),
+        Case(
+            url("notifications:email_bounce"),
+            everyone(404),
+            "no bounce token configured: the address does not exist",
+            post=lambda w: {"report": "x"},
+        ),
+    ],
     "me:page": [
         Case(url("me:page"), {**everyone(200), "anonymous": LOGIN}, "everyone's own account")
     ],
