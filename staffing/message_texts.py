@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Case, QuerySet, When
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -233,10 +233,6 @@ class SmsCost:
     def encoding(self) -> str:
         return "UCS-2" if self.unicode else "GSM-7"
 
-    @property
-    def over_budget(self) -> bool:
-        return self.segments > MAX_SMS_SEGMENTS
-
 
 @dataclass
 class Preview:
@@ -255,10 +251,13 @@ def recipients(user: User, target: Target, limit: int = 50) -> QuerySet[Assignme
         .filter(**({"role": target.role} if target.role else {}))
         .values("pk")
     )
+    other_language = Case(When(volunteer__language=target.language, then=0), default=1)
     return (
         Assignment.objects.filter(shift__in=seats, status__in=SEAT_HOLDING_STATUSES)
         .select_related("volunteer", "shift__election", "shift__station", "shift__role")
-        .order_by("volunteer__sort_name", "volunteer_id", "shift__starts_at", "pk")[:limit]
+        .order_by(other_language, "volunteer__sort_name", "volunteer_id", "shift__starts_at", "pk")[
+            :limit
+        ]
     )
 
 

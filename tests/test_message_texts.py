@@ -382,6 +382,7 @@ def test_the_overview_shows_own_texts_and_roles(world, coordinator, django_asser
 
 
 def test_the_editor_starts_from_the_default_with_a_preview_for_a_real_person(world, coordinator):
+    invite(world["clerk_shift"], first_name="Ali", last_name="Aziz", language="en")
     invite(world["clerk_shift"], first_name="Bo", last_name="Berg")
     invite(world["chair_shift"], first_name="Anna", last_name="Andersen")
     page = login(coordinator).get(text_url(world))
