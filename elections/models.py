@@ -222,6 +222,9 @@ class Shift(models.Model):
     starts_at = models.DateTimeField(_("starts"))
     ends_at = models.DateTimeField(_("ends"))
     capacity = models.PositiveIntegerField(_("seats"))
+    # When its time, station or role last changed (none: as created): calendar
+    # entries of the shift take a new sequence number from it.
+    changed_at = models.DateTimeField(_("changed"), null=True, blank=True)
 
     objects = ShiftQuerySet.as_manager()
 

@@ -4,7 +4,14 @@ from portal import views
 
 app_name = "portal"
 urlpatterns = [
+    path("calendar/<str:feed_token>.ics", views.calendar_feed, name="calendar_feed"),
     path("<str:token>/", views.portal, name="home"),
+    path("<str:token>/language/", views.language, name="language"),
+    path(
+        "<str:token>/a/<int:assignment_id>/calendar.ics",
+        views.shift_calendar,
+        name="shift_calendar",
+    ),
     path("<str:token>/a/<int:assignment_id>/accept/", views.accept, name="accept"),
     path("<str:token>/a/<int:assignment_id>/decline/", views.decline, name="decline"),
 ]

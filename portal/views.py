@@ -17,9 +17,11 @@ from collections.abc import Callable
 from datetime import datetime
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.cache import add_never_cache_headers
 from django.utils.crypto import constant_time_compare, salted_hmac
@@ -27,10 +29,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from portal.forms import DeclineForm
-from staffing import rules, services
+from staffing import calendar, messaging, rules, services
 from staffing.links import resolve_link, touch_link
 from staffing.models import Assignment, PersonalLink
 from staffing.rules import RuleViolation
+from volunteers.models import Volunteer
+from volunteers.services import update_volunteer
 
 Status = Assignment.Status
 _ANSWER_SALT = "volunteers.portal.answer"  # unchanged since the move: forms in flight stay valid
@@ -110,17 +114,97 @@ def answer_token(link: PersonalLink, assignment_id: int) -> str:
     return salted_hmac(_ANSWER_SALT, f"{link.token_hash}:{assignment_id}").hexdigest()
 
 
+def _facts(assignment: Assignment, language: str) -> dict[str, object]:
+    """What the page says about a seat beyond the shift: the job in the
+    volunteer's language, the answer-by date of an invitation."""
+    role = assignment.shift.role
+    english = language == "en"
+    return {
+        "description": (role.description_en if english else "") or role.description,
+        "bring": (role.what_to_bring_en if english else "") or role.what_to_bring,
+        "respond_by": messaging.respond_by(assignment)
+        if assignment.status == Status.INVITED and assignment.invited_at
+        else None,
+        "booked": assignment.status in (Status.ACCEPTED, Status.CHECKED_IN),
+    }
+
+
 @token_page("GET", "HEAD")
 def portal(request: HttpRequest, link: PersonalLink, token: str) -> HttpResponse:
     now = timezone.now()
     if request.method == "GET":
         touch_link(link, now)
-    rows = [(a, _actions(a, now), answer_token(link, a.pk)) for a in _latest_per_shift(link)]
+    language = link.volunteer.language
+    rows = [
+        (a, _actions(a, now), answer_token(link, a.pk), _facts(a, language))
+        for a in _latest_per_shift(link)
+    ]
+    feed = (
+        calendar.feed_for(link.volunteer, link.election)
+        if any(r[3]["booked"] for r in rows)
+        else None
+    )
     return render(
         request,
         "portal/portal.html",
-        {"volunteer": link.volunteer, "election": link.election, "rows": rows, "token": token},
+        {
+            "volunteer": link.volunteer,
+            "election": link.election,
+            "rows": rows,
+            "token": token,
+            "feed_url": settings.SITE_URL
+            + reverse("portal:calendar_feed", args=[calendar.feed_token(feed)])
+            if feed
+            else "",
+            "language_token": answer_token(link, 0),
+            "languages": Volunteer.Language.choices,
+        },
     )
+
+
+@token_page("GET", "HEAD")
+def shift_calendar(
+    request: HttpRequest, link: PersonalLink, token: str, assignment_id: int
+) -> HttpResponse:
+    """One booked shift as an .ics file."""
+    seat = next(
+        (a for a in calendar.booked(link.volunteer, link.election) if a.pk == assignment_id), None
+    )
+    if seat is None:
+        raise Http404
+    body = calendar.calendar([seat], name=link.election.name, language=link.volunteer.language)
+    response = HttpResponse(body, content_type=calendar.CONTENT_TYPE)
+    day = timezone.localtime(seat.shift.starts_at).date().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="shift-{day}.ics"'
+    return response
+
+
+def calendar_feed(request: HttpRequest, feed_token: str) -> HttpResponse:
+    """All booked shifts of a volunteer in an election, for a calendar app to
+    subscribe to. Anything invalid: the uniform 404."""
+    feed = calendar.resolve_feed(feed_token) if request.method in ("GET", "HEAD") else None
+    if feed is None:
+        return _private(_not_found(request))
+    volunteer = feed.volunteer
+    body = calendar.calendar(
+        calendar.booked(volunteer, feed.election),
+        name=feed.election.name,
+        language=volunteer.language,
+    )
+    return _private(HttpResponse(body, content_type=calendar.CONTENT_TYPE))
+
+
+@csrf_exempt  # the form token below instead (see the module's docstring)
+@token_page("POST")
+def language(request: HttpRequest, link: PersonalLink, token: str) -> HttpResponse:
+    """The volunteer's language, for this page and every message from now on."""
+    sent = request.POST.get("answer_token", "")
+    if not constant_time_compare(sent, answer_token(link, 0)):
+        return render(request, "portal/form_expired.html", status=403)
+    chosen = request.POST.get("language", "")
+    if chosen in Volunteer.Language.values and chosen != link.volunteer.language:
+        update_volunteer(link.volunteer, by=None, language=chosen)
+    return redirect("portal:home", token=token)
 
 
 def answer_view(view: TokenView) -> TokenView:

@@ -470,3 +470,4 @@ class ReinviteRow(models.Model):
 # that Django sees them.
 from staffing.models_group_messages import GroupMessage, GroupRecipient  # noqa: E402, F401
 from staffing.models_message_texts import MessageText  # noqa: E402, F401
+from staffing.models_calendar import CalendarFeed  # noqa: E402, F401

@@ -160,6 +160,25 @@ TABLE: dict[str, list[Case]] = {
     "portal:decline": [
         Case(url("portal:decline", lambda w: w.token, lambda w: w.assignment.pk), everyone(404))
     ],
+    "portal:language": [
+        Case(url("portal:language", lambda w: w.token), everyone(404), "a POST with a form token"),
+        Case(
+            url("portal:language", lambda w: w.token),
+            everyone(403),
+            "without the page's form token: refused",
+            post=lambda w: {"language": "en"},
+        ),
+    ],
+    "portal:shift_calendar": [
+        Case(
+            url("portal:shift_calendar", lambda w: w.token, lambda w: w.assignment.pk),
+            everyone(404),
+            "only a booked seat of the link's volunteer (this one is invited)",
+        )
+    ],
+    "portal:calendar_feed": [
+        Case(url("portal:calendar_feed", lambda w: "x" * 64), everyone(404), "the token is the key")
+    ],
     "notifications:twilio_status": [
         Case(url("notifications:twilio_status"), everyone(405), "signed POSTs from Twilio only"),
         Case(

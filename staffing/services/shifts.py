@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -195,6 +196,8 @@ def update_shift(
                 )
         if (losing or (told and keeping)) and not confirm:
             raise _affected(losing, keeping if told else [])
+        if told:
+            new.changed_at = timezone.now()
         new.save()
         for assignment in losing:
             sent = _take_off(assignment, by=by, reason="seats reduced", action="staffing.remove")
