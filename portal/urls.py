@@ -7,6 +7,10 @@ urlpatterns = [
     path("calendar/<str:feed_token>.ics", views.calendar_feed, name="calendar_feed"),
     path("<str:token>/", views.portal, name="home"),
     path("<str:token>/language/", views.language, name="language"),
+    path("<str:token>/stop/", views.stop_contact, name="stop_contact"),
+    path("<str:token>/needs/", views.needs, name="needs"),
+    path("<str:token>/contact/", views.change_contact, name="change_contact"),
+    path("<str:token>/contact/verify/", views.verify_contact, name="verify_contact"),
     path(
         "<str:token>/a/<int:assignment_id>/calendar.ics",
         views.shift_calendar,

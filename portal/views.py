@@ -19,6 +19,7 @@ from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -28,11 +29,16 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
-from portal.forms import DeclineForm
+from notifications import codes
+from notifications.models import Channel
+from pollcrew.phones import display_phone
+from pollcrew.refusals import Refused
+from portal.forms import ContactForm, DeclineForm, NeedsForm, VerifyForm
 from staffing import calendar, messaging, rules, services
 from staffing.links import resolve_link, touch_link
 from staffing.models import Assignment, PersonalLink
 from staffing.rules import RuleViolation
+from staffing.services import self_service
 from volunteers.models import Volunteer
 from volunteers.services import update_volunteer
 
@@ -194,13 +200,23 @@ def calendar_feed(request: HttpRequest, feed_token: str) -> HttpResponse:
     return _private(HttpResponse(body, content_type=calendar.CONTENT_TYPE))
 
 
-@csrf_exempt  # the form token below instead (see the module's docstring)
-@token_page("POST")
+def page_form(view: TokenView) -> TokenView:
+    """A POST from a form of the page itself (not about one seat): the link
+    resolved (else the uniform 404) and the page's form token checked (else 403)."""
+
+    @wraps(view)
+    def checked(request: HttpRequest, link: PersonalLink, token: str) -> HttpResponse:
+        sent = request.POST.get("answer_token", "")
+        if not constant_time_compare(sent, answer_token(link, 0)):
+            return render(request, "portal/form_expired.html", status=403)
+        return view(request, link, token)
+
+    return csrf_exempt(token_page("POST")(checked))
+
+
+@page_form
 def language(request: HttpRequest, link: PersonalLink, token: str) -> HttpResponse:
     """The volunteer's language, for this page and every message from now on."""
-    sent = request.POST.get("answer_token", "")
-    if not constant_time_compare(sent, answer_token(link, 0)):
-        return render(request, "portal/form_expired.html", status=403)
     chosen = request.POST.get("language", "")
     if chosen in Volunteer.Language.values and chosen != link.volunteer.language:
         update_volunteer(link.volunteer, by=None, language=chosen)
@@ -265,3 +281,91 @@ def decline(request: HttpRequest, assignment: Assignment) -> None:
                 request,
                 _("Thank you for answering. We have noted that you cannot take this shift."),
             )
+
+
+@page_form
+def stop_contact(request: HttpRequest, link: PersonalLink, token: str) -> HttpResponse:
+    """ "Don't ask me again", confirmed on the page."""
+    self_service.stop_contact(link.volunteer)
+    messages.success(
+        request,
+        _(
+            "We will not contact you again. Your open invitations are declined; shifts you "
+            "have accepted stay yours. The election office can undo this if you ask."
+        ),
+    )
+    return redirect("portal:home", token=token)
+
+
+@page_form
+def needs(request: HttpRequest, link: PersonalLink, token: str) -> HttpResponse:
+    form = NeedsForm(request.POST)
+    if form.is_valid():
+        self_service.update_needs(link.volunteer, diet=form.cleaned_data["diet"])
+        messages.success(request, _("Thank you. The election office can see it."))
+    else:
+        messages.error(request, " ".join(form.errors.get("diet", [])))
+    return redirect("portal:home", token=token)
+
+
+@page_form
+def change_contact(request: HttpRequest, link: PersonalLink, token: str) -> HttpResponse:
+    """A new phone number or email address: a code goes to it first."""
+    form = ContactForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect("portal:home", token=token)
+    channel = form.cleaned_data["channel"]
+    try:
+        address = self_service.request_contact_code(
+            link.volunteer, channel, form.cleaned_data["address"]
+        )
+    except ValidationError as invalid:
+        messages.error(request, " ".join(invalid.messages))
+        return redirect("portal:home", token=token)
+    except Refused as refused:
+        messages.error(request, refused.message)
+        return redirect("portal:home", token=token)
+    return _verify_page(request, link, token, channel, address)
+
+
+def _verify_page(
+    request: HttpRequest, link: PersonalLink, token: str, channel: str, address: str, **extra
+) -> HttpResponse:
+    return render(
+        request,
+        "portal/verify_contact.html",
+        {
+            "token": token,
+            "channel": channel,
+            "address": address,
+            "shown": display_phone(address) if channel == Channel.SMS else address,
+            "page_token": answer_token(link, 0),
+            "minutes": codes.CODE_MINUTES,
+            **extra,
+        },
+    )
+
+
+@page_form
+def verify_contact(request: HttpRequest, link: PersonalLink, token: str) -> HttpResponse:
+    form = VerifyForm(request.POST)
+    if not form.is_valid():
+        raise Http404
+    channel, address = form.cleaned_data["channel"], form.cleaned_data["address"]
+    try:
+        changed = self_service.confirm_contact(
+            link.volunteer, channel, address, form.cleaned_data["code"]
+        )
+    except ValidationError:
+        raise Http404 from None
+    if not changed:
+        error = _("That code is wrong or too old. Check it, or ask for a new one.")
+        return _verify_page(request, link, token, channel, address, error=error)
+    messages.success(
+        request,
+        _("Your mobile number is changed.")
+        if channel == Channel.SMS
+        else _("Your email is changed."),
+    )
+    return redirect("portal:home", token=token)

@@ -466,8 +466,8 @@ class ReinviteRow(models.Model):
         return f"{self.run_id}: {self.volunteer_id} {self.outcome} {self.reason_code}"
 
 
-# Group messages and message texts live in modules of their own; imported here so
-# that Django sees them.
+# Calendar feeds, group messages and message texts live in modules of their own;
+# imported here so that Django sees them.
+from staffing.models_calendar import CalendarFeed  # noqa: E402, F401
 from staffing.models_group_messages import GroupMessage, GroupRecipient  # noqa: E402, F401
 from staffing.models_message_texts import MessageText  # noqa: E402, F401
-from staffing.models_calendar import CalendarFeed  # noqa: E402, F401

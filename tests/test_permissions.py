@@ -169,6 +169,52 @@ TABLE: dict[str, list[Case]] = {
             post=lambda w: {"language": "en"},
         ),
     ],
+    "portal:stop_contact": [
+        Case(
+            url("portal:stop_contact", lambda w: w.token), everyone(404), "a POST with a form token"
+        ),
+        Case(
+            url("portal:stop_contact", lambda w: w.token),
+            everyone(403),
+            "without the page's form token: refused",
+            post=lambda w: {"channel": "sms", "address": "+4520999999", "diet": "x"},
+        ),
+    ],
+    "portal:needs": [
+        Case(url("portal:needs", lambda w: w.token), everyone(404), "a POST with a form token"),
+        Case(
+            url("portal:needs", lambda w: w.token),
+            everyone(403),
+            "without the page's form token: refused",
+            post=lambda w: {"channel": "sms", "address": "+4520999999", "diet": "x"},
+        ),
+    ],
+    "portal:change_contact": [
+        Case(
+            url("portal:change_contact", lambda w: w.token),
+            everyone(404),
+            "a POST with a form token",
+        ),
+        Case(
+            url("portal:change_contact", lambda w: w.token),
+            everyone(403),
+            "without the page's form token: refused",
+            post=lambda w: {"channel": "sms", "address": "+4520999999", "diet": "x"},
+        ),
+    ],
+    "portal:verify_contact": [
+        Case(
+            url("portal:verify_contact", lambda w: w.token),
+            everyone(404),
+            "a POST with a form token",
+        ),
+        Case(
+            url("portal:verify_contact", lambda w: w.token),
+            everyone(403),
+            "without the page's form token: refused",
+            post=lambda w: {"channel": "sms", "address": "+4520999999", "diet": "x"},
+        ),
+    ],
     "portal:shift_calendar": [
         Case(
             url("portal:shift_calendar", lambda w: w.token, lambda w: w.assignment.pk),

@@ -53,6 +53,7 @@ SMS_KINDS = [
     "shift_reminder",
     "shift_morning",
     "one_time_code",
+    "contact_changed",
     "expired",
     "invitation_withdrawn",
 ]
@@ -281,6 +282,8 @@ def test_danish_sms_are_no_longer_than_english():
         "link": "https://valg.example.dk/v/" + "T" * 43 + "/",
         "code": "123456",
         "minutes": 10,
+        "new_address": "+45 ** ** 22 22",
+        "is_phone": True,
     }
     for kind in SMS_KINDS:
         danish = render_message(kind, "sms", "da", context).body

@@ -50,7 +50,9 @@ def invite(shift: Shift, volunteers: Iterable[Volunteer], *, by: User | None) ->
         rules.check_election_active(shift.election)
         rules.check_not_started(shift)
         locked = list(
-            Volunteer.objects.select_for_update(no_key=True).filter(pk__any_of=wanted).order_by("pk")
+            Volunteer.objects.select_for_update(no_key=True)
+            .filter(pk__any_of=wanted)
+            .order_by("pk")
         )
         held = shift.assignments.holding_seat().count()
         on_shift, earlier_declines = rules.shift_history(shift, wanted)

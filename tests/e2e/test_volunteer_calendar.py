@@ -1,16 +1,18 @@
 """A volunteer on a phone sees the job in their language, puts the booked shift
 in their calendar (the downloaded file parsed back), finds the private calendar
-address, and switches the page to Danish, which is remembered. axe finds no
-violations on the page in either language."""
+address, and switches the page to Danish, which is remembered; changes their
+number with a code and asks not to be asked again. axe finds no violations."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 from icalendar import Calendar
 from playwright.sync_api import expect
 
+from notifications import sms
 from staffing import services
 from staffing.links import issue_link
 from tests import factories as f
@@ -71,3 +73,30 @@ def test_calendar_and_language_on_a_phone(phone, booked, screenshot, tmp_path: P
     screenshot(phone, "volunteer-booked-phone-da")
     seat.volunteer.refresh_from_db()
     assert seat.volunteer.language == "da"
+
+
+def test_change_the_number_with_a_code_then_dont_ask_again(phone, booked, screenshot):
+    """Issue 10's browser flows on the page: a new mobile number proved with the
+    code the SMS brought, then "don't ask me again" after its confirmation."""
+    seat, token = booked
+    audit = Audit(screenshot, "volunteer-self-service")
+    phone.goto(f"/v/{token}/")
+    phone.get_by_text("Change my mobile number or email").tap()
+    phone.get_by_label("New mobile number or email").fill("20 33 44 55")
+    phone.get_by_role("button", name="Send me a code").tap()
+    expect(phone.get_by_role("heading", name="Enter the code")).to_be_visible()
+    audit.check(phone, "code")
+    screenshot(phone, "volunteer-enter-code")
+    [record] = [r for r in sms.outbox if r.to == "+4520334455"]
+    code = re.search(r"\b(\d{6})\b", record.body).group(1)
+    phone.get_by_label("Code").fill(code)
+    phone.get_by_role("button", name="Confirm").tap()
+    expect(phone.get_by_text("Your mobile number is changed.")).to_be_visible()
+    expect(phone.get_by_text("+45 20 33 44 55")).to_be_visible()
+
+    phone.get_by_text("Don't ask me again", exact=True).tap()
+    phone.get_by_role("button", name="Yes, don't ask me again").tap()
+    expect(phone.get_by_text("We will not contact you again.")).to_be_visible()
+    screenshot(phone, "volunteer-dont-ask-again")
+    seat.volunteer.refresh_from_db()
+    assert seat.volunteer.phone == "+4520334455" and seat.volunteer.do_not_contact
