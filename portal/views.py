@@ -33,6 +33,7 @@ from notifications import codes
 from notifications.models import Channel
 from pollcrew.phones import display_phone
 from pollcrew.refusals import Refused
+from portal import limits
 from portal.forms import ContactForm, DeclineForm, NeedsForm, VerifyForm
 from staffing import calendar, messaging, rules, services
 from staffing.links import resolve_link, touch_link
@@ -66,6 +67,8 @@ def token_page(*methods: str) -> Callable[[TokenView], TokenView]:
     def decorate(view: TokenView) -> TokenView:
         @wraps(view)
         def wrapper(request: HttpRequest, token: str, *args, **kwargs) -> HttpResponse:
+            if wait := limits.over(request, limits.PAGES):
+                return _private(limits.too_many(request, wait))
             link = resolve_link(token)
             if link is None or request.method not in methods:
                 return _private(_not_found(request))
@@ -188,6 +191,8 @@ def shift_calendar(
 def calendar_feed(request: HttpRequest, feed_token: str) -> HttpResponse:
     """All booked shifts of a volunteer in an election, for a calendar app to
     subscribe to. Anything invalid: the uniform 404."""
+    if wait := limits.over(request, limits.PAGES):
+        return _private(limits.too_many(request, wait))
     feed = calendar.resolve_feed(feed_token) if request.method in ("GET", "HEAD") else None
     if feed is None:
         return _private(_not_found(request))
@@ -311,6 +316,8 @@ def needs(request: HttpRequest, link: PersonalLink, token: str) -> HttpResponse:
 @page_form
 def change_contact(request: HttpRequest, link: PersonalLink, token: str) -> HttpResponse:
     """A new phone number or email address: a code goes to it first."""
+    if wait := limits.over(request, limits.CODES):
+        return limits.too_many(request, wait)
     form = ContactForm(request.POST)
     if not form.is_valid():
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
@@ -349,6 +356,8 @@ def _verify_page(
 
 @page_form
 def verify_contact(request: HttpRequest, link: PersonalLink, token: str) -> HttpResponse:
+    if wait := limits.over(request, limits.GUESSES):
+        return limits.too_many(request, wait)
     form = VerifyForm(request.POST)
     if not form.is_valid():
         raise Http404
