@@ -354,6 +354,8 @@ OUTBOX_INTERRUPTED_AFTER = timedelta(seconds=env.int("OUTBOX_INTERRUPTED_SECONDS
 # The shared secret the mail server's bounce pipe sends to /notifications/email/bounce/
 # (Authorization: Bearer …); empty: bounces are not taken (the URL is a 404).
 EMAIL_BOUNCE_TOKEN = env.str("EMAIL_BOUNCE_TOKEN", default="")
+# Requests a minute to the volunteer pages (/v/…) from one address (an IPv6 /64).
+PORTAL_REQUESTS_PER_MINUTE = env.int("PORTAL_REQUESTS_PER_MINUTE", default=600)
 EMAIL_RATE_PER_SECOND = env.float("EMAIL_RATE_PER_SECOND", default=0.0)
 EMAIL_DAILY_CAP = env.int("EMAIL_DAILY_CAP", default=0)
 # Where the sending rates are counted: a Redis URL. Empty: the cache's Redis, else

@@ -7,13 +7,16 @@ nothing about whether a link, a number or an address exists."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from accounts.audit import client_ip
 from accounts.limits import Counter, network_of
 
-PAGES = ("portal-page", 120, 60)  # any /v/ request
+# Any /v/ request. Generous: a polling station's volunteers may share one address
+# (the school's network); guessing a 256-bit token needs far more than this.
+PAGES = ("portal-page", settings.PORTAL_REQUESTS_PER_MINUTE, 60)
 CODES = ("portal-code", 10, 60 * 60)  # "send me a code"
 GUESSES = ("portal-guess", 20, 15 * 60)  # a code typed back
 
