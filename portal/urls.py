@@ -8,6 +8,7 @@ urlpatterns = [
     path("<str:token>/", views.portal, name="home"),
     path("<str:token>/language/", views.language, name="language"),
     path("<str:token>/stop/", views.stop_contact, name="stop_contact"),
+    path("<str:token>/calendar/renew/", views.renew_calendar, name="renew_calendar"),
     path("<str:token>/needs/", views.needs, name="needs"),
     path("<str:token>/contact/", views.change_contact, name="change_contact"),
     path("<str:token>/contact/verify/", views.verify_contact, name="verify_contact"),

@@ -289,6 +289,17 @@ def decline(request: HttpRequest, assignment: Assignment) -> None:
 
 
 @page_form
+def renew_calendar(request: HttpRequest, link: PersonalLink, token: str) -> HttpResponse:
+    """A new calendar address; the old one stops working (shared by mistake)."""
+    feed = calendar.feed_for(link.volunteer, link.election)
+    calendar.renew_feed(feed)
+    messages.success(
+        request, _("Your calendar has a new address. Subscribe to it instead of the old one.")
+    )
+    return redirect("portal:home", token=token)
+
+
+@page_form
 def stop_contact(request: HttpRequest, link: PersonalLink, token: str) -> HttpResponse:
     """ "Don't ask me again", confirmed on the page."""
     self_service.stop_contact(link.volunteer)

@@ -215,6 +215,15 @@ TABLE: dict[str, list[Case]] = {
             post=lambda w: {"channel": "sms", "address": "+4520999999", "diet": "x"},
         ),
     ],
+    "portal:renew_calendar": [
+        Case(url("portal:renew_calendar", lambda w: w.token), everyone(404), "a POST"),
+        Case(
+            url("portal:renew_calendar", lambda w: w.token),
+            everyone(403),
+            "without the page's form token: refused",
+            post=lambda w: {},
+        ),
+    ],
     "portal:shift_calendar": [
         Case(
             url("portal:shift_calendar", lambda w: w.token, lambda w: w.assignment.pk),

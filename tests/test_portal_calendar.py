@@ -18,7 +18,7 @@ from icalendar import Calendar
 from accounts.models import AuditEntry
 from notifications.models import Message
 from portal.views import answer_token
-from staffing import calendar, services
+from staffing import services
 from staffing.links import issue_link
 from staffing.models import Assignment, CalendarFeed, PersonalLink, hash_token
 from staffing.services.shifts import update_shift
@@ -145,7 +145,10 @@ def test_the_feed_token_is_hashed_renewable_and_ends_with_the_links(client, book
     assert feed_token not in str(list(CalendarFeed.objects.values()))
     assert feed_url(client, token) == url  # the same address every time
 
-    calendar.renew_feed(feed)
+    link = PersonalLink.objects.get(token_hash=hash_token(token))
+    renew = reverse("portal:renew_calendar", args=[token])
+    assert client.post(renew).status_code == 403  # the page's form token is needed
+    assert client.post(renew, {"answer_token": answer_token(link, 0)}).status_code == 302
     assert client.get(url).status_code == 404
     assert client.get(feed_url(client, token)).status_code == 200
 
