@@ -62,6 +62,10 @@ class Message(models.Model):
     # When a worker last claimed it for sending. A message left in 'sending' long
     # after this (the worker died mid-send) is put back in the queue by the sweeper.
     claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
+    # When a chunk task (tasks.dispatch_chunk) took it up, while it waits in the
+    # chunk for its turn; cleared when the chunk hands it on. Still queued long
+    # after this, its chunk task died (the sweeper sends it again).
+    picked_at = models.DateTimeField(_("picked up"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)

@@ -166,6 +166,7 @@ def _published(
 ) -> None:
     """``later`` for a message of a chunk: a delivery task of its own is published
     (the chunk goes on with its other messages)."""
+    Message.objects.filter(pk=message_id, status=Status.QUEUED).update(picked_at=None)
     try:
         deliver_message.apply_async(
             (message_id,), {} if slot is None else {"slot": slot}, countdown=countdown
@@ -202,6 +203,7 @@ def _after_failure(
         last_error=error,
         scheduled_for=now + delay,
         dispatched_at=None if inline else now,
+        picked_at=None,
     )
     if not inline:
         later(message.pk, delay.total_seconds(), exc=exc)
@@ -413,6 +415,11 @@ def dispatch_chunk(self: Task, message_ids: list[int]) -> int:
     was overtaken, and dispatches it again (see _lost_tasks)."""
     started = time.monotonic()
     inline = _inline(self)
+    # Stamped as taken up: should this worker die before it claims them, the
+    # sweeper sees the stamp grow old (see _lost_tasks).
+    Message.objects.filter(pk__in=message_ids, status=Status.QUEUED).update(
+        picked_at=timezone.now()
+    )
     pending = {
         row.pop("pk"): row
         for row in Message.objects.filter(pk__in=message_ids, status=Status.QUEUED).values(
@@ -440,7 +447,7 @@ def dispatch_chunk(self: Task, message_ids: list[int]) -> int:
 def _hand_back(message_ids: list[int]) -> None:
     """Publish what is left of a chunk as a new chunk, at the end of the queue."""
     queued = Message.objects.filter(pk__in=message_ids, status=Status.QUEUED)
-    queued.update(dispatched_at=timezone.now())
+    queued.update(dispatched_at=timezone.now(), picked_at=None)
     try:
         dispatch_chunk.delay(sorted(message_ids))
     except Exception:
@@ -464,7 +471,7 @@ def sweep_outbox() -> int:
     )
     if not ids:
         return 0
-    Message.objects.filter(pk__in=ids).update(dispatched_at=now)
+    Message.objects.filter(pk__in=ids).update(dispatched_at=now, picked_at=None)
     from notifications.services import dispatch_messages
 
     return dispatch_messages(ids)
@@ -473,7 +480,10 @@ def sweep_outbox() -> int:
 def _lost_tasks(now: datetime) -> Q:
     """Queued messages whose delivery task was published but will not run.
 
-    A task published OUTBOX_REDISPATCH_AFTER ago is lost. So, sooner, is one that
+    A task published OUTBOX_REDISPATCH_AFTER ago is lost; so is a chunk task that
+    took messages up OUTBOX_INTERRUPTED_AFTER ago and left them queued (it died
+    before their turn: the last chunks of a round have nothing after them to
+    overtake them). So, sooner than the first, is one that
     was due OUTBOX_INTERRUPTED_AFTER ago and is still not picked up although a
     message published after it was picked up at least that long ago: the queue is
     first in, first out, so the task was taken, by a worker that died holding it
@@ -482,7 +492,9 @@ def _lost_tasks(now: datetime) -> Q:
     thought lost that runs after all does nothing.
     """
     grace = now - settings.OUTBOX_INTERRUPTED_AFTER
-    lost = Q(dispatched_at__lt=now - settings.OUTBOX_REDISPATCH_AFTER)
+    # Taken up by a chunk task that has not claimed it within a chunk's time: the
+    # task died (a chunk runs CHUNK_BUDGET seconds, then hands the rest on).
+    lost = Q(dispatched_at__lt=now - settings.OUTBOX_REDISPATCH_AFTER) | Q(picked_at__lt=grace)
     waiting = Message.objects.filter(status=Status.QUEUED, dispatched_at__lt=grace).filter(
         Q(scheduled_for__isnull=True) | Q(scheduled_for__lt=grace)
     )

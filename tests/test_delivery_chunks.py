@@ -268,3 +268,28 @@ def test_the_environment_is_read_once_per_host_not_per_sms(fake_twilio, monkeypa
 
     assert len(fake_twilio.received) == 3
     assert len(reads) == 1
+
+
+def test_a_chunk_that_died_before_its_first_claim_is_sent_within_a_minute(
+    sms_outbox, settings, monkeypatch
+):
+    """The last chunk of a round, taken up by a worker that died before it claimed
+    any of it: nothing was published after it to overtake it, yet the sweeper
+    sends it once OUTBOX_INTERRUPTED_AFTER has passed (not after
+    OUTBOX_REDISPATCH_AFTER, ten minutes), each message once."""
+    messages = _queue(4)
+    ids = sorted(m.pk for m in messages)
+    monkeypatch.setattr(tasks, "_deliver", lambda *a, **k: (_ for _ in ()).throw(Killed()))
+    with pytest.raises(Killed):
+        _run_chunk(ids)
+    monkeypatch.undo()
+    assert set(Message.objects.values_list("status", flat=True)) == {Status.QUEUED}
+    assert sweep_outbox() == 0  # a live chunk may still be at them
+
+    picked = timezone.now() - settings.OUTBOX_INTERRUPTED_AFTER - timedelta(seconds=5)
+    Message.objects.update(dispatched_at=picked, picked_at=picked)
+    assert timezone.now() - picked < settings.OUTBOX_REDISPATCH_AFTER
+    assert sweep_outbox() == 4
+    assert len(sms_outbox) == 4 and len({sms.to for sms in sms_outbox}) == 4
+    assert set(Message.objects.values_list("status", flat=True)) == {Status.SENT}
+    assert sweep_outbox() == 0
