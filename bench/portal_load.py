@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import os
 import random
@@ -74,6 +75,9 @@ def make_people(people: int, racers: int, seats: int) -> dict[str, Any]:
     from staffing.models import Assignment, PersonalLink, hash_token
     from tests import factories as f
 
+    # The factories number what they make from 1; a rerun in the same database
+    # starts where the rows end, so names stay unique.
+    f._seq = itertools.count(int(time.time()))
     election = f.election(name=f"Portal load bench {timezone.now():%Y-%m-%d %H:%M:%S}")
     page_shift = f.shift(election, capacity=people, start=7, end=12)
     invitees = [f.volunteer("email") for _n in range(people)]
@@ -191,7 +195,7 @@ async def race(base: str, forms: list[tuple[str, int, str]]) -> dict:
 
     ready = asyncio.Event()
 
-    async def press(token: str, seat: int, form_token: str) -> tuple[int, str]:
+    async def press(token: str, seat: int, form_token: str) -> int:
         async with aiohttp.ClientSession() as session:
             await ready.wait()
             async with session.post(
@@ -199,11 +203,7 @@ async def race(base: str, forms: list[tuple[str, int, str]]) -> dict:
                 data={"answer_token": form_token},
                 allow_redirects=False,
             ) as response:
-                status = response.status
-            if status != 302:
-                return status, ""
-            async with session.get(f"{base}/v/{token}/") as page:
-                return status, await page.text()
+                return response.status
 
     tasks = [asyncio.create_task(press(*form)) for form in forms]
     await asyncio.sleep(0.5)  # every client connected and waiting
@@ -212,15 +212,16 @@ async def race(base: str, forms: list[tuple[str, int, str]]) -> dict:
     results = await asyncio.gather(*tasks)
     elapsed = time.perf_counter() - began
     statuses: dict[int, int] = {}
-    for status, _page in results:
+    for status in results:
         statuses[status] = statuses.get(status, 0) + 1
+    # What each was told is a flash message, which production keeps in a Secure
+    # cookie that plain http does not bring back: the database says who got a
+    # seat (tests/test_concurrent_answers.py checks the words, on http).
     return {
         "racers": len(forms),
         "seconds": round(elapsed, 2),
         "statuses": statuses,
-        "told_booked": sum("You are booked as" in page for _s, page in results),
-        "told_full": sum("All seats on this shift are taken." in page for _s, page in results),
-        "server_errors": sum(1 for status, _p in results if status >= 500),
+        "server_errors": sum(1 for status in results if status >= 500),
     }
 
 
@@ -247,6 +248,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     raced["seats_taken"] = Assignment.objects.filter(
         shift=data["race"], status=Assignment.Status.ACCEPTED
     ).count()
+    raced["still_given_up"] = Assignment.objects.filter(
+        shift=data["race"], status=Assignment.Status.DECLINED
+    ).count()
     raced["seats"] = args.seats
     out = {"workers": args.workers, "clients": args.clients, "pages": pages, "race": raced}
     RESULTS_DIR.mkdir(exist_ok=True)
@@ -266,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"| page statuses | {pages['statuses']} |")
     print(
         f"| race: {raced['racers']} people for {raced['seats']} seats | "
-        f"{raced['seats_taken']} taken, {raced['told_full']} told full, "
+        f"{raced['seats_taken']} taken, {raced['still_given_up']} refused (still declined), "
         f"{raced['server_errors']} 5xx, statuses {raced['statuses']}, {raced['seconds']} s |"
     )
     ok = raced["seats_taken"] == raced["seats"] and raced["server_errors"] == 0
