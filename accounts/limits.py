@@ -57,14 +57,19 @@ class Counter:
         return f"signin:{self.name}:{digest}:{bucket}"
 
     def reserve(self) -> int:
-        """Count one more attempt; the new count (atomic on Redis)."""
+        """Count one more attempt; the new count (atomic on Redis). One round trip
+        once the window's key exists (every volunteer page counts here)."""
         key = self.key
-        cache.add(key, 0, timeout=self.window + 60)
         try:
             return int(cache.incr(key))
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, timeout=self.window + 60)
-            return 1
+        except ValueError:  # the window's first attempt (or its key just expired)
+            if cache.add(key, 1, timeout=self.window + 60):
+                return 1
+            try:
+                return int(cache.incr(key))  # added by another process meanwhile
+            except ValueError:  # expired in between: count from one
+                cache.set(key, 1, timeout=self.window + 60)
+                return 1
 
     def give_back(self) -> None:
         with contextlib.suppress(ValueError):  # the window ended meanwhile
