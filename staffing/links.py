@@ -89,8 +89,15 @@ def link_url(token: str) -> str:
     return f"{before}{token}{after}"
 
 
+# How exact "last opened" is: a page read more often than this writes nothing
+# (under load, a write and its commit on every read cost more than the page).
+TOUCH_EVERY = timedelta(minutes=5)
+
+
 def touch_link(link: PersonalLink, now: datetime) -> None:
     """Record that the volunteer opened their link (shown to the office)."""
+    if link.last_used_at is not None and now - link.last_used_at < TOUCH_EVERY:
+        return
     PersonalLink.objects.filter(pk=link.pk).update(last_used_at=now)
 
 

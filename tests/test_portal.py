@@ -267,3 +267,18 @@ def test_query_count_does_not_grow_with_shifts(client, django_assert_max_num_que
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get(portal(token))
     assert response.content.decode().count("Waiting for your answer") == 10
+
+
+def test_opening_the_page_again_soon_writes_nothing(client, invited, django_assert_num_queries):
+    """ "Last opened" is kept to five minutes: a page read again sooner makes no
+    write (under load a write and its commit per read cost more than the page)."""
+    _assignment, token = invited
+    link = PersonalLink.objects.get(token_hash=hash_token(token))
+    client.get(portal(token))
+    first = PersonalLink.objects.get(pk=link.pk).last_used_at
+    with django_assert_num_queries(2):  # the link, the seats: no UPDATE
+        client.get(portal(token))
+    assert PersonalLink.objects.get(pk=link.pk).last_used_at == first
+    PersonalLink.objects.filter(pk=link.pk).update(last_used_at=first - timedelta(minutes=6))
+    client.get(portal(token))
+    assert PersonalLink.objects.get(pk=link.pk).last_used_at > first - timedelta(minutes=1)
