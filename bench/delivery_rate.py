@@ -19,14 +19,19 @@ JSON to bench/results/ (not committed).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import time
 import uuid
 from pathlib import Path
 from typing import Any
 
-from bench.worker_kill import RESULTS_DIR, children, start_worker, stop_worker, use_fake_twilio
+from bench.worker_kill import (
+    children,
+    run_with_worker,
+    start_worker,
+    stop_worker,
+    use_fake_twilio,
+)
 
 TICK = os.sysconf("SC_CLK_TCK")
 
@@ -136,19 +141,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def main() -> None:
-    args = parse_args()
-    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
-        raise SystemExit("Set DATABASE_URL to a PostgreSQL database (the worker shares it).")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pollcrew.settings")
-    os.environ["CELERY_BROKER_URL"] = args.redis
-    import django
-
-    django.setup()
-    result = run(args)
-    for key, value in result.items():
-        print(f"{key:26} {value}")
-    RESULTS_DIR.mkdir(exist_ok=True)
-    (RESULTS_DIR / "delivery_rate.json").write_text(json.dumps(result, indent=2))
+    run_with_worker(parse_args(), run, "delivery_rate")
 
 
 if __name__ == "__main__":

@@ -35,6 +35,7 @@ import threading
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -236,8 +237,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     return result
 
 
-def main() -> None:
-    args = parse_args()
+def run_with_worker(args: argparse.Namespace, run: Callable[..., dict], name: str) -> None:
+    """A worker benchmark's main: PostgreSQL (the worker shares the database),
+    the broker from ``--redis``, Django set up; ``run``'s figures printed and
+    written to bench/results/<name>.json."""
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         raise SystemExit("Set DATABASE_URL to a PostgreSQL database (the worker shares it).")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pollcrew.settings")
@@ -246,10 +249,15 @@ def main() -> None:
 
     django.setup()
     result = run(args)
+    width = max(map(len, result)) + 1
     for key, value in result.items():
-        print(f"{key:32} {value}")
+        print(f"{key:{width}} {value}")
     RESULTS_DIR.mkdir(exist_ok=True)
-    (RESULTS_DIR / "worker_kill.json").write_text(json.dumps(result, indent=2))
+    (RESULTS_DIR / f"{name}.json").write_text(json.dumps(result, indent=2))
+
+
+def main() -> None:
+    run_with_worker(parse_args(), run, "worker_kill")
 
 
 if __name__ == "__main__":
