@@ -110,11 +110,6 @@ def _language(volunteer: Volunteer) -> str:
     return volunteer.language if volunteer.language in codes else settings.LANGUAGE_CODE
 
 
-def _in_language(danish: str, english: str, language: str) -> str:
-    """The English text for an English reader when there is one, else the Danish."""
-    return english if language == "en" and english.strip() else danish
-
-
 def _letter_shift(assignment: Assignment, language: str, *, invitation: bool) -> LetterShift:
     shift = assignment.shift
     role = shift.role
@@ -124,8 +119,8 @@ def _letter_shift(assignment: Assignment, language: str, *, invitation: bool) ->
         shift=shift,
         starts_at=starts_at,
         ends_at=timezone.localtime(shift.ends_at),
-        description=_in_language(role.description, role.description_en, language),
-        what_to_bring=_in_language(role.what_to_bring, role.what_to_bring_en, language),
+        description=role.description_in(language),
+        what_to_bring=role.what_to_bring_in(language),
         pay=role.pay if role.pay else None,
         # As staffing.rules.self_service_open: calendar days on the local clock.
         changes_until=starts_at - timedelta(days=shift.election.lock_days),

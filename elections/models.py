@@ -128,6 +128,10 @@ class Election(models.Model):
         return self.status == self.Status.ACTIVE
 
 
+def _in_language(danish: str, english: str, language: str) -> str:
+    return english if language == "en" and english.strip() else danish
+
+
 class Role(models.Model):
     """A task type: chair, poll clerk, counter, postal-vote receiver…"""
 
@@ -183,6 +187,14 @@ class Role(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def description_in(self, language: str) -> str:
+        """The description for a reader of ``language``: the English one for an
+        English reader when it is written, else the Danish."""
+        return _in_language(self.description, self.description_en, language)
+
+    def what_to_bring_in(self, language: str) -> str:
+        return _in_language(self.what_to_bring, self.what_to_bring_en, language)
 
 
 class ShiftQuerySet(models.QuerySet["Shift"]):

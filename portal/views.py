@@ -127,10 +127,9 @@ def _facts(assignment: Assignment, language: str) -> dict[str, object]:
     """What the page says about a seat beyond the shift: the job in the
     volunteer's language, the answer-by date of an invitation."""
     role = assignment.shift.role
-    english = language == "en"
     return {
-        "description": (role.description_en if english else "") or role.description,
-        "bring": (role.what_to_bring_en if english else "") or role.what_to_bring,
+        "description": role.description_in(language),
+        "bring": role.what_to_bring_in(language),
         "respond_by": messaging.respond_by(assignment)
         if assignment.status == Status.INVITED and assignment.invited_at
         else None,

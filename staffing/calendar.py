@@ -52,9 +52,8 @@ def sequence(assignment: Assignment) -> int:
 def role_text(assignment: Assignment, language: str) -> str:
     """The role's description and what to bring, in ``language`` where written."""
     role = assignment.shift.role
-    english = language == "en"
-    description = (role.description_en if english else "") or role.description
-    bring = (role.what_to_bring_en if english else "") or role.what_to_bring
+    description = role.description_in(language)
+    bring = role.what_to_bring_in(language)
     parts = [description.strip()]
     if bring.strip():
         parts.append(f"{_('What to bring')}: {bring.strip()}")
