@@ -148,7 +148,7 @@ def portal(request: HttpRequest, link: PersonalLink, token: str) -> HttpResponse
         for a in _latest_per_shift(link)
     ]
     feed = (
-        calendar.feed_for(link.volunteer, link.election)
+        self_service.calendar_feed(link.volunteer, link.election)
         if any(r[3]["booked"] for r in rows)
         else None
     )
@@ -290,8 +290,7 @@ def decline(request: HttpRequest, assignment: Assignment) -> None:
 @page_form
 def renew_calendar(request: HttpRequest, link: PersonalLink, token: str) -> HttpResponse:
     """A new calendar address; the old one stops working (shared by mistake)."""
-    feed = calendar.feed_for(link.volunteer, link.election)
-    calendar.renew_feed(feed)
+    self_service.renew_calendar_feed(self_service.calendar_feed(link.volunteer, link.election))
     messages.success(
         request, _("Your calendar has a new address. Subscribe to it instead of the old one.")
     )

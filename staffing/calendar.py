@@ -19,7 +19,6 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
@@ -106,31 +105,6 @@ def booked(volunteer: Volunteer, election: Election) -> list[Assignment]:
 
 def feed_token(feed: CalendarFeed) -> str:
     return salted_hmac(_SALT, f"{feed.pk}:{feed.generation}", algorithm="sha256").hexdigest()
-
-
-def feed_for(volunteer: Volunteer, election: Election) -> CalendarFeed:
-    """The volunteer's feed for the election, made on first use."""
-    feed = CalendarFeed.objects.filter(volunteer=volunteer, election=election).first()
-    if feed is not None:
-        return feed
-    try:
-        with transaction.atomic():
-            feed = CalendarFeed.objects.create(volunteer=volunteer, election=election)
-            feed.token_hash = hash_token(feed_token(feed))
-            feed.save(update_fields=["token_hash"])
-    except IntegrityError:  # made by a request at the same moment
-        feed = CalendarFeed.objects.get(volunteer=volunteer, election=election)
-    return feed
-
-
-def renew_feed(feed: CalendarFeed) -> CalendarFeed:
-    """A new address for the feed; the old one stops working."""
-    with transaction.atomic():
-        feed = CalendarFeed.objects.select_for_update().get(pk=feed.pk)
-        feed.generation += 1
-        feed.token_hash = hash_token(feed_token(feed))
-        feed.save(update_fields=["generation", "token_hash"])
-    return feed
 
 
 def resolve_feed(token: str) -> CalendarFeed | None:

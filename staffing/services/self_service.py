@@ -1,13 +1,14 @@
 """What volunteers do for themselves on their personal page (``by=None``, audited
-as the volunteer's own acts): "don't ask me again", their needs, and a new phone
-number or email address, proved with a one-time code before it replaces the old
-one (which is told)."""
+as the volunteer's own acts): "don't ask me again", their needs, their calendar
+feed (made on first use, renewed on request), and a new phone number or email
+address, proved with a one-time code before it replaces the old one (which is
+told)."""
 
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from accounts import organisation
@@ -17,8 +18,8 @@ from notifications.models import Channel, Message
 from notifications.services import cancel_queued, queue_message
 from pollcrew.phones import display_phone, normalize_mobile
 from pollcrew.refusals import Refused
-from staffing import messaging
-from staffing.models import Assignment
+from staffing import calendar, messaging
+from staffing.models import Assignment, CalendarFeed, hash_token
 from staffing.rules import RuleViolation
 from staffing.services.answers import decline
 from volunteers.models import Volunteer
@@ -135,3 +136,28 @@ def _tell_old_address(volunteer: Volunteer, channel: str, old: str, new: str) ->
         idempotency_key=f"volunteer:{volunteer.pk}:{CONTACT_CHANGED}:{channel}:{new}",
         subject=volunteer,
     )
+
+
+def calendar_feed(volunteer: Volunteer, election: Election) -> CalendarFeed:
+    """The volunteer's feed for the election, made on first use."""
+    feed = CalendarFeed.objects.filter(volunteer=volunteer, election=election).first()
+    if feed is not None:
+        return feed
+    try:
+        with transaction.atomic():
+            feed = CalendarFeed.objects.create(volunteer=volunteer, election=election)
+            feed.token_hash = hash_token(calendar.feed_token(feed))
+            feed.save(update_fields=["token_hash"])
+    except IntegrityError:  # made by a request at the same moment
+        feed = CalendarFeed.objects.get(volunteer=volunteer, election=election)
+    return feed
+
+
+def renew_calendar_feed(feed: CalendarFeed) -> CalendarFeed:
+    """A new address for the feed; the old one stops working."""
+    with transaction.atomic():
+        feed = CalendarFeed.objects.select_for_update().get(pk=feed.pk)
+        feed.generation += 1
+        feed.token_hash = hash_token(calendar.feed_token(feed))
+        feed.save(update_fields=["generation", "token_hash"])
+    return feed
