@@ -97,6 +97,23 @@ def clients(world) -> dict[str, Client]:
 
 
 # URL name → the cases that decide it. Each case: the URL, and what each persona gets.
+
+
+def _page_form_cases(name: str) -> list[Case]:
+    """A form of the volunteer's page (a POST): any other method is the uniform 404,
+    and a POST without the page's form token is refused."""
+    page = url(name, lambda w: w.token)
+    return [
+        Case(page, everyone(404), "a POST with the page's form token"),
+        Case(
+            page,
+            everyone(403),
+            "without the page's form token: refused",
+            post=lambda w: {"language": "en", "channel": "sms", "address": "+4520999999"},
+        ),
+    ]
+
+
 TABLE: dict[str, list[Case]] = {
     "": [Case(lambda w: "/", dict.fromkeys(PERSONAS, 302), "redirects to the election list")],
     "staffing:elections": [Case(url("staffing:elections"), staff_only())],
@@ -160,70 +177,17 @@ TABLE: dict[str, list[Case]] = {
     "portal:decline": [
         Case(url("portal:decline", lambda w: w.token, lambda w: w.assignment.pk), everyone(404))
     ],
-    "portal:language": [
-        Case(url("portal:language", lambda w: w.token), everyone(404), "a POST with a form token"),
-        Case(
-            url("portal:language", lambda w: w.token),
-            everyone(403),
-            "without the page's form token: refused",
-            post=lambda w: {"language": "en"},
-        ),
-    ],
-    "portal:stop_contact": [
-        Case(
-            url("portal:stop_contact", lambda w: w.token), everyone(404), "a POST with a form token"
-        ),
-        Case(
-            url("portal:stop_contact", lambda w: w.token),
-            everyone(403),
-            "without the page's form token: refused",
-            post=lambda w: {"channel": "sms", "address": "+4520999999", "diet": "x"},
-        ),
-    ],
-    "portal:needs": [
-        Case(url("portal:needs", lambda w: w.token), everyone(404), "a POST with a form token"),
-        Case(
-            url("portal:needs", lambda w: w.token),
-            everyone(403),
-            "without the page's form token: refused",
-            post=lambda w: {"channel": "sms", "address": "+4520999999", "diet": "x"},
-        ),
-    ],
-    "portal:change_contact": [
-        Case(
-            url("portal:change_contact", lambda w: w.token),
-            everyone(404),
-            "a POST with a form token",
-        ),
-        Case(
-            url("portal:change_contact", lambda w: w.token),
-            everyone(403),
-            "without the page's form token: refused",
-            post=lambda w: {"channel": "sms", "address": "+4520999999", "diet": "x"},
-        ),
-    ],
-    "portal:verify_contact": [
-        Case(
-            url("portal:verify_contact", lambda w: w.token),
-            everyone(404),
-            "a POST with a form token",
-        ),
-        Case(
-            url("portal:verify_contact", lambda w: w.token),
-            everyone(403),
-            "without the page's form token: refused",
-            post=lambda w: {"channel": "sms", "address": "+4520999999", "diet": "x"},
-        ),
-    ],
-    "portal:renew_calendar": [
-        Case(url("portal:renew_calendar", lambda w: w.token), everyone(404), "a POST"),
-        Case(
-            url("portal:renew_calendar", lambda w: w.token),
-            everyone(403),
-            "without the page's form token: refused",
-            post=lambda w: {},
-        ),
-    ],
+    **{
+        f"portal:{name}": _page_form_cases(f"portal:{name}")
+        for name in (
+            "language",
+            "stop_contact",
+            "needs",
+            "change_contact",
+            "verify_contact",
+            "renew_calendar",
+        )
+    },
     "portal:shift_calendar": [
         Case(
             url("portal:shift_calendar", lambda w: w.token, lambda w: w.assignment.pk),
