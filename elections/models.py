@@ -79,6 +79,37 @@ class Election(models.Model):
         default=False,
         help_text=_("A short SMS at 6 in the morning on the day, to people with a mobile number."),
     )
+    # Standby lists (staffing.services.standby): a freed seat is offered to the
+    # people waiting for it, first claim wins.
+    standby_enabled = models.BooleanField(
+        _("offer freed seats to the standby list"),
+        default=False,
+        help_text=_(
+            "When a seat frees up, the next people on its standby list get a link to claim it."
+        ),
+    )
+    standby_paused = models.BooleanField(
+        _("standby offers paused"),
+        default=False,
+        help_text=_("No new offers go out while paused; open offers can still be claimed."),
+    )
+    offer_hours = models.PositiveSmallIntegerField(_("hours to claim an offer"), default=12)
+    offers_per_seat = models.PositiveSmallIntegerField(
+        _("offers per free seat"),
+        default=2,
+        help_text=_("How many people on standby are offered each free seat at once."),
+    )
+    election_day_hours = models.PositiveSmallIntegerField(
+        _("election-day mode, hours before the shift"),
+        default=24,
+        help_text=_(
+            "From this many hours before a shift, its freed seats go to standby people of the "
+            "same station first, then of the area, with a short deadline."
+        ),
+    )
+    election_day_offer_minutes = models.PositiveSmallIntegerField(
+        _("minutes to claim an offer on election day"), default=30
+    )
     copied_from = models.ForeignKey(
         "self",
         on_delete=models.SET_NULL,
@@ -113,6 +144,16 @@ class Election(models.Model):
                 condition=Q(invitation_reminders_max__lte=MAX_REMINDERS),
                 name="election_invitation_reminders_max_sane",
                 violation_error_message=_("At most 5 reminders per invitation."),
+            ),
+            models.CheckConstraint(
+                condition=Q(offer_hours__gte=1)
+                & Q(offers_per_seat__gte=1)
+                & Q(election_day_offer_minutes__gte=5),
+                name="election_standby_offers_sane",
+                violation_error_message=_(
+                    "Give at least an hour to claim an offer (5 minutes on election day) and "
+                    "offer each seat to at least one person."
+                ),
             ),
         ]
         indexes = [
@@ -151,6 +192,18 @@ class Role(models.Model):
         _("invite only"),
         default=False,
         help_text=_("Never listed publicly; volunteers can only be invited."),
+    )
+    requires_approval = models.BooleanField(
+        _("sign-ups need approval"),
+        default=False,
+        help_text=_("Seats taken through a sign-up link are held until the office approves."),
+    )
+    standby_enabled = models.BooleanField(
+        _("refill from standby"),
+        default=True,
+        help_text=_(
+            "Freed seats of this role are offered to the standby list (if the election does)."
+        ),
     )
     reminders_enabled = models.BooleanField(_("reminders enabled"), default=True)
     # The election's invitation reminders, unless set here (0: none for this role).

@@ -69,6 +69,18 @@ class Assignment(models.Model):
     appointment_printed_at = models.DateTimeField(
         _("appointment letter printed"), null=True, blank=True, editable=False
     )
+    # Signed up through an open sign-up link (staffing.signup), and, for a role
+    # that needs it, held for the office's approval: the seat is kept (status
+    # invited), never expires or is reminded, and the office approves or refuses.
+    signup_link = models.ForeignKey(
+        "staffing.SignupLink",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assignments",
+        verbose_name=_("signed up through"),
+    )
+    awaiting_approval = models.BooleanField(_("awaiting approval"), default=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     objects = AssignmentQuerySet.as_manager()
@@ -88,6 +100,11 @@ class Assignment(models.Model):
                 condition=~Q(status__in=["accepted", "declined"]) | Q(responded_at__isnull=False),
                 name="assignment_answer_has_time",
                 violation_error_message=_("An accepted or declined seat needs the time of answer."),
+            ),
+            models.CheckConstraint(
+                condition=Q(awaiting_approval=False) | Q(status="invited"),
+                name="assignment_approval_only_while_invited",
+                violation_error_message=_("Only a seat not yet confirmed can await approval."),
             ),
             models.CheckConstraint(
                 condition=~Q(status="checked_in") | Q(checked_in_at__isnull=False),
@@ -471,3 +488,5 @@ class ReinviteRow(models.Model):
 from staffing.models_calendar import CalendarFeed  # noqa: E402, F401
 from staffing.models_group_messages import GroupMessage, GroupRecipient  # noqa: E402, F401
 from staffing.models_message_texts import MessageText  # noqa: E402, F401
+from staffing.models_signup import SignupLink  # noqa: E402, F401
+from staffing.models_standby import SeatOffer, StandbyEntry  # noqa: E402, F401

@@ -100,6 +100,7 @@ def _invitation_reminders(election: Election, now: datetime) -> list[tuple[Assig
         Assignment.objects.filter(
             shift__election=election,
             status=Assignment.Status.INVITED,
+            awaiting_approval=False,  # the person said yes: the office is to answer
             shift__starts_at__gt=now,
         )
     )

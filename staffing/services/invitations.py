@@ -141,7 +141,8 @@ def assign(shift: Shift, volunteer: Volunteer, *, by: User | None) -> Assignment
 
 def expire_invitations(now: datetime | None = None) -> int:
     """Invitations unanswered for the election's response_days, or whose shift has
-    started, expire and free their seats (the system's doing, audited)."""
+    started, expire and free their seats (the system's doing, audited). A sign-up
+    awaiting the office's approval waits for the office, until the shift starts."""
     now = now or timezone.now()
     expired = 0
     for election in Election.objects.filter(status=Election.Status.ACTIVE):
@@ -153,7 +154,7 @@ def expire_invitations(now: datetime | None = None) -> int:
             due = list(
                 Assignment.objects.select_for_update(of=("self",), skip_locked=True)
                 .filter(shift__election=election, status=Status.INVITED)
-                .filter(Q(invited_at__lt=cutoff) | Q(shift__starts_at__lte=now))
+                .filter(Q(invited_at__lt=cutoff, awaiting_approval=False) | Q(shift__starts_at__lte=now))
                 .select_related("shift__election", "shift__role", "shift__station", "volunteer")
                 .order_by("pk")
             )
