@@ -21,6 +21,7 @@ urlpatterns = [
     path("administration/", include("administration.urls")),
     path("documents/", include("documents.urls")),
     path("v/", include("portal.urls")),
+    path("s/", include("portal.urls_signup")),
     path("notifications/", include("notifications.urls")),
 ]
 

@@ -11,6 +11,8 @@ from staffing import (
     urls_message_texts,
     urls_messages,
     urls_setup,
+    urls_signup,
+    urls_standby,
     urls_volunteers,
     views,
 )
@@ -40,4 +42,6 @@ urlpatterns = [
     *urls_messages.urlpatterns,
     *urls_group_messages.urlpatterns,
     *urls_message_texts.urlpatterns,
+    *urls_signup.urlpatterns,
+    *urls_standby.urlpatterns,
 ]
