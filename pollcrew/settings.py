@@ -320,6 +320,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "staffing.tasks.send_reminders",
         "schedule": timedelta(minutes=15),
     },
+    # Standby offers not claimed in time expire and go to the next people
+    # (staffing.services.standby); election-day offers last minutes.
+    "expire-standby-offers": {
+        "task": "staffing.tasks.expire_offers",
+        "schedule": timedelta(minutes=1),
+    },
 }
 
 # --- Printing (documents) ------------------------------------------------------
@@ -356,6 +362,10 @@ OUTBOX_INTERRUPTED_AFTER = timedelta(seconds=env.int("OUTBOX_INTERRUPTED_SECONDS
 EMAIL_BOUNCE_TOKEN = env.str("EMAIL_BOUNCE_TOKEN", default="")
 # Requests a minute to the volunteer pages (/v/…) from one address (an IPv6 /64).
 PORTAL_REQUESTS_PER_MINUTE = env.int("PORTAL_REQUESTS_PER_MINUTE", default=600)
+# One-time codes asked for, and codes typed back, from one address (the volunteer
+# pages and public sign-up): per hour, and per 15 minutes.
+PORTAL_CODES_PER_HOUR = env.int("PORTAL_CODES_PER_HOUR", default=10)
+PORTAL_GUESSES_PER_15_MINUTES = env.int("PORTAL_GUESSES_PER_15_MINUTES", default=20)
 EMAIL_RATE_PER_SECOND = env.float("EMAIL_RATE_PER_SECOND", default=0.0)
 EMAIL_DAILY_CAP = env.int("EMAIL_DAILY_CAP", default=0)
 # Where the sending rates are counted: a Redis URL. Empty: the cache's Redis, else

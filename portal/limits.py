@@ -17,8 +17,8 @@ from accounts.limits import Counter, network_of
 # Any /v/ request. Generous: a polling station's volunteers may share one address
 # (the school's network); guessing a 256-bit token needs far more than this.
 PAGES = ("portal-page", settings.PORTAL_REQUESTS_PER_MINUTE, 60)
-CODES = ("portal-code", 10, 60 * 60)  # "send me a code"
-GUESSES = ("portal-guess", 20, 15 * 60)  # a code typed back
+CODES = ("portal-code", settings.PORTAL_CODES_PER_HOUR, 60 * 60)  # "send me a code"
+GUESSES = ("portal-guess", settings.PORTAL_GUESSES_PER_15_MINUTES, 15 * 60)  # a code typed back
 
 
 def over(request: HttpRequest, limit: tuple[str, int, int]) -> int:

@@ -120,6 +120,8 @@ class RoleForm(ConstraintsOnFields):
             "pay",
             "min_age",
             "invite_only",
+            "requires_approval",
+            "standby_enabled",
             "reminders_enabled",
             "invitation_reminder_days",
             "invitation_reminders_max",

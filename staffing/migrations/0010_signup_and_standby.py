@@ -5,6 +5,23 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
+from staffing import counters
+
+
+def _sqlite_only(action):
+    """SQLite rebuilds the assignment table to add a column with a default or a
+    constraint, and its triggers refer to the table: off before, on after."""
+
+    def run(apps, schema_editor):
+        if schema_editor.connection.vendor == "sqlite":
+            action(schema_editor.connection)
+
+    return run
+
+
+TRIGGERS_OFF = migrations.RunPython(_sqlite_only(counters.uninstall), _sqlite_only(counters.install))
+TRIGGERS_ON = migrations.RunPython(_sqlite_only(counters.install), _sqlite_only(counters.uninstall))
+
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -16,6 +33,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        TRIGGERS_OFF,
         migrations.CreateModel(
             name="StandbyEntry",
             fields=[
@@ -407,4 +425,5 @@ class Migration(migrations.Migration):
                 violation_error_message="The claim deadline must be after the offer.",
             ),
         ),
+        TRIGGERS_ON,
     ]

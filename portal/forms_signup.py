@@ -1,0 +1,84 @@
+"""The public sign-up forms (portal.signup)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from notifications.models import Channel
+from pollcrew.phones import normalize_mobile
+
+OLDEST = 120
+
+
+class SeatFilterForm(forms.Form):
+    postal_code = forms.CharField(label=_("Postal code"), max_length=10, required=False)
+    area = forms.TypedChoiceField(label=_("Area"), coerce=int, required=False, empty_value=None)
+
+    def __init__(self, *args: Any, areas: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["area"].choices = [("", _("All areas")), *areas]
+
+
+class SignupForm(forms.Form):
+    first_name = forms.CharField(label=_("First name"), max_length=100)
+    last_name = forms.CharField(label=_("Last name"), max_length=100)
+    birth_date = forms.DateField(
+        label=_("Date of birth"),
+        widget=forms.DateInput(attrs={"type": "date", "autocomplete": "bday"}, format="%Y-%m-%d"),
+    )
+    phone = forms.CharField(
+        label=_("Mobile number"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+    )
+    email = forms.EmailField(
+        label=_("Email"),
+        max_length=254,
+        required=False,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    proved = forms.ChoiceField(
+        label=_("Send my code by"),
+        choices=[(Channel.SMS, _("SMS")), (Channel.EMAIL, _("Email"))],
+        initial=Channel.SMS,
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["first_name"].widget.attrs["autocomplete"] = "given-name"
+        self.fields["last_name"].widget.attrs["autocomplete"] = "family-name"
+
+    def clean_phone(self) -> str:
+        return normalize_mobile(self.cleaned_data.get("phone", ""))
+
+    def clean_email(self) -> str:
+        return (self.cleaned_data.get("email") or "").strip().lower()
+
+    def clean_birth_date(self) -> date:
+        born = self.cleaned_data["birth_date"]
+        today = timezone.localdate()
+        if born >= today or today.year - born.year > OLDEST:
+            raise ValidationError(_("Check the date of birth."), code="birth_date")
+        return born
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        proved = cleaned.get("proved")
+        if proved == Channel.SMS and "phone" in cleaned and not cleaned["phone"]:
+            self.add_error("phone", _("Write your mobile number: the code goes there."))
+        if proved == Channel.EMAIL and "email" in cleaned and not cleaned["email"]:
+            self.add_error("email", _("Write your email address: the code goes there."))
+        return cleaned
+
+
+class CodeForm(forms.Form):
+    state = forms.CharField(max_length=4000)
+    code = forms.CharField(label=_("Code"), max_length=12, strip=True)
