@@ -34,10 +34,12 @@ def get_signup_link_for_user(user, election_id: int, link_id: int) -> SignupLink
     return link
 
 
-def get_held_signup_for_user(user, election_id: int, assignment_id: int) -> Assignment:
+def get_signed_up_seat_for_user(user, election_id: int, assignment_id: int) -> Assignment:
+    """A seat taken through a sign-up link, in the user's scope. Whether it still
+    awaits approval is the service's to say (a second click: "answered meanwhile")."""
     election = access.get_election_for_user(user, election_id, NEED)
     seat = access.get_assignment_for_user(user, election, assignment_id, NEED)
-    if not seat.awaiting_approval:
+    if seat.signup_link_id is None:
         raise Http404
     return seat
 
@@ -88,7 +90,7 @@ def revoke_signup_link(request: HttpRequest, election_id: int, link_id: int) -> 
 @login_required
 @require_POST
 def approve_signup(request: HttpRequest, election_id: int, assignment_id: int) -> HttpResponse:
-    seat = get_held_signup_for_user(request.user, election_id, assignment_id)
+    seat = get_signed_up_seat_for_user(request.user, election_id, assignment_id)
     try:
         services.approve_signup(seat, by=request.user)
     except Refused as refused:
@@ -103,7 +105,7 @@ def approve_signup(request: HttpRequest, election_id: int, assignment_id: int) -
 @login_required
 @require_POST
 def refuse_signup(request: HttpRequest, election_id: int, assignment_id: int) -> HttpResponse:
-    seat = get_held_signup_for_user(request.user, election_id, assignment_id)
+    seat = get_signed_up_seat_for_user(request.user, election_id, assignment_id)
     try:
         services.refuse_signup(seat, by=request.user, reason=request.POST.get("reason", ""))
     except Refused as refused:
