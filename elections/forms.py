@@ -18,6 +18,15 @@ from elections.services.lifecycle import REMINDER_FIELDS
 from polling_stations.models import Area
 
 MAX_DAYS = 365
+# The standby settings' bounds (the election's constraint: at least an hour, 5
+# minutes on election day, one person per seat).
+STANDBY_LIMITS = (
+    ("offer_hours", 1, 24 * 14),
+    ("offers_per_seat", 1, 20),
+    ("election_day_hours", 0, 24 * 14),
+    ("election_day_offer_minutes", 5, 24 * 60),
+)
+STANDBY_NAMES = tuple(name for name, _least, _most in STANDBY_LIMITS)
 
 
 class DateInput(forms.DateInput):
@@ -52,6 +61,11 @@ class ElectionForm(forms.ModelForm):
             "invitation_reminders_max",
             "shift_reminder_days",
             "shift_morning_sms",
+            "standby_enabled",
+            "offer_hours",
+            "offers_per_seat",
+            "election_day_hours",
+            "election_day_offer_minutes",
             "areas",
         ]
         widgets = {"election_date": DateInput()}
@@ -65,6 +79,11 @@ class ElectionForm(forms.ModelForm):
             "invitation_reminders_max": _("Reminders per invitation, at most"),
             "shift_reminder_days": _("Remind of the shift (days before)"),
             "shift_morning_sms": _("SMS on the morning of the shift"),
+            "standby_enabled": _("Offer freed seats to the standby list"),
+            "offer_hours": _("Hours to claim an offered seat"),
+            "offers_per_seat": _("People offered each free seat at once"),
+            "election_day_hours": _("Election-day mode from (hours before the shift)"),
+            "election_day_offer_minutes": _("Minutes to claim a seat in election-day mode"),
         }
         help_texts = {
             "name": _("As volunteers see it in messages, e.g. “Folketingsvalg 2027”."),
@@ -80,6 +99,13 @@ class ElectionForm(forms.ModelForm):
                 "A role can set its own."
             ),
             "shift_reminder_days": _("To everyone with a seat. 0: no reminder."),
+            "offers_per_seat": _(
+                "The first of them to claim it gets it; the others stay on the list."
+            ),
+            "election_day_hours": _(
+                "From then, a freed seat goes to standby people of the same station first, "
+                "then of the area."
+            ),
             "shift_morning_sms": _(
                 "A short SMS at 6 in the morning on the day, to everyone with a seat and a "
                 "mobile number."
@@ -98,6 +124,7 @@ class ElectionForm(forms.ModelForm):
             ("invitation_reminder_days", 0, MAX_DAYS),
             ("invitation_reminders_max", 0, MAX_REMINDERS),
             ("shift_reminder_days", 0, MAX_DAYS),
+            *STANDBY_LIMITS,
         ):
             field = self.fields[name]
             field.min_value, field.max_value = least, most
@@ -109,7 +136,12 @@ class ElectionForm(forms.ModelForm):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         # Left empty: as before (or the default, for a new election).
-        for name in ("invitation_reminder_days", "invitation_reminders_max", "shift_reminder_days"):
+        for name in (
+            "invitation_reminder_days",
+            "invitation_reminders_max",
+            "shift_reminder_days",
+            *STANDBY_NAMES,
+        ):
             if name in cleaned and cleaned[name] is None:
                 cleaned[name] = getattr(self.instance, name)
         return cleaned
@@ -140,6 +172,9 @@ class NewElectionForm(ElectionForm):
 
     def __init__(self, *args: Any, sources: QuerySet[Election], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Standby lists are set up once the election exists (its edit page).
+        for name in ("standby_enabled", *STANDBY_NAMES):
+            del self.fields[name]
         self.fields["copy_from"].queryset = sources
         self.fields["copy_from"].label_from_instance = _source_label
 

@@ -139,14 +139,14 @@ def _facts(assignment: Assignment, language: str) -> dict[str, object]:
 
 @token_page("GET", "HEAD")
 def portal(request: HttpRequest, link: PersonalLink, token: str) -> HttpResponse:
+    from portal import standby  # it builds on this module's helpers
+
     now = timezone.now()
     if request.method == "GET":
         touch_link(link, now)
     language = link.volunteer.language
-    rows = [
-        (a, _actions(a, now), answer_token(link, a.pk), _facts(a, language))
-        for a in _latest_per_shift(link)
-    ]
+    latest = _latest_per_shift(link)
+    rows = [(a, _actions(a, now), answer_token(link, a.pk), _facts(a, language)) for a in latest]
     feed = (
         self_service.calendar_feed(link.volunteer, link.election)
         if any(r[3]["booked"] for r in rows)
@@ -166,6 +166,7 @@ def portal(request: HttpRequest, link: PersonalLink, token: str) -> HttpResponse
             else "",
             "language_token": answer_token(link, 0),
             "languages": Volunteer.Language.choices,
+            **standby.section(link, latest, now),
         },
     )
 

@@ -51,6 +51,13 @@ _NAMES: tuple[Placeholder, ...] = (
     Placeholder("old_day_short", _("Day before the change, short (for SMS)"), ""),
     Placeholder("old_start", _("Start time before the change"), ""),
     Placeholder("old_end", _("End time before the change"), ""),
+    Placeholder(
+        "claim_link",
+        _("The link to claim an offered seat"),
+        "https://pollcrew.example/v/offer/claim-link/",
+    ),
+    Placeholder("claim_by", _("When the offer runs out"), _("2 March at 14:30")),
+    Placeholder("claim_by_short", _("When the offer runs out, short (for SMS)"), "2/3 14:30"),
 )
 PLACEHOLDERS: dict[str, Placeholder] = {p.name: p for p in _NAMES}
 
@@ -92,6 +99,8 @@ _SHIFT = (
 )
 _RESPOND = ("respond_by", "respond_by_short")
 _OLD = tuple(f"old_{name}" for name in _SHIFT)
+_OFFER = ("first_name", "election", "municipality")
+_CLAIM = ("claim_link", "claim_by", "claim_by_short")
 
 # --- kinds -----------------------------------------------------------------------------------
 
@@ -183,6 +192,34 @@ _KINDS = (
         messaging.INVITATION_WITHDRAWN,
         _("Invitation withdrawn"),
         _("To open invitations when the election closes."),
+        _COMMON + _SHIFT,
+    ),
+    MessageKind(
+        messaging.SEAT_OFFER,
+        _("Seat offer (standby)"),
+        _(
+            "When a seat frees up: to the next people on its standby list, with a link to "
+            "claim it and a deadline."
+        ),
+        _OFFER + _SHIFT + _CLAIM,
+        required=("claim_link",),
+    ),
+    MessageKind(
+        messaging.OFFER_TAKEN,
+        _("Offered seat taken"),
+        _("When someone else claimed an offered seat first; the person stays on the list."),
+        _COMMON + _SHIFT,
+    ),
+    MessageKind(
+        messaging.SIGNUP_HELD,
+        _("Sign-up received"),
+        _("When someone signs up for a seat that the election office must approve."),
+        _COMMON + _SHIFT,
+    ),
+    MessageKind(
+        messaging.SIGNUP_REFUSED,
+        _("Sign-up not approved"),
+        _("When the election office does not give someone the seat they signed up for."),
         _COMMON + _SHIFT,
     ),
     MessageKind(

@@ -10,8 +10,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Q, QuerySet
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from accounts import organisation
 from elections.models import Election, Shift
@@ -25,7 +29,7 @@ from notifications.services import (
 )
 from staffing.custom_texts import CustomTexts
 from staffing.links import issue_link, issue_links, link_url
-from staffing.models import Assignment
+from staffing.models import Assignment, SeatOffer
 from volunteers.models import Volunteer
 
 # Message kinds; each has templates in templates/emails/ and templates/sms/, and
@@ -44,6 +48,10 @@ SHIFT_REMINDER = "shift_reminder"
 SHIFT_MORNING = "shift_morning"  # SMS only
 EXPIRED = "expired"  # the answer-by date passed: the seat went back
 INVITATION_WITHDRAWN = "invitation_withdrawn"  # the election closed before an answer
+SEAT_OFFER = "seat_offer"  # a freed seat offered to someone on standby: a claim link
+OFFER_TAKEN = "offer_taken"  # someone else claimed the offered seat first
+SIGNUP_HELD = "signup_held"  # a sign-up waits for the office's approval
+SIGNUP_REFUSED = "signup_refused"  # the office did not approve a sign-up
 
 # The idempotency key of a message sent on the other channel after one failed
 # for good is this and the failed message's id (staffing.services.fallback).
@@ -214,6 +222,94 @@ def queue_removal_notice(assignment: Assignment) -> Message | None:
     """The office took the volunteer off the shift."""
     stamp = timezone.now().isoformat()
     return _queue_one(assignment, REMOVED, f"assignment:{assignment.pk}:removed:{stamp}")
+
+
+def queue_signup_held(assignment: Assignment) -> Message | None:
+    """We have the sign-up; the election office confirms it (the role needs approval)."""
+    return _queue_one(assignment, SIGNUP_HELD, f"assignment:{assignment.pk}:signup_held")
+
+
+def queue_signup_refused(assignment: Assignment) -> Message | None:
+    """The election office could not give the person the seat they signed up for."""
+    stamp = timezone.now().isoformat()
+    return _queue_one(
+        assignment, SIGNUP_REFUSED, f"assignment:{assignment.pk}:signup_refused:{stamp}"
+    )
+
+
+def claim_url(token: str) -> str:
+    """The address of a standby offer's claim page (``portal:offer``)."""
+    return settings.SITE_URL + reverse("portal:offer", args=[token])
+
+
+def claim_by(deadline: datetime, language: str) -> dict[str, str]:
+    """An offer's deadline in words for ``language``: ``claim_by`` ("2 March at
+    14:30") and ``claim_by_short`` ("2/3 14:30", for SMS), on the local clock."""
+    local = timezone.localtime(deadline)
+    with translation.override(language):
+        day = formats.date_format(
+            local, pgettext("day-month date format, Django date syntax", "j F")
+        )
+        time = formats.time_format(local, "H:i")
+        return {
+            "claim_by": _("%(day)s at %(time)s") % {"day": day, "time": time},
+            "claim_by_short": f"{local.day}/{local.month} {time}",
+        }
+
+
+def _offer_context(offer: SeatOffer, volunteer: Volunteer) -> dict[str, Any]:
+    shift = offer.shift
+    return {
+        "first_name": volunteer.first_name,
+        "election": shift.election.name,
+        "municipality": organisation.current().name,
+        **shift_context(shift),
+    }
+
+
+def _queue_about_offer(
+    offer: SeatOffer, kind: str, key: str, extra: dict[str, Any]
+) -> Message | None:
+    volunteer = offer.entry.volunteer
+    shift = offer.shift
+    if not may_message(volunteer, shift.election) or volunteer.unreachable:
+        return None
+    channel = volunteer.preferred_channel
+    if not volunteer.address_on(channel):
+        return None
+    message = queue_message(
+        channel=channel,
+        to=volunteer.address_on(channel),
+        kind=kind,
+        language=volunteer.language,
+        context={**_offer_context(offer, volunteer), **extra},
+        idempotency_key=key,
+        subject=volunteer,
+        dispatch=False,
+        custom=CustomTexts().get(
+            shift.election_id, shift.role_id, kind, channel, volunteer.language
+        ),
+    )
+    dispatch_on_commit([message.pk])
+    return message
+
+
+def queue_seat_offer(offer: SeatOffer, token: str) -> Message | None:
+    """A freed seat is offered: the claim link (``token``) and the deadline."""
+    language = offer.entry.volunteer.language
+    extra = {"claim_link": claim_url(token), **claim_by(offer.deadline, language)}
+    return _queue_about_offer(offer, SEAT_OFFER, f"offer:{offer.pk}:seat_offer", extra)
+
+
+def queue_offer_taken(offer: SeatOffer) -> Message | None:
+    """Someone else claimed the seat first; the person stays on the standby list
+    (their personal link, to see it or leave the list)."""
+    volunteer = offer.entry.volunteer
+    election = offer.shift.election
+    if not may_message(volunteer, election) or volunteer.unreachable:
+        return None
+    extra = {"link": link_url(issue_link(volunteer, election))}
+    return _queue_about_offer(offer, OFFER_TAKEN, f"offer:{offer.pk}:offer_taken", extra)
 
 
 def queue_move_notice(assignment: Assignment, old_shift: Shift) -> Message | None:

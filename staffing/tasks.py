@@ -48,3 +48,21 @@ def queue_group_message(self, group_id: int) -> str:
 
     group = group_messages.process(group_id)
     return group.status if group is not None else ""
+
+
+@shared_task(acks_late=True)
+def offer_free_seats(shift_id: int) -> int:
+    """Offer a shift's free seats to its standby list (staffing.services.standby);
+    a redelivered task offers nothing twice (open offers cover their seats).
+    Returns how many offers were made."""
+    from staffing.services import standby
+
+    return len(standby.offer_free_seats(shift_id))
+
+
+@shared_task(acks_late=True)
+def expire_offers() -> int:
+    """Standby offers past their deadline expire and their seats move on."""
+    from staffing.services import standby
+
+    return standby.expire_offers()

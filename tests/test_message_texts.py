@@ -9,6 +9,7 @@ in-memory SMS and email backends."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -122,6 +123,9 @@ def test_the_default_made_editable_says_what_the_default_says(world, kind, chann
     context = {
         **messaging.assignment_context(seat, "t" * 43),
         **messaging.shift_context(world["clerk_shift"], prefix="old_"),
+        # A standby offer's own values (messaging.queue_seat_offer).
+        "claim_link": messaging.claim_url("c" * 43),
+        **messaging.claim_by(seat.shift.starts_at - timedelta(hours=30), language),
     }
     editable = texts.default_text(kind, channel, language)
     assert "{" in editable.body and "§" not in editable.body + editable.subject

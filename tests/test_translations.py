@@ -56,6 +56,10 @@ SMS_KINDS = [
     "contact_changed",
     "expired",
     "invitation_withdrawn",
+    "seat_offer",
+    "offer_taken",
+    "signup_held",
+    "signup_refused",
 ]
 
 
@@ -280,6 +284,9 @@ def test_danish_sms_are_no_longer_than_english():
         "ends_at": day.replace(hour=20),
         "respond_by": day.replace(day=1),
         "link": "https://valg.example.dk/v/" + "T" * 43 + "/",
+        "claim_link": "https://valg.example.dk/v/offer/" + "T" * 43 + "/",
+        "claim_by": "9/12 kl. 20:00",
+        "claim_by_short": "9/12 20:00",
         "code": "123456",
         "minutes": 10,
         "new_address": "+45 ** ** 22 22",

@@ -31,6 +31,15 @@ REMINDER_FIELDS = (
     "shift_reminder_days",
     "shift_morning_sms",
 )
+# Standby lists (staffing.services.standby); paused or resumed on the standby page.
+STANDBY_FIELDS = (
+    "standby_enabled",
+    "standby_paused",
+    "offer_hours",
+    "offers_per_seat",
+    "election_day_hours",
+    "election_day_offer_minutes",
+)
 ELECTION_FIELDS = (
     "name",
     "kind",
@@ -39,6 +48,7 @@ ELECTION_FIELDS = (
     "response_days",
     *REMINDER_FIELDS,
     "copied_from",
+    *STANDBY_FIELDS,
 )
 # What the audit log records of an election: its fields and the areas taking part.
 AUDITED_FIELDS = (*ELECTION_FIELDS, "areas")

@@ -12,6 +12,7 @@ from accounts.models import User
 from pollcrew.text import strip_controls
 from staffing import messaging, rules
 from staffing.models import Assignment
+from staffing.services import standby
 from staffing.services._common import (
     answer_actor,
     check_no_overlap,
@@ -87,4 +88,5 @@ def decline(assignment: Assignment, *, reason: str = "", by: User | None = None)
         current.save(update_fields=["status", "responded_at", "reason", "updated_at"])
         record_assignment("staffing.decline", current, by=by, actor=answer_actor(by), before=before)
         messaging.queue_confirmation(current)
+        standby.schedule_offers(shift)  # the freed seat goes to the standby list
     return current

@@ -19,6 +19,7 @@ from staffing import messaging, rules
 from staffing.links import issue_links
 from staffing.models import Assignment
 from staffing.rules import RuleViolation
+from staffing.services import standby
 from staffing.services._common import (
     assignment_entry,
     check_no_overlap,
@@ -154,7 +155,9 @@ def expire_invitations(now: datetime | None = None) -> int:
             due = list(
                 Assignment.objects.select_for_update(of=("self",), skip_locked=True)
                 .filter(shift__election=election, status=Status.INVITED)
-                .filter(Q(invited_at__lt=cutoff, awaiting_approval=False) | Q(shift__starts_at__lte=now))
+                .filter(
+                    Q(invited_at__lt=cutoff, awaiting_approval=False) | Q(shift__starts_at__lte=now)
+                )
                 .select_related("shift__election", "shift__role", "shift__station", "volunteer")
                 .order_by("pk")
             )
@@ -177,5 +180,8 @@ def expire_invitations(now: datetime | None = None) -> int:
                 [a for a in due if a.shift.starts_at > now], messaging.EXPIRED
             )
             dispatch_on_commit([m.pk for m in notices])
+            # The freed seats go to the standby lists (shifts not begun).
+            for shift in {a.shift_id: a.shift for a in due}.values():
+                standby.schedule_offers(shift)
             expired += len(due)
     return expired

@@ -13,6 +13,7 @@ from notifications.models import Message
 from pollcrew.text import strip_controls
 from staffing import messaging, rules
 from staffing.models import SEAT_HOLDING_STATUSES, Assignment
+from staffing.services import standby
 from staffing.services._common import (
     check_no_overlap,
     lock_assignment,
@@ -51,6 +52,7 @@ def _take_off(
         before=before,
         detail={**(detail or {}), "reason": reason, "told": notice is not None},
     )
+    standby.schedule_offers(assignment.shift)  # the freed seat goes to the standby list
     return notice
 
 
@@ -105,4 +107,5 @@ def move(assignment: Assignment, to_shift: Shift, *, by: User | None) -> Assignm
         messaging.cancel_queued_about(current)
         messaging.queue_move_notice(current, old_shift)
         record_assignment("staffing.move", current, by=by, before=before)
+        standby.schedule_offers(old_shift)  # the seat left behind goes to the standby list
     return current

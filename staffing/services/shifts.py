@@ -30,6 +30,7 @@ from polling_stations.models import PollingStation
 from staffing import messaging, rules
 from staffing.models import Assignment
 from staffing.rules import RuleViolation
+from staffing.services import standby
 from staffing.services._common import lock_shift, record_assignment
 from staffing.services.seats import _take_off
 from volunteers.models import Team, Volunteer
@@ -203,6 +204,8 @@ def update_shift(
             sent = _take_off(assignment, by=by, reason="seats reduced", action="staffing.remove")
             (result.notified if sent else result.not_notified).append(assignment)
         result.removed = losing
+        if new.capacity > current.capacity:
+            standby.schedule_offers(new)  # the new seats go to the standby list
         if told:
             for assignment in keeping:
                 assignment.shift = new

@@ -1,0 +1,669 @@
+"""Standby lists: people waiting for a seat on a full shift (or at a station on a
+day), and the offers that refill freed seats from them by themselves.
+
+When a seat frees up (a decline, a withdrawal, an expired invitation, a removal,
+a move, more seats), the freeing service schedules ``offer_free_seats`` for the
+shift on commit (``schedule_offers``). Each free seat is offered to the next
+``offers_per_seat`` people on the list at once, each with a claim link and a
+deadline; the first claim gets the seat (``claim_offer``, under the shift lock),
+and when the shift is full the others are told it is taken and stay on the list.
+An offer not claimed by its deadline expires (``expire_offers``, a periodic
+sweep) and the seat moves on to the next people.
+
+Election-day mode: from ``election_day_hours`` before the shift, a freed seat is
+offered to the standby people of the same station first, then of the same area,
+with ``election_day_offer_minutes`` to claim it.
+
+Lock order as everywhere (staffing.services._common): shift, then volunteer,
+then rows (entries, offers, assignments).
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts import audit
+from accounts.models import ActorKind, User
+from elections.models import Election, Shift, day_bounds
+from polling_stations.models import PollingStation
+from staffing import messaging, rules
+from staffing.models import Assignment, SeatOffer, StandbyEntry, hash_token
+from staffing.rules import RuleViolation
+from staffing.services._common import (
+    check_no_overlap,
+    lock_shift,
+    lock_volunteer,
+    record_assignment,
+)
+from volunteers.models import Volunteer
+
+Status = Assignment.Status
+Waiting = StandbyEntry.Status
+Offer = SeatOffer.Status
+TOKEN_BYTES = 32  # 256 bits, as personal links
+_MAX_TOKEN_LENGTH = 64
+# Candidates are looked at this many at a time (a station's list may be long).
+_CHUNK = 50
+
+
+def _actor(by: User | None) -> ActorKind:
+    return ActorKind.STAFF if by is not None else ActorKind.VOLUNTEER
+
+
+def _refused(code: str) -> RuleViolation:
+    texts = {
+        "invite_only": _("This shift is filled by invitation only, so it has no standby list."),
+        "has_seat": _("You already have a seat on this shift."),
+        "do_not_contact": _(
+            "You have asked us not to contact you, so we cannot offer you seats. "
+            "Please contact the election office to undo it."
+        ),
+        "other_election": _("This shift belongs to another election."),
+        "no_shifts": _("This polling station has no open shifts on that day."),
+        "day_passed": _("That day has passed."),
+        "quicker": _(
+            "Someone was quicker and took the seat. You are still on the standby list, "
+            "and we will write again if a seat frees up."
+        ),
+        "too_late": _(
+            "The time to claim this seat has run out. You are still on the standby list."
+        ),
+        "closed": _("This offer is no longer open."),
+    }
+    return RuleViolation(code, texts[code])
+
+
+def _record_entry(action: str, entry: StandbyEntry, *, by: User | None, **detail) -> None:
+    audit.record(
+        action,
+        entry,
+        by=by,
+        actor=_actor(by),
+        election_id=entry.election_id,
+        changes={"status": [None, entry.status]} if action.endswith("join") else None,
+        detail={
+            "shift": entry.shift_id,
+            "station": entry.station_id,
+            "day": entry.day.isoformat() if entry.day else None,
+            **detail,
+        },
+        object_repr=f"{entry.volunteer} · {entry.shift or entry.station}"[:300],
+    )
+
+
+# --- joining and leaving ---------------------------------------------------------------------
+
+
+def join_standby(
+    volunteer: Volunteer,
+    *,
+    election: Election,
+    shift: Shift | None = None,
+    station: PollingStation | None = None,
+    day=None,
+    by: User | None = None,
+) -> StandbyEntry:
+    """Put ``volunteer`` on the standby list of ``shift``, or of ``station`` on
+    ``day`` (any of its public shifts that day). Idempotent: a waiting entry for
+    the same is returned as it is. Refused (RuleViolation) for an invite-only
+    shift, a seat the person holds already, an election that is not active, a
+    shift that has started, someone marked "do not contact"."""
+    if shift is None and (station is None or day is None):
+        raise TypeError("join_standby needs a shift, or a station and a day")
+    with transaction.atomic():
+        if shift is not None:
+            shift = lock_shift(shift.pk)
+            if shift.election_id != election.pk:
+                raise _refused("other_election")
+            election = shift.election
+        rules.check_election_active(election)
+        if shift is not None:
+            rules.check_not_started(shift)
+            if shift.role.invite_only:
+                raise _refused("invite_only")
+        else:
+            if day < timezone.localdate():
+                raise _refused("day_passed")
+            start, end = day_bounds(day)
+            open_shifts = Shift.objects.filter(
+                election=election,
+                station=station,
+                starts_at__gte=max(start, timezone.now()),
+                starts_at__lt=end,
+                role__invite_only=False,
+            )
+            if not open_shifts.exists():
+                raise _refused("no_shifts")
+        volunteer = lock_volunteer(volunteer.pk)
+        if volunteer.do_not_contact:
+            raise _refused("do_not_contact")
+        waiting = StandbyEntry.objects.select_for_update().filter(
+            volunteer=volunteer, status=Waiting.WAITING
+        )
+        if shift is not None:
+            if shift.assignments.holding_seat().filter(volunteer=volunteer).exists():
+                raise _refused("has_seat")
+            existing = waiting.filter(shift=shift).first()
+        else:
+            existing = waiting.filter(shift__isnull=True, station=station, day=day).first()
+        if existing is not None:
+            return existing
+        entry = StandbyEntry.objects.create(
+            election=election,
+            volunteer=volunteer,
+            shift=shift,
+            station=None if shift is not None else station,
+            day=None if shift is not None else day,
+        )
+        entry.volunteer = volunteer
+        _record_entry("staffing.standby_join", entry, by=by)
+        # A seat free right now goes to the list at once (first in line first).
+        if shift is not None:
+            schedule_offers(shift)
+        else:
+            for pk in open_shifts.values_list("pk", flat=True):
+                transaction.on_commit(lambda pk=pk: _run_offers(pk))
+    return entry
+
+
+def leave_standby(entry: StandbyEntry, *, by: User | None = None) -> StandbyEntry:
+    """Take someone off a standby list (themselves, or the office). Their open
+    offers are withdrawn (the claim links stop working) and go to the next people."""
+    with transaction.atomic():
+        shift_ids = set(
+            SeatOffer.objects.filter(entry=entry, status=Offer.OPEN).values_list(
+                "shift_id", flat=True
+            )
+        )
+        for pk in sorted(shift_ids):
+            lock_shift(pk)
+        lock_volunteer(entry.volunteer_id)
+        current = (
+            StandbyEntry.objects.select_for_update(of=("self",))
+            .select_related("volunteer", "shift__role", "shift__station", "station")
+            .get(pk=entry.pk)
+        )
+        if current.status != Waiting.WAITING:
+            return current
+        now = timezone.now()
+        current.status = Waiting.LEFT
+        current.save(update_fields=["status", "updated_at"])
+        withdrawn = list(
+            SeatOffer.objects.select_for_update()
+            .filter(entry=current, status=Offer.OPEN)
+            .values_list("shift_id", flat=True)
+        )
+        SeatOffer.objects.filter(entry=current, status=Offer.OPEN).update(
+            status=Offer.CANCELLED, answered_at=now
+        )
+        _record_entry("staffing.standby_leave", current, by=by, offers_withdrawn=len(withdrawn))
+        for pk in sorted(set(withdrawn)):
+            transaction.on_commit(lambda pk=pk: _run_offers(pk))
+    return current
+
+
+# --- offering free seats ---------------------------------------------------------------------
+
+
+def standby_on(shift: Shift) -> bool:
+    """Whether freed seats of ``shift`` go to its standby list now (no query:
+    the shift is loaded with its election and role)."""
+    election = shift.election
+    return (
+        election.is_active
+        and election.standby_enabled
+        and not election.standby_paused
+        and shift.role.standby_enabled
+        and shift.starts_at > timezone.now()
+    )
+
+
+def _run_offers(shift_id: int) -> None:
+    from staffing import tasks  # the tasks import the services
+
+    tasks.offer_free_seats.delay(shift_id)
+
+
+def schedule_offers(shift: Shift) -> None:
+    """After the surrounding transaction commits, offer the shift's free seats
+    to its standby list (a task). Nothing at all when standby is off for it."""
+    if standby_on(shift):
+        pk = shift.pk
+        transaction.on_commit(lambda: _run_offers(pk))
+
+
+def election_day_mode(shift: Shift, now: datetime) -> bool:
+    return shift.starts_at - now <= timedelta(hours=shift.election.election_day_hours)
+
+
+def _deadline(shift: Shift, now: datetime, election_day: bool) -> datetime:
+    election = shift.election
+    if election_day:
+        wait = timedelta(minutes=election.election_day_offer_minutes)
+    else:
+        wait = timedelta(hours=election.offer_hours)
+    return min(now + wait, shift.starts_at)
+
+
+def _pool(shift: Shift, election_day: bool) -> QuerySet[StandbyEntry]:
+    """The waiting entries that may be offered a seat on ``shift``, in order:
+    the shift's own list and its station's list for the day; on election day,
+    everyone waiting at the same station that day first, then in the same area."""
+    day = timezone.localtime(shift.starts_at).date()
+    station = shift.station
+    waiting = StandbyEntry.objects.filter(election_id=shift.election_id, status=Waiting.WAITING)
+    if not election_day:
+        return waiting.filter(
+            Q(shift=shift) | Q(shift__isnull=True, station=station, day=day)
+        ).order_by("created_at", "pk")
+    start, end = day_bounds(day)
+    same_day = Q(shift__starts_at__gte=start, shift__starts_at__lt=end) | Q(
+        shift__isnull=True, day=day
+    )
+    at_station = Q(shift__station=station) | Q(shift__isnull=True, station=station)
+    in_area = Q(shift__station__area_id=station.area_id) | Q(
+        shift__isnull=True, station__area_id=station.area_id
+    )
+    return (
+        waiting.filter(same_day & (at_station | in_area))
+        .annotate(
+            tier=Case(
+                When(Q(shift=shift), then=Value(0)),
+                When(at_station, then=Value(1)),
+                default=Value(2),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("tier", "created_at", "pk")
+    )
+
+
+def _eligible(shift: Shift, entries: list[StandbyEntry], seen: set[int]) -> list[StandbyEntry]:
+    """Of ``entries`` (in list order), one per person who may be offered the
+    seat: not on the shift already, not declined it, no clash, old enough, in
+    the team of a reserved shift, contactable, and not offered this shift before
+    without claiming it in time. ``seen``: people already decided (kept up)."""
+    ids = sorted({e.volunteer_id for e in entries} - seen)
+    if not ids:
+        return []
+    on_shift, declined = rules.shift_history(shift, ids)
+    clashes = rules.clashing_shifts(shift, ids)
+    members = rules.team_member_ids(shift, ids)
+    offered = set(
+        SeatOffer.objects.filter(
+            shift=shift,
+            entry__volunteer_id__any_of=ids,
+            status__in=[Offer.OPEN, Offer.EXPIRED, Offer.CLAIMED],
+        ).values_list("entry__volunteer_id", flat=True)
+    )
+    chosen = []
+    for entry in entries:
+        volunteer = entry.volunteer
+        if volunteer.pk in seen:
+            continue
+        seen.add(volunteer.pk)
+        if (
+            volunteer.do_not_contact
+            or volunteer.unreachable
+            or not volunteer.address_on(volunteer.preferred_channel)
+            or volunteer.pk in on_shift
+            or volunteer.pk in declined
+            or volunteer.pk in clashes
+            or volunteer.pk in offered
+        ):
+            continue
+        try:
+            rules.check_age(shift, volunteer)
+            rules.check_team(shift, volunteer, members)
+        except RuleViolation:
+            continue
+        chosen.append(entry)
+    return chosen
+
+
+def _expire_due(shift: Shift, now: datetime) -> list[SeatOffer]:
+    """The shift's open offers past their deadline expire (the caller holds the
+    shift lock). Their people stay on the list."""
+    due = list(
+        SeatOffer.objects.select_for_update()
+        .filter(shift=shift, status=Offer.OPEN, deadline__lte=now)
+        .select_related("entry__volunteer")
+    )
+    if due:
+        SeatOffer.objects.filter(pk__in=[o.pk for o in due]).update(
+            status=Offer.EXPIRED, answered_at=now
+        )
+        audit.record_many(
+            audit.entry(
+                "staffing.standby_offer_expired",
+                offer,
+                by=None,
+                election_id=shift.election_id,
+                changes={"status": [Offer.OPEN, Offer.EXPIRED]},
+                object_repr=f"{offer.entry.volunteer} · {shift}"[:300],
+            )
+            for offer in due
+        )
+    return due
+
+
+def offer_free_seats(shift_id: int) -> list[SeatOffer]:
+    """Offer the shift's free seats to the next people on its standby list, each
+    seat to ``offers_per_seat`` people at once, and tell them (a claim link and
+    the deadline). Seats already covered by open offers are not offered again.
+    Nothing when standby is off for the election or the role, paused, or the
+    shift has started. The new offers (each with ``.token``, shown only here)."""
+    peek = Shift.objects.select_related("election", "role").filter(pk=shift_id).first()
+    if peek is None or not standby_on(peek):
+        return []
+    made: list[SeatOffer] = []
+    with transaction.atomic():
+        shift = lock_shift(shift_id)
+        if not standby_on(shift):
+            return []
+        now = timezone.now()
+        _expire_due(shift, now)
+        election = shift.election
+        free = shift.capacity - shift.assignments.holding_seat().count()
+        covering = SeatOffer.objects.filter(shift=shift, status=Offer.OPEN).count()
+        wanted = free * election.offers_per_seat - covering
+        if free <= 0 or wanted <= 0:
+            return []
+        election_day = election_day_mode(shift, now)
+        deadline = _deadline(shift, now, election_day)
+        pool = _pool(shift, election_day).select_related("volunteer")
+        seen: set[int] = set()
+        chosen: list[StandbyEntry] = []
+        start = 0
+        while len(chosen) < wanted:
+            chunk = list(pool[start : start + _CHUNK])
+            if not chunk:
+                break
+            chosen += _eligible(shift, chunk, seen)
+            start += _CHUNK
+        chosen = chosen[:wanted]
+        if not chosen:
+            return []
+        # Lock the people (in id order, after the shift) and their entries: someone
+        # leaving the list at this moment is not offered the seat.
+        for pk in sorted(e.volunteer_id for e in chosen):
+            lock_volunteer(pk)
+        still = set(
+            StandbyEntry.objects.select_for_update()
+            .filter(pk__in=[e.pk for e in chosen], status=Waiting.WAITING)
+            .values_list("pk", flat=True)
+        )
+        entries: list[audit.AuditEntry] = []
+        for entry in chosen:
+            if entry.pk not in still:
+                continue
+            token = secrets.token_urlsafe(TOKEN_BYTES)
+            offer = SeatOffer.objects.create(
+                entry=entry,
+                shift=shift,
+                token_hash=hash_token(token),
+                created_at=now,
+                deadline=deadline,
+            )
+            offer.entry, offer.shift, offer.token = entry, shift, token
+            messaging.queue_seat_offer(offer, token)
+            entries.append(
+                audit.entry(
+                    "staffing.standby_offer",
+                    offer,
+                    by=None,
+                    election_id=shift.election_id,
+                    changes={"status": [None, Offer.OPEN]},
+                    detail={
+                        "volunteer": entry.volunteer_id,
+                        "deadline": deadline.isoformat(),
+                        "election_day": election_day,
+                    },
+                    object_repr=f"{entry.volunteer} · {shift}"[:300],
+                )
+            )
+            made.append(offer)
+        audit.record_many(entries)
+    return made
+
+
+# --- claiming --------------------------------------------------------------------------------
+
+
+def resolve_offer(token: str) -> SeatOffer | None:
+    """The offer behind a claim link, whatever its state, while its shift has not
+    started and its election is active; else None (the uniform 404)."""
+    if not token or len(token) > _MAX_TOKEN_LENGTH:
+        return None
+    return (
+        SeatOffer.objects.select_related(
+            "entry__volunteer", "shift__election", "shift__role", "shift__station"
+        )
+        .filter(
+            token_hash=hash_token(token),
+            shift__starts_at__gt=timezone.now(),
+            shift__election__status=Election.Status.ACTIVE,
+        )
+        .exclude(status=Offer.CANCELLED)
+        .first()
+    )
+
+
+def _seat_of(shift: Shift, volunteer: Volunteer) -> Assignment | None:
+    seat = shift.assignments.holding_seat().filter(volunteer=volunteer).first()
+    if seat is not None:
+        seat.shift, seat.volunteer = shift, volunteer
+    return seat
+
+
+def claim_offer(offer: SeatOffer) -> Assignment:
+    """The person takes the offered seat: an accepted seat and a confirmation with
+    their personal link, if the offer is open, in time, and the shift has a free
+    seat (the staffing rules checked as for any seat). When that fills the shift,
+    the others' open offers are taken and they are told. A claim that comes too
+    late is refused ("someone was quicker"); a second claim of the same offer
+    returns the seat it got."""
+    refusal: RuleViolation | None = None
+    with transaction.atomic():
+        shift = lock_shift(offer.shift_id)
+        entry_volunteer = StandbyEntry.objects.values_list("volunteer_id", flat=True).get(
+            pk=offer.entry_id
+        )
+        volunteer = lock_volunteer(entry_volunteer)
+        entry = StandbyEntry.objects.select_for_update().get(pk=offer.entry_id)
+        current = SeatOffer.objects.select_for_update().get(pk=offer.pk)
+        current.entry, current.shift, entry.volunteer = entry, shift, volunteer
+        now = timezone.now()
+        if current.status == Offer.CLAIMED:
+            seat = _seat_of(shift, volunteer)
+            if seat is not None:
+                return seat  # a double submit: the seat it got
+            raise _refused("closed")
+        if current.status == Offer.TAKEN:
+            raise _refused("quicker")
+        if current.status == Offer.EXPIRED:
+            raise _refused("too_late")
+        if current.status != Offer.OPEN:
+            raise _refused("closed")
+        rules.check_election_active(shift.election)
+        rules.check_not_started(shift)
+        if current.deadline <= now:
+            _expire_due(shift, now)
+            refusal = _refused("too_late")
+        else:
+            seat = _seat_of(shift, volunteer)
+            if seat is None and shift.assignments.holding_seat().count() >= shift.capacity:
+                _take(current, now)
+                refusal = _refused("quicker")
+        if refusal is None:
+            assignment = _seat(shift, volunteer, entry, current, now)
+    if refusal is not None:
+        # The offer's new state is committed; then the person is told why.
+        schedule_offers(shift)
+        raise refusal
+    return assignment
+
+
+def _seat(
+    shift: Shift, volunteer: Volunteer, entry: StandbyEntry, offer: SeatOffer, now: datetime
+) -> Assignment:
+    """Seat the claimant (the caller holds the locks and has checked the offer)."""
+    seat = _seat_of(shift, volunteer)
+    if seat is None or seat.status == Status.INVITED:
+        rules.check_age(shift, volunteer)
+        rules.check_team(shift, volunteer, rules.team_member_ids(shift, [volunteer.pk]))
+        exclude = seat.pk if seat is not None else None
+        clashes = rules.clashing_shifts(shift, [volunteer.pk], exclude_assignment=exclude)
+        check_no_overlap(shift, volunteer, clashes, None)
+    if seat is None:
+        seat = Assignment.objects.create(
+            shift=shift,
+            volunteer=volunteer,
+            status=Status.ACCEPTED,
+            invited_at=now,
+            responded_at=now,
+        )
+        seat.shift, seat.volunteer = shift, volunteer
+        record_assignment(
+            "staffing.standby_claim",
+            seat,
+            by=None,
+            actor=ActorKind.VOLUNTEER,
+            detail={"offer": offer.pk},
+        )
+        messaging.queue_confirmation(seat)
+    elif seat.status == Status.INVITED:  # invited meanwhile: the claim is a yes
+        before = {"status": seat.status, "responded_at": seat.responded_at}
+        seat.status, seat.responded_at = Status.ACCEPTED, now
+        seat.save(update_fields=["status", "responded_at", "updated_at"])
+        record_assignment(
+            "staffing.standby_claim",
+            seat,
+            by=None,
+            actor=ActorKind.VOLUNTEER,
+            before=before,
+            detail={"offer": offer.pk},
+        )
+        messaging.queue_confirmation(seat)
+    offer.status, offer.answered_at = Offer.CLAIMED, now
+    offer.save(update_fields=["status", "answered_at"])
+    entry.status = Waiting.SEATED
+    entry.save(update_fields=["status", "updated_at"])
+    if shift.assignments.holding_seat().count() >= shift.capacity:
+        others = (
+            SeatOffer.objects.select_for_update()
+            .filter(shift=shift, status=Offer.OPEN)
+            .select_related("entry__volunteer")
+        )
+        for other in others:
+            other.shift = shift
+            _take(other, now)
+    return seat
+
+
+def _take(offer: SeatOffer, now: datetime) -> None:
+    """The shift is full: ``offer`` is taken by someone else, and its person told
+    (they stay on the list)."""
+    offer.status, offer.answered_at = Offer.TAKEN, now
+    offer.save(update_fields=["status", "answered_at"])
+    messaging.queue_offer_taken(offer)
+    audit.record(
+        "staffing.standby_offer_taken",
+        offer,
+        by=None,
+        election_id=offer.shift.election_id,
+        changes={"status": [Offer.OPEN, Offer.TAKEN]},
+        object_repr=f"{offer.entry.volunteer} · {offer.shift}"[:300],
+    )
+
+
+# --- the office's switches -------------------------------------------------------------------
+
+
+def set_standby_paused(election: Election, paused: bool, *, by: User | None) -> Election:
+    """Pause the election's standby offers (open offers can still be claimed) or
+    resume them: then every shift with people waiting is offered its free seats."""
+    with transaction.atomic():
+        current = Election.objects.select_for_update().get(pk=election.pk)
+        if current.standby_paused == paused:
+            return current
+        current.standby_paused = paused
+        current.save(update_fields=["standby_paused"])
+        audit.record(
+            "staffing.standby_pause" if paused else "staffing.standby_resume",
+            current,
+            by=by,
+            election_id=current.pk,
+            changes={"standby_paused": [not paused, paused]},
+        )
+        if not paused and current.standby_enabled and current.is_active:
+            for pk in waiting_shift_ids(current):
+                transaction.on_commit(lambda pk=pk: _run_offers(pk))
+    return current
+
+
+def waiting_shift_ids(election: Election) -> list[int]:
+    """The election's shifts, not begun, that someone is waiting for: on the
+    shift's own list, or on its station's list for the day."""
+    now = timezone.now()
+    entries = StandbyEntry.objects.filter(election=election, status=Waiting.WAITING)
+    ids = set(
+        entries.filter(shift__isnull=False, shift__starts_at__gt=now).values_list(
+            "shift_id", flat=True
+        )
+    )
+    station_days = set(entries.filter(shift__isnull=True).values_list("station_id", "day"))
+    if station_days:
+        shifts = Shift.objects.filter(
+            election=election,
+            station_id__in=sorted({station for station, _day in station_days}),
+            starts_at__gt=now,
+        ).values_list("pk", "station_id", "starts_at")
+        ids |= {
+            pk
+            for pk, station, starts_at in shifts
+            if (station, timezone.localtime(starts_at).date()) in station_days
+        }
+    return sorted(ids)
+
+
+# --- the sweep -------------------------------------------------------------------------------
+
+
+def expire_offers(now: datetime | None = None) -> int:
+    """Open offers past their deadline expire, and their seats are offered to the
+    next people on the list. Returns how many expired."""
+    now = now or timezone.now()
+    shift_ids = sorted(
+        set(
+            SeatOffer.objects.filter(status=Offer.OPEN, deadline__lte=now).values_list(
+                "shift_id", flat=True
+            )
+        )
+    )
+    expired = 0
+    for shift_id in shift_ids:
+        with transaction.atomic():
+            shift = lock_shift(shift_id)
+            expired += len(_expire_due(shift, now))
+        offer_free_seats(shift_id)
+    return expired
+
+
+__all__ = [
+    "claim_offer",
+    "expire_offers",
+    "join_standby",
+    "leave_standby",
+    "offer_free_seats",
+    "resolve_offer",
+    "schedule_offers",
+    "set_standby_paused",
+    "standby_on",
+]
