@@ -48,7 +48,7 @@ class SignupForm(forms.Form):
         label=_("Send my code by"),
         choices=[(Channel.SMS, _("SMS")), (Channel.EMAIL, _("Email"))],
         initial=Channel.SMS,
-        widget=forms.RadioSelect,
+        widget=forms.RadioSelect(attrs={"class": "form-radio"}),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -21,7 +21,7 @@ class SignupLinkForm(forms.Form):
         label=_("Kind"),
         choices=SignupLink.Kind.choices,
         initial=SignupLink.Kind.SEATS,
-        widget=forms.RadioSelect,
+        widget=forms.RadioSelect(attrs={"class": "form-radio"}),
     )
     label = forms.CharField(
         label=_("Label"),
