@@ -197,7 +197,12 @@ def _details(
     except Refused as refused:
         form.add_error(None, refused.message)
         return _details_page(request, link, token, form, shift=shift, standby=standby, status=429)
-    state = signing.dumps(
+    return _code_page(request, link, token, person, state_for(link, shift, person, standby))
+
+
+def state_for(link: SignupLink, shift, person: services.Details, standby: bool) -> str:
+    """What was typed, signed, for the code page's form to send back."""
+    return signing.dumps(
         {
             "link": link.pk,
             "shift": shift.pk if shift else None,
@@ -207,7 +212,6 @@ def _details(
         salt=_STATE_SALT,
         compress=True,
     )
-    return _code_page(request, link, token, person, state)
 
 
 def _code_page(

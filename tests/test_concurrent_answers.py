@@ -12,8 +12,6 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
-from django.core.handlers.wsgi import WSGIHandler
-from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
 from django.db import connection
 from django.utils import timezone
 
@@ -21,6 +19,7 @@ from portal.views import answer_token
 from staffing.links import issue_link
 from staffing.models import Assignment, PersonalLink, hash_token
 from tests import factories as f
+from tests.fakes.threaded_server import threaded_django
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -33,32 +32,10 @@ PEOPLE, SEATS = 40, 5
 Status = Assignment.Status
 
 
-class _Server(ThreadedWSGIServer):
-    # Everyone connects at the same moment: the live server's backlog of 10 would
-    # reset connections before Django saw them.
-    request_queue_size = 256
-
-
-class _Quiet(WSGIRequestHandler):
-    def log_message(self, *args) -> None:
-        pass
-
-
 @pytest.fixture
 def server(settings) -> Iterator[str]:
-    """Django on a thread per request, as the live server is, with room for
-    everyone's connection at once."""
-    httpd = _Server(("127.0.0.1", 0), _Quiet, allow_reuse_address=False)
-    httpd.set_app(WSGIHandler())
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{httpd.server_address[1]}"
-    settings.SITE_URL = base
-    settings.ALLOWED_HOSTS = ["127.0.0.1"]
-    yield base
-    httpd.shutdown()
-    httpd.server_close()
-    thread.join(timeout=10)
+    with threaded_django(settings) as base:
+        yield base
 
 
 def declined_people(shift, count: int) -> list[tuple[Assignment, str]]:
