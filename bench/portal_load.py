@@ -109,7 +109,9 @@ def make_people(people: int, racers: int, seats: int) -> dict[str, Any]:
     return {"election": election, "page_tokens": page_tokens, "forms": forms, "race": race_shift}
 
 
-def start_gunicorn(port: int, workers: int, database_url: str) -> subprocess.Popen:
+def start_gunicorn(
+    port: int, workers: int, database_url: str, extra_env: dict[str, str] | None = None
+) -> subprocess.Popen:
     base = f"http://127.0.0.1:{port}"
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("CELERY_", "EMAIL_"))},
@@ -126,6 +128,7 @@ def start_gunicorn(port: int, workers: int, database_url: str) -> subprocess.Pop
         "SECURE_SSL_REDIRECT": "false",
         "PORTAL_REQUESTS_PER_MINUTE": "100000000",  # every client is 127.0.0.1 here
         "WHITENOISE_MANIFEST_STRICT": "false",
+        **(extra_env or {}),
     }
     process = subprocess.Popen(  # noqa: S603 (our own gunicorn, fixed arguments)
         [
