@@ -104,8 +104,8 @@ def _claim(request: HttpRequest, found: SeatOffer, offer_token: str) -> HttpResp
 
 def section(link: PersonalLink, assignments: list[Assignment], now: datetime) -> dict:
     """What the personal page shows about standby: the person's waiting entries,
-    and the election's full public shifts they could wait for (near their own
-    seats: the stations of the areas they have shifts in). No query at all when
+    and the election's full public shifts they could wait for (near them: at the
+    stations of the areas they have shifts or standby lists in). No query at all when
     the election has no standby lists."""
     election = link.election
     if not (election.standby_enabled and election.is_active):
@@ -118,7 +118,9 @@ def section(link: PersonalLink, assignments: list[Assignment], now: datetime) ->
         .select_related("shift__role", "shift__station", "station")
         .order_by("created_at", "pk")
     )
-    areas = {a.shift.station.area_id for a in assignments}
+    areas = {a.shift.station.area_id for a in assignments} | {
+        (e.shift.station if e.shift_id else e.station).area_id for e in waiting
+    }
     holding = [a.shift for a in assignments if a.holds_seat]
     on_list = {e.shift_id for e in waiting if e.shift_id}
     full: list[Shift] = []
