@@ -121,3 +121,14 @@ def test_running_twice_adds_nothing_but_a_fresh_link(client):
     assert printed_token(second) != printed_token(first)
     assert resolve_link(printed_token(second)) is not None
     assert client.login(email=COORDINATOR_EMAIL, password=DEMO_PASSWORD)
+
+
+def test_printed_sign_up_link_lists_open_seats(client):
+    output = seed()
+    match = re.search(re.escape(settings.SITE_URL) + r"(/s/[0-9a-f]+/)", output)
+    assert match, output
+    page = client.get(match.group(1), {"lang": "en"})
+    assert page.status_code == 200
+    assert "free seat" in page.content.decode()
+    second = seed()
+    assert match.group(1) in second  # the same link again, not a new one each run

@@ -24,10 +24,12 @@ from elections.models import Election, Shift
 from notifications.models import Message
 from polling_stations.models import PollingStation
 from staffing import services
+from staffing import signup as open_signup
 from staffing.fill import fills_by
 from staffing.links import issue_link, link_url
-from staffing.models import Assignment
+from staffing.models import Assignment, SignupLink
 from staffing.rules import RuleViolation
+from staffing.services.signup import create_signup_link
 from volunteers.models import Volunteer
 
 DEMO_PASSWORD = "pollcrew-demo"  # noqa: S105 - printed on purpose: it is the demo login
@@ -293,4 +295,9 @@ class Command(BaseCommand):
             f"{shift.role.name} at {shift.station.name} (Accept / Decline):"
         )
         out.write(f"                  {link_url(token)}")
+        signup_link = SignupLink.objects.filter(election=election).usable().first()
+        if signup_link is None:
+            signup_link = create_signup_link(election, by=coordinator, label="Kommunens hjemmeside")
+        out.write("  Sign-up link    for anyone (open seats, sign up with a code):")
+        out.write(f"                  {open_signup.link_url(signup_link)}")
         out.write("")
