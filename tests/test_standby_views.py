@@ -338,3 +338,30 @@ def test_the_election_form_has_the_standby_settings(full, coordinator):
     client.force_login(coordinator)
     page = client.get(reverse("staffing:election_edit", args=[shift.election_id])).content
     assert b'name="offers_per_seat"' in page and b'name="standby_enabled"' in page
+
+
+def test_a_role_is_kept_out_of_standby_on_its_setup_page(coordinator, committed):
+    e = f.election(standby_enabled=True)
+    role = f.role("Fintæller")
+    shift = f.shift(e, capacity=1, role_=role)
+    seat = services.assign(shift, f.volunteer(), by=None)
+    standby.join_standby(f.volunteer(), election=e, shift=shift)
+    client = Client()
+    client.force_login(coordinator)
+    form = {
+        "name": "Fintæller",
+        "short_name": "FT",
+        "default_start": "20:00",
+        "default_end": "01:00",
+        "pay": "850.00",
+        "min_age": "18",
+        "reminders_enabled": "on",
+        # "standby_enabled" not ticked: refill from standby is off for the role
+    }
+    response = client.post(reverse("staffing:setup_role_edit", args=[role.pk]), form)
+    assert response.status_code == 302
+    role.refresh_from_db()
+    assert not role.standby_enabled
+
+    committed(services.decline, seat)
+    assert not SeatOffer.objects.filter(shift=shift).exists()

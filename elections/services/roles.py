@@ -31,6 +31,8 @@ ROLE_DESCRIBED = (
     "pay",
     "min_age",
     "invite_only",
+    "requires_approval",
+    "standby_enabled",
     "reminders_enabled",
     "invitation_reminder_days",
     "invitation_reminders_max",
