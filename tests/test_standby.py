@@ -16,7 +16,7 @@ from django.utils import timezone
 from accounts.models import AuditEntry
 from notifications.models import Message
 from pollcrew.refusals import Refused
-from staffing import messaging, services
+from staffing import messaging, services, tasks
 from staffing.models import Assignment, SeatOffer, StandbyEntry, hash_token
 from staffing.services import standby
 from tests import factories as f
@@ -387,3 +387,40 @@ def test_resuming_offers_the_seats_freed_while_paused(committed, coordinator):
     committed(standby.set_standby_paused, shift.election, False, by=coordinator)
 
     assert offers_to(shift) == [person.first_name]
+
+
+# --- the rest ------------------------------------------------------------------------------
+
+
+def test_joining_a_shift_with_a_free_seat_offers_it_at_once(committed):
+    e = f.election(standby_enabled=True, offers_per_seat=1)
+    shift = f.shift(e, capacity=1)
+    person = f.volunteer(first_name="Early")
+    committed(standby.join_standby, person, election=e, shift=shift)
+    assert offers_to(shift) == ["Early"]
+
+
+def test_the_offer_sms_holds_the_claim_link_and_the_deadline(committed, sms_outbox):
+    shift, [seat] = full_shift()
+    person = f.volunteer("sms", first_name="Sofie")
+    standby.join_standby(person, election=shift.election, shift=shift)
+    committed(services.decline, seat)
+    [sms] = [m for m in sms_outbox if m.to == person.phone]
+    offer = SeatOffer.objects.get(entry__volunteer=person)
+    deadline = timezone.localtime(offer.deadline)
+    assert "Sofie, a seat is free as" in sms.body
+    assert f"Claim by {deadline.day}/{deadline.month} {deadline:%H:%M}: http" in sms.body
+    assert "/v/offer/" in sms.body
+
+
+def test_the_sweep_runs_every_minute(settings):
+    tasks = {entry["task"]: entry["schedule"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert tasks["staffing.tasks.expire_offers"] <= timedelta(minutes=2)
+
+
+def test_a_redelivered_offer_task_offers_nothing_twice(committed):
+    shift, [seat] = full_shift()
+    queue(shift, 3)
+    committed(services.decline, seat)
+    assert tasks.offer_free_seats.delay(shift.pk).get() == 0
+    assert SeatOffer.objects.filter(shift=shift).count() == 2

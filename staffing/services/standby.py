@@ -165,8 +165,8 @@ def join_standby(
         # A seat free right now goes to the list at once (first in line first).
         if shift is not None:
             schedule_offers(shift)
-        else:
-            for pk in open_shifts.values_list("pk", flat=True):
+        elif election.standby_enabled and not election.standby_paused:
+            for pk in open_shifts.filter(role__standby_enabled=True).values_list("pk", flat=True):
                 transaction.on_commit(lambda pk=pk: _run_offers(pk))
     return entry
 
