@@ -334,10 +334,35 @@ def test_the_board_links_to_the_list(full, coordinator):
 
 def test_the_election_form_has_the_standby_settings(full, coordinator):
     shift, _tokens = full
+    election = shift.election
     client = Client()
     client.force_login(coordinator)
-    page = client.get(reverse("staffing:election_edit", args=[shift.election_id])).content
+    url = reverse("staffing:election_edit", args=[election.pk])
+    page = client.get(url).content
     assert b'name="offers_per_seat"' in page and b'name="standby_enabled"' in page
+    # A new election sets standby up once it exists: not on the new-election form.
+    assert b'name="offers_per_seat"' not in client.get(reverse("staffing:election_create")).content
+
+    response = client.post(
+        url,
+        {
+            "name": election.name,
+            "kind": election.kind,
+            "election_date": election.election_date.isoformat(),
+            "response_days": 7,
+            "lock_days": 3,
+            "areas": [shift.station.area_id],
+            "offer_hours": 4,
+            "offers_per_seat": 1,
+            "election_day_hours": 48,
+            "election_day_offer_minutes": 15,
+        },
+    )
+    assert response.status_code == 302
+    election.refresh_from_db()
+    assert not election.standby_enabled  # unticked
+    assert (election.offer_hours, election.offers_per_seat) == (4, 1)
+    assert (election.election_day_hours, election.election_day_offer_minutes) == (48, 15)
 
 
 def test_a_role_is_kept_out_of_standby_on_its_setup_page(coordinator, committed):
