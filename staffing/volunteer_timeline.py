@@ -53,6 +53,7 @@ ACTION_LABELS = {
     "staffing.resend_message": gettext_lazy("Failed message sent again"),
     "staffing.message_fallback": gettext_lazy("Sent on the other channel after a failure"),
     "volunteers.unreachable": gettext_lazy("Marked as reached by post only"),
+    "staffing.standby_claim": gettext_lazy("Took a seat offered from the standby list"),
 }
 MESSAGE_KINDS = {
     "invitation": gettext_lazy("Invitation"),
@@ -70,6 +71,10 @@ MESSAGE_KINDS = {
     "group_message": gettext_lazy("Group message"),
     "expired": gettext_lazy("Notice that the invitation expired"),
     "invitation_withdrawn": gettext_lazy("Notice that the invitation is withdrawn"),
+    "seat_offer": gettext_lazy("Offer of a freed seat (standby list)"),
+    "offer_taken": gettext_lazy("Notice that the offered seat was taken"),
+    "signup_held": gettext_lazy("Confirmation that the sign-up awaits approval"),
+    "signup_refused": gettext_lazy("Notice that the sign-up was not approved"),
 }
 # Audit actions that an assignment's own event shows (with who did it).
 _FOLDED = {

@@ -390,3 +390,15 @@ def test_a_role_is_kept_out_of_standby_on_its_setup_page(coordinator, committed)
 
     committed(services.decline, seat)
     assert not SeatOffer.objects.filter(shift=shift).exists()
+
+
+def test_the_volunteers_history_names_the_offer_and_the_claim(full, coordinator):
+    _shift, tokens = full
+    claim(Client(), tokens["Anna"])
+    anna = Volunteer.objects.get(first_name="Anna")
+    client = Client()
+    client.force_login(coordinator)
+    page = client.get(reverse("staffing:volunteer", args=[anna.pk])).content.decode()
+    assert "Offer of a freed seat (standby list)" in page
+    assert "Took a seat offered from the standby list" in page
+    assert "seat_offer" not in page and "staffing.standby_claim" not in page
