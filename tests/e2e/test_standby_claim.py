@@ -124,3 +124,17 @@ def test_the_office_sees_the_list_and_pauses_it(open_page, screenshot, sign_in, 
     expect(page.get_by_role("heading", name="Offers are paused")).to_be_visible()
     audit.check(page, "paused")
     audit.done()
+
+
+def test_the_claim_page_in_danish_on_a_phone(open_page, screenshot, offered):
+    _shift, bo, paths = offered
+    bo.language = "da"
+    bo.save()
+    page = open_page(PHONE_360, "da-DK")
+    audit = Audit(screenshot, "standby-claim-da")
+    page.goto(paths["Bo"])
+    expect(page.locator("html")).to_have_attribute("lang", "da")
+    expect(page.get_by_text("Rådhushallen")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    audit.check(page, "offer")
+    audit.done()
