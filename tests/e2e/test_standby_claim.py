@@ -138,3 +138,31 @@ def test_the_claim_page_in_danish_on_a_phone(open_page, screenshot, offered):
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     audit.check(page, "offer")
     audit.done()
+
+
+def test_joining_a_full_shifts_list_from_the_personal_page(open_page, screenshot):
+    e = f.election(name="Folketingsvalg 2027", standby_enabled=True)
+    station = f.station(f.area("Midt"), name="Rådhushallen", address="Rådhuspladsen 1")
+    mine = f.shift(e, station_=station, capacity=3, start=8, end=12, role_=f.role("Valgstyrer"))
+    counting = f.shift(e, station_=station, capacity=1, start=20, end=23, role_=f.role("Fintæller"))
+    services.assign(counting, f.volunteer(), by=None)
+    mette = f.volunteer(first_name="Mette")
+    services.assign(mine, mette, by=None)
+    page = open_page(PHONE_360, "en-GB")
+    audit = Audit(screenshot, "standby-join")
+
+    page.goto(f"/v/{issue_link(mette, e)}/")
+    section = page.locator("section.pc-standby")
+    expect(section.get_by_text("Fintæller · Rådhushallen")).to_be_visible()
+    section.scroll_into_view_if_needed()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    audit.check(page, "full-shifts")
+
+    section.get_by_role("button", name="Put me on the standby list").tap()
+    expect(page.get_by_text("You are on the standby list for Fintæller")).to_be_visible()
+    expect(
+        page.locator("section.pc-standby").get_by_role("button", name="Leave the list")
+    ).to_be_visible()
+    audit.check(page, "joined")
+    assert StandbyEntry.objects.get(volunteer=mette).shift == counting
+    audit.done()
