@@ -67,6 +67,7 @@ def offer(request: HttpRequest, offer_token: str) -> HttpResponse:
                 "portal/offer.html",
                 {
                     "offer": found,
+                    "offer_token": offer_token,
                     "shift": found.shift,
                     "volunteer": found.entry.volunteer,
                     "state": _state(found, timezone.now()),
