@@ -16,8 +16,6 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 from django.core import mail
-from django.core.handlers.wsgi import WSGIHandler
-from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
 from django.db import connection
 
 from portal.standby import claim_token
@@ -25,6 +23,7 @@ from staffing import services
 from staffing.models import Assignment, SeatOffer, StandbyEntry, hash_token
 from staffing.services import standby
 from tests import factories as f
+from tests.fakes.threaded_server import threaded_django
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -38,29 +37,10 @@ CLAIM = re.compile(r"/v/offer/([A-Za-z0-9_-]+)/")
 Status = Assignment.Status
 
 
-class _Server(ThreadedWSGIServer):
-    request_queue_size = 256  # everyone connects at once (as tests/test_concurrent_answers.py)
-
-
-class _Quiet(WSGIRequestHandler):
-    def log_message(self, *args) -> None:
-        pass
-
-
 @pytest.fixture
 def server(settings) -> Iterator[str]:
-    """Django on a thread per request, with room for everyone's connection at once."""
-    httpd = _Server(("127.0.0.1", 0), _Quiet, allow_reuse_address=False)
-    httpd.set_app(WSGIHandler())
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{httpd.server_address[1]}"
-    settings.SITE_URL = base
-    settings.ALLOWED_HOSTS = ["127.0.0.1"]
-    yield base
-    httpd.shutdown()
-    httpd.server_close()
-    thread.join(timeout=10)
+    with threaded_django(settings) as base:
+        yield base
 
 
 def offered_shift(people: int, seats: int):
