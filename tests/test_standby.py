@@ -424,3 +424,16 @@ def test_a_redelivered_offer_task_offers_nothing_twice(committed):
     committed(services.decline, seat)
     assert tasks.offer_free_seats.delay(shift.pk).get() == 0
     assert SeatOffer.objects.filter(shift=shift).count() == 2
+
+
+def test_turning_standby_on_offers_the_seats_freed_meanwhile(committed, coordinator):
+    shift, [seat] = full_shift()
+    shift.election.standby_enabled = False
+    shift.election.save()
+    [person] = queue(shift, 1)
+    committed(services.decline, seat)
+    assert not SeatOffer.objects.exists()
+
+    committed(standby.update_standby_settings, shift.election, by=coordinator, standby_enabled=True)
+
+    assert offers_to(shift) == [person.first_name]
