@@ -89,14 +89,17 @@ def _claim(request: HttpRequest, found: SeatOffer, offer_token: str) -> HttpResp
     except RuleViolation as refusal:
         messages.error(request, refusal.message)
     else:
-        messages.success(
-            request,
-            _(
+        if seat.awaiting_approval and seat.status == Assignment.Status.INVITED:
+            said = _(
+                "Thank you! Your seat as %(role)s is held until the election office confirms "
+                "it. We will let you know."
+            )
+        else:
+            said = _(
                 "The seat is yours! You are booked as %(role)s. A confirmation with your "
                 "personal link is on its way."
             )
-            % {"role": seat.shift.role.name},
-        )
+        messages.success(request, said % {"role": seat.shift.role.name})
     return redirect(reverse("portal:offer", args=[offer_token]))
 
 

@@ -108,11 +108,14 @@ def _actions(assignment: Assignment, now: datetime) -> dict[str, bool]:
     running = shift.election.is_active and now < shift.starts_at
     changes_open = running and rules.self_service_open(shift, now)
     status = assignment.status
+    held = status == Status.INVITED and assignment.awaiting_approval
     return {
         # A first answer to an invitation is always possible until the shift;
-        # changing an answer closes lock_days before it.
-        "can_accept": (running and status == Status.INVITED)
+        # changing an answer closes lock_days before it. A sign-up held for
+        # approval is the office's to confirm; the person may withdraw it.
+        "can_accept": (running and status == Status.INVITED and not held)
         or (changes_open and status in services.GIVEN_UP),
+        "held": held,
         "can_decline": (running and status == Status.INVITED)
         or (changes_open and status == Status.ACCEPTED),
         "locked": running and not changes_open and status == Status.ACCEPTED,
@@ -131,7 +134,9 @@ def _facts(assignment: Assignment, language: str) -> dict[str, object]:
         "description": role.description_in(language),
         "bring": role.what_to_bring_in(language),
         "respond_by": messaging.respond_by(assignment)
-        if assignment.status == Status.INVITED and assignment.invited_at
+        if assignment.status == Status.INVITED
+        and assignment.invited_at
+        and not assignment.awaiting_approval
         else None,
         "booked": assignment.status in (Status.ACCEPTED, Status.CHECKED_IN),
     }

@@ -72,6 +72,7 @@ class Assignment(models.Model):
     # Signed up through an open sign-up link (staffing.signup), and, for a role
     # that needs it, held for the office's approval: the seat is kept (status
     # invited), never expires or is reminded, and the office approves or refuses.
+    # The flag means "held" only while the seat is invited.
     signup_link = models.ForeignKey(
         "staffing.SignupLink",
         on_delete=models.SET_NULL,
@@ -100,11 +101,6 @@ class Assignment(models.Model):
                 condition=~Q(status__in=["accepted", "declined"]) | Q(responded_at__isnull=False),
                 name="assignment_answer_has_time",
                 violation_error_message=_("An accepted or declined seat needs the time of answer."),
-            ),
-            models.CheckConstraint(
-                condition=Q(awaiting_approval=False) | Q(status="invited"),
-                name="assignment_approval_only_while_invited",
-                violation_error_message=_("Only a seat not yet confirmed can await approval."),
             ),
             models.CheckConstraint(
                 condition=~Q(status="checked_in") | Q(checked_in_at__isnull=False),

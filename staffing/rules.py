@@ -242,6 +242,9 @@ def refusal(code: str, volunteer: Volunteer) -> RuleViolation:
         "not_acceptable": _(
             "This seat can no longer be accepted. Please contact the election office."
         ),
+        "awaiting_approval": _(
+            "The election office confirms this seat; you will hear from them when it has."
+        ),
         "not_declinable": _(
             "This seat can no longer be cancelled online. Please contact the election office."
         ),

@@ -160,7 +160,9 @@ def signup_shift(link: SignupLink, shift_id: int) -> Shift | None:
 def pending_approval(election: Election) -> QuerySet[Assignment]:
     """Sign-ups of the election held for the office's approval, oldest first."""
     return (
-        Assignment.objects.filter(shift__election=election, awaiting_approval=True)
+        Assignment.objects.filter(
+            shift__election=election, awaiting_approval=True, status=Assignment.Status.INVITED
+        )
         .select_related("shift__role", "shift__station", "volunteer", "signup_link")
         .order_by("invited_at", "pk")
     )

@@ -19,7 +19,7 @@ from notifications import sms
 from portal.signup import form_token
 from staffing import services
 from staffing import signup as reading
-from staffing.models import Assignment, PersonalLink, SignupLink
+from staffing.models import Assignment, PersonalLink, SignupLink, hash_token
 from staffing.services import signup as signup_services
 from tests import factories as f
 from volunteers.models import Volunteer
@@ -393,3 +393,51 @@ def test_a_shift_outside_the_link_is_the_404(client, open_election):
     for shift_id in (shifts["secret"].pk, shifts["team"].pk, other.pk):
         response = client.get(reverse("signup:details", args=[token, shift_id]))
         assert response.status_code == 404
+
+
+def test_a_held_sign_up_is_the_offices_to_confirm_not_the_persons(client, committed, open_election):
+    _election, shifts, _link, token = open_election
+    shifts["north"].role.requires_approval = True
+    shifts["north"].role.save()
+    done = sign_up(client, committed, token, shifts["north"].pk)
+    seat = Assignment.objects.get(volunteer__phone=PHONE)
+    page = client.get(done["Location"]).content.decode()
+    assert "Waiting for the election office to confirm" in page
+    assert reverse("portal:accept", args=[done["Location"].split("/")[2], seat.pk]) not in page
+    assert "Withdraw my sign-up" in page
+    # Posting the accept form anyway is refused; the seat stays held.
+    from portal.views import answer_token
+
+    personal_token = done["Location"].split("/")[2]
+    personal = PersonalLink.objects.get(token_hash=hash_token(personal_token))
+    response = committed(
+        client.post,
+        reverse("portal:accept", args=[personal_token, seat.pk]),
+        {"answer_token": answer_token(personal, seat.pk)},
+        follow=True,
+    )
+    assert "The election office confirms this seat" in response.content.decode()
+    seat.refresh_from_db()
+    assert (seat.status, seat.awaiting_approval) == (Status.INVITED, True)
+    # The office answering on their behalf approves it.
+    committed(services.accept, seat, by=f.user(coordinator=True))
+    seat.refresh_from_db()
+    assert (seat.status, seat.awaiting_approval) == (Status.ACCEPTED, False)
+
+
+def test_a_refused_sign_up_frees_the_seat_for_the_standby_list(client, committed, open_election):
+    election, shifts, _link, token = open_election
+    election.standby_enabled = True
+    election.save()
+    shift = shifts["south"]  # one seat
+    shift.role.requires_approval = True
+    shift.role.save()
+    sign_up(client, committed, token, shift.pk)
+    waiting = f.volunteer("sms", phone="+4520777777")
+    from staffing.services.standby import join_standby
+
+    committed(join_standby, waiting, election=election, shift=shift)
+    seat = Assignment.objects.get(volunteer__phone=PHONE)
+    sms.outbox.clear()
+    committed(signup_services.refuse_signup, seat, by=None)
+    assert any(r.to == "+4520777777" for r in sms.outbox)  # offered the freed seat

@@ -165,3 +165,9 @@ def test_the_page_costs_the_same_queries_as_links_grow(office, django_assert_num
         services.create_signup_link(election, by=None, label=f"L{i}", team=f.team())
     with django_assert_num_queries(len(seen)):
         assert client.get(page(election)).status_code == 200
+
+
+def test_the_board_links_to_the_sign_up_links(office):
+    election, _shift, _coordinator, client = office
+    board = client.get(reverse("staffing:board", args=[election.pk])).content.decode()
+    assert page(election) in board

@@ -402,3 +402,32 @@ def test_the_volunteers_history_names_the_offer_and_the_claim(full, coordinator)
     assert "Offer of a freed seat (standby list)" in page
     assert "Took a seat offered from the standby list" in page
     assert "seat_offer" not in page and "staffing.standby_claim" not in page
+
+
+def test_turning_standby_on_in_the_election_form_offers_the_free_seats(coordinator, committed):
+    e = f.election(name="Folketingsvalg 2027")
+    shift = f.shift(e, capacity=1, role_=f.role("Tilforordnet"))
+    waiting = f.volunteer(first_name="Anna")
+    standby.join_standby(waiting, election=e, shift=shift)
+    client = Client()
+    client.force_login(coordinator)
+    response = committed(
+        client.post,
+        reverse("staffing:election_edit", args=[e.pk]),
+        {
+            "name": e.name,
+            "kind": e.kind,
+            "election_date": e.election_date.isoformat(),
+            "response_days": 7,
+            "lock_days": 3,
+            "areas": [shift.station.area_id],
+            "standby_enabled": "on",
+            "offer_hours": 12,
+            "offers_per_seat": 2,
+            "election_day_hours": 24,
+            "election_day_offer_minutes": 30,
+        },
+    )
+    assert response.status_code == 302
+    assert SeatOffer.objects.filter(entry__volunteer=waiting, shift=shift).exists()
+    assert any(m.to == [waiting.email] and CLAIM.search(m.body) for m in mail.outbox)

@@ -254,16 +254,6 @@ class Migration(migrations.Migration):
                 verbose_name="signed up through",
             ),
         ),
-        migrations.AddConstraint(
-            model_name="assignment",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("awaiting_approval", False), ("status", "invited"), _connector="OR"
-                ),
-                name="assignment_approval_only_while_invited",
-                violation_error_message="Only a seat not yet confirmed can await approval.",
-            ),
-        ),
         migrations.AddField(
             model_name="standbyentry",
             name="election",

@@ -40,6 +40,8 @@ def accept(assignment: Assignment, *, by: User | None = None) -> Assignment:
         rules.check_not_started(shift)
         if current.status not in _ACCEPTABLE:
             raise rules.refusal("not_acceptable", volunteer)
+        if current.awaiting_approval and by is None:  # the office's to confirm
+            raise rules.refusal("awaiting_approval", volunteer)
         if current.status != Status.INVITED:
             if by is None:
                 rules.check_self_service_open(shift)
@@ -55,7 +57,10 @@ def accept(assignment: Assignment, *, by: User | None = None) -> Assignment:
         current.status = Status.ACCEPTED
         current.responded_at = timezone.now()
         current.reason = ""
-        current.save(update_fields=["status", "responded_at", "reason", "updated_at"])
+        current.awaiting_approval = False  # the office answering for them approves it
+        current.save(
+            update_fields=["status", "responded_at", "reason", "awaiting_approval", "updated_at"]
+        )
         record_assignment("staffing.accept", current, by=by, actor=answer_actor(by), before=before)
         messaging.queue_confirmation(current)
     return current

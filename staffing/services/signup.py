@@ -40,6 +40,7 @@ from staffing.services._common import (
     record_assignment,
 )
 from staffing.services.answers import accept
+from staffing.services.standby import join_standby, schedule_offers
 from volunteers.models import Team, Volunteer
 from volunteers.services import create_volunteer, update_volunteer
 
@@ -320,7 +321,7 @@ def _take_seat(link: SignupLink, shift: Shift, volunteer: Volunteer) -> Outcome:
         except RuleViolation as refusal:
             return _refused(volunteer, link, _for_you(refusal, shift))
     if live is not None:  # signed up already (a double tap), or invited and accepted
-        state = "held" if live.awaiting_approval else "seated"
+        state = "held" if live.awaiting_approval and live.status == Status.INVITED else "seated"
         token = issue_link(volunteer, link.election)
         return Outcome(state, volunteer, assignment=live, token=token)
     locked = _lock_link(link)
@@ -369,8 +370,6 @@ def _take_seat(link: SignupLink, shift: Shift, volunteer: Volunteer) -> Outcome:
 
 
 def _join_standby(link: SignupLink, shift: Shift, volunteer: Volunteer) -> Outcome:
-    from staffing.services.standby import join_standby
-
     try:
         join_standby(volunteer, election=link.election, shift=shift, by=None)
     except Refused as refusal:
@@ -385,7 +384,8 @@ def _lock_held(assignment: Assignment) -> tuple[Shift, Volunteer, Assignment]:
     shift = lock_shift(assignment.shift_id)
     volunteer = lock_volunteer(assignment.volunteer_id)
     current = lock_assignment(assignment.pk)
-    if not current.awaiting_approval or current.shift_id != shift.pk:
+    held = current.awaiting_approval and current.status == Status.INVITED
+    if not held or current.shift_id != shift.pk:
         raise Refused(
             "not_awaiting",
             _("This sign-up was answered meanwhile."),
@@ -430,4 +430,5 @@ def refuse_signup(assignment: Assignment, *, by: User | None, reason: str = "") 
             detail={"reason": reason.strip()[:500]},
         )
         messaging.queue_signup_refused(current)
+        schedule_offers(current.shift)  # the seat is free: the standby list's
     return current

@@ -117,12 +117,14 @@ def _seat(
         clashes = rules.clashing_shifts(shift, [volunteer.pk], exclude_assignment=exclude)
         check_no_overlap(shift, volunteer, clashes, None)
     if seat is None:
+        held = shift.role.requires_approval  # held for the office, as a sign-up is
         seat = Assignment.objects.create(
             shift=shift,
             volunteer=volunteer,
-            status=Status.ACCEPTED,
+            status=Status.INVITED if held else Status.ACCEPTED,
             invited_at=now,
-            responded_at=now,
+            responded_at=None if held else now,
+            awaiting_approval=held,
         )
         seat.shift, seat.volunteer = shift, volunteer
         record_assignment(
@@ -130,9 +132,12 @@ def _seat(
             seat,
             by=None,
             actor=ActorKind.VOLUNTEER,
-            detail={"offer": offer.pk},
+            detail={"offer": offer.pk, "awaiting_approval": held},
         )
-        messaging.queue_confirmation(seat)
+        if held:
+            messaging.queue_signup_held(seat)
+        else:
+            messaging.queue_confirmation(seat)
     elif seat.status == Status.INVITED:  # invited meanwhile: the claim is a yes
         before = {"status": seat.status, "responded_at": seat.responded_at}
         seat.status, seat.responded_at = Status.ACCEPTED, now

@@ -34,6 +34,7 @@ from pollcrew.refusals import Refused
 from staffing import access
 from staffing.models import Assignment
 from staffing.services import closing
+from staffing.services import standby as standby_services
 from staffing.views._common import C
 
 Status = Election.Status
@@ -269,8 +270,11 @@ def election_edit(request: HttpRequest, election_id: int) -> HttpResponse:
         form = None
     elif request.method == "POST" and form.is_valid():
         changes = {name: form.cleaned_data[name] for name in form.changed_data}
+        standby = {k: changes.pop(k) for k in standby_services.STANDBY_SETTINGS if k in changes}
         try:
             election_services.update_election(election, by=request.user, **changes)
+            if standby:  # turned on, the seats free now are offered at once
+                standby_services.update_standby_settings(election, by=request.user, **standby)
         except (ValidationError, Refused) as error:
             _apply_errors(form, error)
         else:
