@@ -441,3 +441,28 @@ def test_a_refused_sign_up_frees_the_seat_for_the_standby_list(client, committed
     sms.outbox.clear()
     committed(signup_services.refuse_signup, seat, by=None)
     assert any(r.to == "+4520777777" for r in sms.outbox)  # offered the freed seat
+
+
+def test_a_full_shift_can_be_waited_for_from_the_sign_up_page(client, committed, open_election):
+    election, shifts, _link, token = open_election
+    election.standby_enabled = True
+    election.save()
+    shift = shifts["south"]  # one seat
+    services.assign(shift, f.volunteer(), by=None)
+    page = client.get(reverse("signup:home", args=[token]), {"lang": "en"}).content.decode()
+    standby_url = reverse("signup:details", args=[token, shift.pk]) + "?standby=1"
+    assert standby_url.replace("&", "&amp;") in page or standby_url in page
+    sent = committed(details, client, token, shift.pk, standby="1")
+    done = committed(confirm, client, token, state_of(sent), code_in_sms())
+    assert done.status_code == 302
+    sofie = Volunteer.objects.get(phone=PHONE)
+    assert sofie.standby.get().shift == shift
+    assert not Assignment.objects.filter(volunteer=sofie).exists()
+    assert "You are on the standby list" in client.get(done["Location"]).content.decode()
+
+
+def test_without_standby_a_full_shift_offers_no_list(client, open_election):
+    _election, shifts, _link, token = open_election
+    services.assign(shifts["south"], f.volunteer(), by=None)
+    url = reverse("signup:details", args=[token, shifts["south"].pk])
+    assert client.get(url, {"standby": "1"}).status_code == 404
