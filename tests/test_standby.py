@@ -437,3 +437,31 @@ def test_turning_standby_on_offers_the_seats_freed_meanwhile(committed, coordina
     committed(standby.update_standby_settings, shift.election, by=coordinator, standby_enabled=True)
 
     assert offers_to(shift) == [person.first_name]
+
+
+def test_someone_seated_another_way_waits_no_more(committed):
+    e = f.election(standby_enabled=True)
+    shift = f.shift(e, capacity=1)
+    holder = services.assign(shift, f.volunteer(), by=None)
+    anna = f.volunteer(first_name="Anna")
+    entry = standby.join_standby(anna, election=e, shift=shift)
+    committed(services.decline, holder)  # Anna is offered the seat…
+    assert SeatOffer.objects.filter(entry=entry, status=SeatOffer.Status.OPEN).exists()
+    services.assign(shift, anna, by=None)  # …and the office seats her by phone meanwhile
+    entry.refresh_from_db()
+    assert entry.status == StandbyEntry.Status.SEATED
+    assert not SeatOffer.objects.filter(entry=entry, status=SeatOffer.Status.OPEN).exists()
+
+
+def test_closing_the_election_withdraws_open_offers(committed):
+    from staffing.services.closing import change_election_status
+
+    e = f.election(standby_enabled=True)
+    shift = f.shift(e, capacity=1)
+    holder = services.assign(shift, f.volunteer(), by=None)
+    entry = standby.join_standby(f.volunteer(), election=e, shift=shift)
+    committed(services.decline, holder)
+    change_election_status(e, e.Status.CLOSED, by=None)
+    assert not SeatOffer.objects.filter(entry=entry, status=SeatOffer.Status.OPEN).exists()
+    entry.refresh_from_db()
+    assert entry.status == StandbyEntry.Status.WAITING  # still on the list

@@ -62,6 +62,7 @@ def accept(assignment: Assignment, *, by: User | None = None) -> Assignment:
             update_fields=["status", "responded_at", "reason", "awaiting_approval", "updated_at"]
         )
         record_assignment("staffing.accept", current, by=by, actor=answer_actor(by), before=before)
+        standby.note_seated(volunteer.pk, shift.pk)
         messaging.queue_confirmation(current)
     return current
 

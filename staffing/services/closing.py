@@ -18,7 +18,7 @@ from elections.models import Election
 from notifications.models import Message
 from notifications.services import cancel_queued, dispatch_on_commit
 from staffing import messaging
-from staffing.models import Assignment
+from staffing.models import Assignment, SeatOffer
 from staffing.services._common import assignment_entry
 
 Status = Election.Status
@@ -103,4 +103,14 @@ def change_election_status(election: Election, status: str, *, by: User | None) 
             cancelled = cancel_election_messages(changed, by=by)
         if changed.status == Status.CLOSED and before == Status.ACTIVE:
             withdraw_open_invitations(changed, by=by)
+        if changed.status in SILENT_STATUSES:
+            withdraw_open_offers(changed)
     return StatusChange(changed, cancelled)
+
+
+def withdraw_open_offers(election: Election) -> int:
+    """Open standby offers of an election that no longer runs are withdrawn:
+    their claim links stop working (the people on the lists stay on them)."""
+    return SeatOffer.objects.filter(shift__election=election, status=SeatOffer.Status.OPEN).update(
+        status=SeatOffer.Status.CANCELLED, answered_at=timezone.now()
+    )

@@ -136,6 +136,7 @@ def assign(shift: Shift, volunteer: Volunteer, *, by: User | None) -> Assignment
             assignment.save(update_fields=["status", "responded_at", "updated_at"])
         assignment.shift, assignment.volunteer = shift, volunteer
         record_assignment("staffing.assign", assignment, by=by, before=before)
+        standby.note_seated(volunteer.pk, shift.pk)
         messaging.queue_confirmation(assignment)
     return assignment
 

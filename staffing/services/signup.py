@@ -40,7 +40,7 @@ from staffing.services._common import (
     record_assignment,
 )
 from staffing.services.answers import accept
-from staffing.services.standby import join_standby, schedule_offers
+from staffing.services.standby import join_standby, note_seated, schedule_offers
 from volunteers.models import Team, Volunteer
 from volunteers.services import create_volunteer, update_volunteer
 
@@ -357,6 +357,7 @@ def _take_seat(link: SignupLink, shift: Shift, volunteer: Volunteer) -> Outcome:
         actor=ActorKind.VOLUNTEER,
         detail={"signup_link": locked.pk, "awaiting_approval": held},
     )
+    note_seated(volunteer.pk, shift.pk)
     if held:
         messaging.queue_signup_held(seat)
     else:

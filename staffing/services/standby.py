@@ -237,6 +237,20 @@ def schedule_offers(shift: Shift) -> None:
         transaction.on_commit(lambda: _run_offers(pk))
 
 
+def note_seated(volunteer_id: int, shift_id: int) -> None:
+    """Someone on a shift's standby list got a seat on it another way (invited
+    and accepted, seated by the office, signed up): they wait no more, and their
+    open offers for it are withdrawn. The caller holds the shift's lock."""
+    now = timezone.now()
+    entries = StandbyEntry.objects.filter(
+        volunteer_id=volunteer_id, shift_id=shift_id, status=Waiting.WAITING
+    )
+    if entries.update(status=Waiting.SEATED, updated_at=now):
+        SeatOffer.objects.filter(
+            entry__volunteer_id=volunteer_id, shift_id=shift_id, status=Offer.OPEN
+        ).update(status=Offer.CANCELLED, answered_at=now)
+
+
 def election_day_mode(shift: Shift, now: datetime) -> bool:
     return shift.starts_at - now <= timedelta(hours=shift.election.election_day_hours)
 
