@@ -142,16 +142,39 @@ def test_a_team_join_link_on_a_phone(open_page, screenshot, election, language, 
     assert list(Volunteer.objects.get(phone="+4520666666").teams.all()) == [team]
 
 
-def test_a_coordinator_makes_a_link(desktop, sign_in, screenshot, election):
-    coordinator = f.user("koordinator@kommune.dk", coordinator=True, password="pw-for-tests-1")
+OFFICE = {
+    "en": ("Label", "At most this many sign-ups", "Make the link", "The link is made."),
+    "da": (
+        "Betegnelse",
+        "Højst så mange tilmeldinger",
+        "Opret linket",
+        "Linket er oprettet.",
+    ),
+}
+
+
+@pytest.mark.parametrize("language", ["en", "da"])
+def test_a_coordinator_makes_a_link(desktop, sign_in, screenshot, election, language):
+    label, cap, button, made = OFFICE[language]
+    coordinator = f.user(
+        "koordinator@kommune.dk", coordinator=True, password="pw-for-tests-1", language=language
+    )
+    held_link = services.create_signup_link(election, by=None, label="Biblioteket")
+    Assignment.objects.create(  # a sign-up held for approval: the page's table of them
+        shift=election.shifts.first(),
+        volunteer=f.volunteer("sms", first_name="Sofie", last_name="Holm"),
+        signup_link=held_link,
+        awaiting_approval=True,
+    )
     sign_in(desktop, email=coordinator.email, password="pw-for-tests-1")
-    audit = Audit(screenshot, "signup-links")
+    audit = Audit(screenshot, f"signup-links-{language}")
     desktop.goto(f"/elections/{election.pk}/signup-links/")
+    expect(desktop.locator("html")).to_have_attribute("lang", language)
     audit.check(desktop, "empty")
-    desktop.get_by_label("Label").fill("Plakat på biblioteket")
-    desktop.get_by_label("At most this many sign-ups").fill("20")
-    desktop.get_by_role("button", name="Make the link").click()
-    expect(desktop.get_by_text("The link is made.")).to_be_visible()
+    desktop.get_by_label(label).fill("Plakat på biblioteket")
+    desktop.get_by_label(cap).fill("20")
+    desktop.get_by_role("button", name=button).click()
+    expect(desktop.get_by_text(made)).to_be_visible()
     address = desktop.locator("input[readonly]").first.input_value()
     assert "/s/" in address
     audit.check(desktop, "made")
