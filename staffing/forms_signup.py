@@ -18,7 +18,7 @@ from volunteers.models import Team
 
 class SignupLinkForm(forms.Form):
     kind = forms.ChoiceField(
-        label=_("Kind"),
+        label=_("What the link is for"),
         choices=SignupLink.Kind.choices,
         initial=SignupLink.Kind.SEATS,
         widget=forms.RadioSelect(attrs={"class": "form-radio"}),
