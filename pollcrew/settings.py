@@ -165,6 +165,8 @@ CACHES = {
         "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="pollcrew"),
     }
 }
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "pollcrew.cache.PooledRedisCache"  # one client per pool
 
 # --- Accounts (staff only; volunteers never have an account) -------------------
 AUTH_USER_MODEL = "accounts.User"
