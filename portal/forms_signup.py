@@ -5,15 +5,23 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import phonenumbers
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from notifications.models import Channel
 from pollcrew.phones import normalize_mobile
+from pollcrew.text import strip_controls
 
 OLDEST = 120
+_COUNTRIES = {"DK": _("Denmark")}
+
+
+def _country_name(region: str) -> str:
+    return str(_COUNTRIES.get(region, region))
 
 
 class SeatFilterForm(forms.Form):
@@ -56,8 +64,29 @@ class SignupForm(forms.Form):
         self.fields["first_name"].widget.attrs["autocomplete"] = "given-name"
         self.fields["last_name"].widget.attrs["autocomplete"] = "family-name"
 
+    def _name(self, field: str) -> str:
+        name = strip_controls(self.cleaned_data.get(field, "")).strip()
+        if not name:
+            raise ValidationError(_("Write your name."), code="required")
+        return name
+
+    def clean_first_name(self) -> str:
+        return self._name("first_name")
+
+    def clean_last_name(self) -> str:
+        return self._name("last_name")
+
     def clean_phone(self) -> str:
-        return normalize_mobile(self.cleaned_data.get("phone", ""))
+        phone = normalize_mobile(self.cleaned_data.get("phone", ""))
+        region = settings.SMS_DEFAULT_REGION
+        if phone and phonenumbers.region_code_for_number(phonenumbers.parse(phone)) != region:
+            # Codes cost an SMS each: only the country's own numbers sign up here.
+            raise ValidationError(
+                _("Use a mobile number from %(country)s, or your email.")
+                % {"country": _country_name(region)},
+                code="foreign_phone",
+            )
+        return phone
 
     def clean_email(self) -> str:
         return (self.cleaned_data.get("email") or "").strip().lower()
@@ -81,4 +110,4 @@ class SignupForm(forms.Form):
 
 class CodeForm(forms.Form):
     state = forms.CharField(max_length=4000)
-    code = forms.CharField(label=_("Code"), max_length=12, strip=True)
+    code = forms.CharField(label=_("Code"), max_length=100, strip=True, required=False)

@@ -155,7 +155,7 @@ def _details_page(
 @signup_page("GET", "HEAD", "POST")
 def details(request: HttpRequest, link: SignupLink, token: str, shift_id: int) -> HttpResponse:
     """Who is signing up, for a seat (or, ``?standby=1``, a full shift's list)."""
-    shift = reading.signup_shift(link, shift_id)
+    shift = reading.signup_shift(link, shift_id) if link.kind == SignupLink.Kind.SEATS else None
     if shift is None:
         return _not_found(request)
     standby = request.GET.get("standby") == "1" or request.POST.get("standby") == "1"
@@ -193,7 +193,9 @@ def _details(
         proved=data["proved"],
     )
     try:
-        services.send_signup_code(link, person)
+        services.send_signup_code(
+            link, person, shift_id=shift.pk if shift else None, standby=standby
+        )
     except Refused as refused:
         form.add_error(None, refused.message)
         return _details_page(request, link, token, form, shift=shift, standby=standby, status=429)
@@ -254,16 +256,23 @@ def confirm(request: HttpRequest, link: SignupLink, token: str) -> HttpResponse:
         return _expired(request, link, token)
     if state.get("link") != link.pk:
         return _not_found(request)
+    code = form.cleaned_data["code"]
+    if not code:
+        return _code_page(
+            request, link, token, person, form.cleaned_data["state"], _("Write the code.")
+        )
     try:
         outcome = services.sign_up(
             link,
             person,
-            form.cleaned_data["code"],
+            code,
             shift_id=state.get("shift"),
             standby=bool(state.get("standby")),
         )
     except services.WrongCode as wrong:
         return _code_page(request, link, token, person, form.cleaned_data["state"], wrong.message)
+    except ValidationError:  # what was typed no longer passes (a rule changed meanwhile)
+        return _expired(request, link, token)
     return _done(request, link, token, outcome)
 
 

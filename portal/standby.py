@@ -36,6 +36,7 @@ _CLAIM_SALT = "portal.standby.claim"
 # Full shifts offered on the personal page, at most (the nearest first).
 MAX_FULL_SHIFTS = 12
 Offer = SeatOffer.Status
+Status = Assignment.Status
 
 
 def claim_token(offer: SeatOffer) -> str:
@@ -43,10 +44,20 @@ def claim_token(offer: SeatOffer) -> str:
 
 
 def _state(offer: SeatOffer, now: datetime) -> str:
-    """What the claim page says: open, claimed, taken or late."""
+    """What the claim page says: open, claimed, held (claimed, for the office to
+    confirm), taken or late (a claimed seat the office took back: late too)."""
     if offer.status == Offer.OPEN:
         return "open" if offer.deadline > now else "late"
-    return {Offer.CLAIMED: "claimed", Offer.TAKEN: "taken"}.get(offer.status, "late")
+    if offer.status == Offer.CLAIMED:
+        seat = (
+            Assignment.objects.filter(shift=offer.shift_id, volunteer=offer.entry.volunteer_id)
+            .order_by("-pk")
+            .first()
+        )
+        if seat is None or not seat.holds_seat:
+            return "late"
+        return "held" if seat.awaiting_approval and seat.status == Status.INVITED else "claimed"
+    return {Offer.TAKEN: "taken"}.get(offer.status, "late")
 
 
 @csrf_exempt  # the form token below instead: no-referrer breaks Django's check

@@ -90,7 +90,7 @@ def _latest_per_shift(link: PersonalLink) -> list[Assignment]:
     (a removal by the office included: it hides older answers)."""
     rows = (
         Assignment.objects.filter(volunteer=link.volunteer, shift__election=link.election)
-        .select_related("shift__role", "shift__station", "shift__election")
+        .select_related("shift__role", "shift__station")
         .order_by("shift__starts_at", "shift_id", "-pk")
     )
     seen: set[int] = set()
@@ -98,6 +98,9 @@ def _latest_per_shift(link: PersonalLink) -> list[Assignment]:
     for assignment in rows:
         if assignment.shift_id not in seen:
             seen.add(assignment.shift_id)
+            # The link's election, already loaded: not joined again for every seat.
+            assignment.shift.election = link.election
+            assignment.volunteer = link.volunteer
             latest.append(assignment)
     return latest
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from django.conf import settings
-from django.db.models import F, QuerySet
+from django.db.models import Count, F, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -20,7 +20,7 @@ from django.utils.crypto import salted_hmac
 
 from elections.models import Election, Shift, day_bounds
 from polling_stations.models import Area, PollingStation
-from staffing.models import Assignment, SignupLink, hash_token
+from staffing.models import Assignment, SeatOffer, SignupLink, hash_token
 
 _SALT = "pollcrew.signup-link"
 _MAX_TOKEN_LENGTH = 128
@@ -115,9 +115,19 @@ def open_seats(
         shifts = shifts.filter(station__postal_code__startswith=code)
     if area_id:
         shifts = shifts.filter(station__area_id=area_id)
+    offers = (
+        SeatOffer.objects.filter(shift=OuterRef("pk"), status=SeatOffer.Status.OPEN)
+        .order_by()
+        .values("shift")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     rows = (
         shifts.select_related("station__area", "role")
-        .annotate(held=Coalesce(F("seat_fill__invited"), 0) + Coalesce(F("seat_fill__accepted"), 0))
+        .annotate(
+            held=Coalesce(F("seat_fill__invited"), 0) + Coalesce(F("seat_fill__accepted"), 0),
+            offered=Coalesce(Subquery(offers, output_field=IntegerField()), 0),
+        )
         .order_by(
             "station__area__sort_order",
             "station__area__name",
@@ -129,6 +139,7 @@ def open_seats(
             "pk",
         )
     )
+    each = max(link.election.offers_per_seat, 1)
     groups: list[StationSeats] = []
     for shift in rows:
         if not groups or groups[-1].station.pk != shift.station_id:
@@ -137,7 +148,9 @@ def open_seats(
         day = timezone.localtime(shift.starts_at).date()
         if not days or days[-1].day != day:
             days.append(Day(day))
-        days[-1].seats.append(Seat(shift, max(shift.capacity - shift.held, 0)))
+        # Seats offered to the standby list are theirs until the offers end.
+        offered = -(-shift.offered // each)
+        days[-1].seats.append(Seat(shift, max(shift.capacity - shift.held - offered, 0)))
     return groups
 
 

@@ -1,4 +1,5 @@
 from celery import shared_task
+from django.db import OperationalError
 
 from staffing import reinvite, retention, services
 
@@ -50,7 +51,7 @@ def queue_group_message(self, group_id: int) -> str:
     return group.status if group is not None else ""
 
 
-@shared_task(acks_late=True)
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
 def offer_free_seats(shift_id: int) -> int:
     """Offer a shift's free seats to its standby list (staffing.services.standby);
     a redelivered task offers nothing twice (open offers cover their seats).

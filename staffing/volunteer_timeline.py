@@ -54,6 +54,10 @@ ACTION_LABELS = {
     "staffing.message_fallback": gettext_lazy("Sent on the other channel after a failure"),
     "volunteers.unreachable": gettext_lazy("Marked as reached by post only"),
     "staffing.standby_claim": gettext_lazy("Took a seat offered from the standby list"),
+    "staffing.sign_up": gettext_lazy("Signed up through a sign-up link"),
+    "staffing.approve_signup": gettext_lazy("Sign-up approved"),
+    "staffing.refuse_signup": gettext_lazy("Sign-up not approved"),
+    "volunteers.join_team": gettext_lazy("Joined a team through its link"),
 }
 MESSAGE_KINDS = {
     "invitation": gettext_lazy("Invitation"),

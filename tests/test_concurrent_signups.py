@@ -62,7 +62,7 @@ def ready_to_confirm(link, shift, count: int) -> list[dict[str, str]]:
             language="en",
             proved="sms",
         )
-        services.send_signup_code(link, person)
+        services.send_signup_code(link, person, shift_id=shift.pk)
         [record] = [r for r in sms.outbox if r.to == person.phone]
         forms.append(
             {

@@ -466,3 +466,96 @@ def test_without_standby_a_full_shift_offers_no_list(client, open_election):
     services.assign(shifts["south"], f.volunteer(), by=None)
     url = reverse("signup:details", args=[token, shifts["south"].pk])
     assert client.get(url, {"standby": "1"}).status_code == 404
+
+
+# --- what the review found --------------------------------------------------------------------
+
+
+def test_only_the_proved_address_is_kept(client, committed, open_election):
+    """An address typed but not proved could be anyone's: whoever later proved it
+    would be recognised as this person and get their link."""
+    _election, shifts, _link, token = open_election
+    sign_up(client, committed, token, shifts["north"].pk, email="victim@example.dk")
+    sofie = Volunteer.objects.get(phone=PHONE)
+    assert sofie.email == ""
+    known = f.volunteer("email", email="karen@example.dk")
+    sign_up(client, committed, token, shifts["south"].pk, phone="20888888")
+    # Someone proving another phone, typing Karen's email, is not Karen.
+    assert Volunteer.objects.get(phone="+4520888888") != known
+    known.refresh_from_db()
+    assert known.phone == ""
+
+
+def test_a_name_of_control_characters_is_a_field_error(client, committed, open_election):
+    _election, shifts, _link, token = open_election
+    response = committed(details, client, token, shifts["north"].pk, first_name="\u202e\u2066")
+    assert response.status_code == 400
+    assert "Write your name." in response.content.decode()
+    assert sms.outbox == []
+
+
+def test_a_foreign_number_is_refused(client, committed, open_election):
+    _election, shifts, _link, token = open_election
+    response = committed(details, client, token, shifts["north"].pk, phone="+46701234567")
+    assert response.status_code == 400
+    assert "Use a mobile number from Denmark, or your email." in response.content.decode()
+    assert sms.outbox == []
+
+
+def test_a_code_opens_only_the_sign_up_it_was_sent_for(client, committed, open_election):
+    _election, shifts, _link, token = open_election
+    committed(details, client, token, shifts["north"].pk)
+    code = code_in_sms()
+    other = committed(details, client, token, shifts["south"].pk)  # a new code for south
+    sms.outbox.clear()
+    # north's code with south's form: refused
+    assert committed(confirm, client, token, state_of(other), code).status_code == 400
+    assert not Assignment.objects.filter(volunteer__phone=PHONE).exists()
+
+
+def test_an_empty_code_is_asked_for_again(client, committed, open_election):
+    _election, shifts, _link, token = open_election
+    sent = committed(details, client, token, shifts["north"].pk)
+    response = committed(confirm, client, token, state_of(sent), "")
+    assert response.status_code == 400
+    assert "Write the code." in response.content.decode()
+
+
+def test_someone_the_office_took_off_cannot_sign_up_again(client, committed, open_election):
+    _election, shifts, _link, token = open_election
+    sofie = f.volunteer("sms", phone=PHONE)
+    seat = services.assign(shifts["north"], sofie, by=None)
+    services.remove(seat, by=None)
+    done = sign_up(client, committed, token, shifts["north"].pk)
+    assert "Please contact the election office" in client.get(done["Location"]).content.decode()
+    assert not shifts["north"].assignments.holding_seat().filter(volunteer=sofie).exists()
+
+
+def test_seats_offered_to_the_standby_list_are_not_open_to_sign_up(
+    client, committed, open_election
+):
+    election, shifts, _link, token = open_election
+    election.standby_enabled = True
+    election.save()
+    shift = shifts["south"]  # one seat
+    holder = services.assign(shift, f.volunteer(), by=None)
+    from staffing.services.standby import join_standby
+
+    join_standby(f.volunteer("sms"), election=election, shift=shift)
+    committed(services.decline, holder)  # the seat is offered to the list
+    page = client.get(reverse("signup:home", args=[token]), {"lang": "en"}).content.decode()
+    assert reverse("signup:details", args=[token, shift.pk]) + '"' not in page
+    done = sign_up(client, committed, token, shift.pk)
+    assert (
+        "the last seat on this shift was just taken"
+        in client.get(done["Location"]).content.decode()
+    )
+
+
+def test_a_team_link_has_no_seat_form(client, open_election):
+    election, shifts, _link, _token = open_election
+    link = signup_services.create_signup_link(
+        election, by=None, label="Hold", kind=SignupLink.Kind.TEAM, team=shifts["team"].team
+    )
+    url = reverse("signup:details", args=[reading.link_token(link), shifts["team"].pk])
+    assert client.get(url).status_code == 404

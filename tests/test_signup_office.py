@@ -171,3 +171,18 @@ def test_the_board_links_to_the_sign_up_links(office):
     election, _shift, _coordinator, client = office
     board = client.get(reverse("staffing:board", args=[election.pk])).content.decode()
     assert page(election) in board
+
+
+def test_a_held_standby_claim_is_approved_from_the_page(office, committed):
+    election, shift, _coordinator, client = office
+    seat = Assignment.objects.create(  # as a standby claim on an approval role makes it
+        shift=shift,
+        volunteer=f.volunteer("sms"),
+        status=Status.INVITED,
+        awaiting_approval=True,
+    )
+    assert "1 sign-up awaits approval" in client.get(page(election)).content.decode()
+    url = reverse("staffing:approve_signup", args=[election.pk, seat.pk])
+    assert committed(client.post, url).status_code == 302
+    seat.refresh_from_db()
+    assert seat.status == Status.ACCEPTED

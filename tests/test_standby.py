@@ -11,6 +11,7 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.test import TestCase
 from django.utils import timezone
 
 from accounts.models import AuditEntry
@@ -20,6 +21,8 @@ from staffing import messaging, services, tasks
 from staffing.models import Assignment, SeatOffer, StandbyEntry, hash_token
 from staffing.services import standby
 from tests import factories as f
+from tests.fakes.celery_broker import celery_broker
+from tests.fakes.net import closed_port
 
 pytestmark = pytest.mark.django_db
 Status = Assignment.Status
@@ -465,3 +468,36 @@ def test_closing_the_election_withdraws_open_offers(committed):
     assert not SeatOffer.objects.filter(entry=entry, status=SeatOffer.Status.OPEN).exists()
     entry.refresh_from_db()
     assert entry.status == StandbyEntry.Status.WAITING  # still on the list
+
+
+def test_broker_down_a_decline_still_works_and_the_sweep_offers_the_seat():
+    e = f.election(standby_enabled=True)
+    shift = f.shift(e, capacity=1)
+    holder = services.assign(shift, f.volunteer(), by=None)
+    anna = f.volunteer(first_name="Anna")
+    entry = standby.join_standby(anna, election=e, shift=shift)
+    down = celery_broker(
+        f"redis://127.0.0.1:{closed_port()}/0", task_publish_retry_policy={"max_retries": 0}
+    )
+    with down, TestCase.captureOnCommitCallbacks(execute=True):
+        services.decline(holder)  # no exception reaches the person declining
+    assert not SeatOffer.objects.filter(entry=entry).exists()  # the task was not published
+    standby.expire_offers()  # the sweep (broker back)
+    assert SeatOffer.objects.filter(entry=entry, status=SeatOffer.Status.OPEN).exists()
+
+
+def test_dont_ask_me_again_leaves_the_standby_lists(committed):
+    from staffing.services.self_service import stop_contact
+
+    e = f.election(standby_enabled=True, offers_per_seat=1)
+    shift = f.shift(e, capacity=1)
+    holder = services.assign(shift, f.volunteer(), by=None)
+    anna, bo = f.volunteer(first_name="Anna"), f.volunteer(first_name="Bo")
+    first = standby.join_standby(anna, election=e, shift=shift)
+    standby.join_standby(bo, election=e, shift=shift)
+    committed(services.decline, holder)  # offered to Anna, first on the list
+    committed(stop_contact, anna)
+    first.refresh_from_db()
+    assert first.status == StandbyEntry.Status.LEFT
+    # Her offer went to Bo at once, not after its deadline.
+    assert SeatOffer.objects.filter(entry__volunteer=bo, status=SeatOffer.Status.OPEN).exists()

@@ -431,3 +431,21 @@ def test_turning_standby_on_in_the_election_form_offers_the_free_seats(coordinat
     assert response.status_code == 302
     assert SeatOffer.objects.filter(entry__volunteer=waiting, shift=shift).exists()
     assert any(m.to == [waiting.email] and CLAIM.search(m.body) for m in mail.outbox)
+
+
+def test_a_claim_on_a_role_needing_approval_is_held_and_says_so(committed):
+    e = f.election(standby_enabled=True, offers_per_seat=1)
+    shift = f.shift(e, capacity=1, role_=f.role("Valgstyrer", requires_approval=True))
+    seat = services.assign(shift, f.volunteer(), by=None)
+    anna = f.volunteer(first_name="Anna", language="en")
+    standby.join_standby(anna, election=e, shift=shift)
+    committed(services.decline, seat)
+    [message] = [m for m in mail.outbox if m.to == [anna.email] and CLAIM.search(m.body)]
+    token = CLAIM.search(message.body).group(1)
+    client = Client()
+    committed(claim, client, token)
+    held = Assignment.objects.get(shift=shift, volunteer=anna)
+    assert (held.status, held.awaiting_approval) == (Status.INVITED, True)
+    page = client.get(offer_url(token)).content.decode()
+    assert "Waiting for the election office to confirm" in page
+    assert "The seat is yours" not in page

@@ -19,9 +19,10 @@ from notifications.services import cancel_queued, queue_message
 from pollcrew.phones import display_phone, normalize_mobile
 from pollcrew.refusals import Refused
 from staffing import calendar, messaging
-from staffing.models import Assignment, CalendarFeed, hash_token
+from staffing.models import Assignment, CalendarFeed, StandbyEntry, hash_token
 from staffing.rules import RuleViolation
 from staffing.services.answers import decline
+from staffing.services.standby import leave_standby
 from volunteers.models import Volunteer
 from volunteers.services import update_volunteer
 
@@ -31,7 +32,8 @@ STOP_REASON = "Asked not to be contacted again"
 
 def stop_contact(volunteer: Volunteer) -> int:
     """ "Don't ask me again": the volunteer is marked do-not-contact, their open
-    invitations are declined (the seats go to others) and their queued messages
+    invitations are declined (the seats go to others), they leave every standby
+    list (their open offers go to the next people) and their queued messages are
     cancelled. Booked seats stay booked. The office can undo the mark. Returns
     how many invitations were declined."""
     declined = 0
@@ -48,6 +50,10 @@ def stop_contact(volunteer: Volunteer) -> int:
             except RuleViolation:  # a shift that has begun: left as it is
                 continue
             declined += 1
+        for entry in StandbyEntry.objects.filter(
+            volunteer=volunteer, status=StandbyEntry.Status.WAITING
+        ):
+            leave_standby(entry)  # their open offers go to the next people
         queued = messaging.messages_for_volunteer(volunteer).filter(status=Message.Status.QUEUED)
         ids = list(queued.values_list("pk", flat=True))
         if ids:

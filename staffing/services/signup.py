@@ -30,7 +30,7 @@ from polling_stations.models import Area, PollingStation
 from staffing import messaging, rules
 from staffing import signup as reading
 from staffing.links import issue_link
-from staffing.models import Assignment, SignupLink, hash_token
+from staffing.models import Assignment, SeatOffer, SignupLink, hash_token
 from staffing.rules import RuleViolation
 from staffing.services._common import (
     check_no_overlap,
@@ -42,7 +42,7 @@ from staffing.services._common import (
 from staffing.services.answers import accept
 from staffing.services.standby import join_standby, note_seated, schedule_offers
 from volunteers.models import Team, Volunteer
-from volunteers.services import create_volunteer, update_volunteer
+from volunteers.services import create_volunteer
 
 Status = Assignment.Status
 # A double tap on "confirm" sends the code twice: the second is let through this
@@ -142,16 +142,20 @@ class Details:
         return cls(**{**data, "birth_date": date.fromisoformat(data["birth_date"])})
 
 
-def _purpose(link: SignupLink) -> str:
-    return f"signup:{link.pk}"
+def _purpose(link: SignupLink, shift_id: int | None, standby: bool) -> str:
+    """A code proves the address for one sign-up: this link, this shift (or the
+    team), a seat or the standby list; it opens nothing else."""
+    return f"signup:{link.pk}:{shift_id or 0}:{int(standby)}"
 
 
-def send_signup_code(link: SignupLink, details: Details) -> None:
+def send_signup_code(
+    link: SignupLink, details: Details, *, shift_id: int | None = None, standby: bool = False
+) -> None:
     """A code to the address to prove; refused past the address's hourly limit."""
     codes.send_code(
         channel=details.proved,
         to=details.address,
-        purpose=_purpose(link),
+        purpose=_purpose(link, shift_id, standby),
         language=details.language,
         context={"municipality": organisation.current().name},
     )
@@ -194,7 +198,7 @@ def sign_up(
         if not codes.check_code(
             channel=details.proved,
             to=details.address,
-            purpose=_purpose(link),
+            purpose=_purpose(link, shift_id, standby),
             code=code,
             grace=CODE_GRACE,
         ):
@@ -212,30 +216,27 @@ def sign_up(
 
 def _recognise(details: Details) -> Volunteer:
     """The volunteer with the proved phone number or email address (the oldest,
-    if there are several), else a new one. Nothing of someone known is
-    overwritten by what was typed, except an address they had not given."""
+    if there are several), else a new one with that address. Only the proved
+    address is stored, and nothing of someone known is changed: an address
+    typed but not proved could be anyone's (whoever later proved it would be
+    recognised as this person). Their page lets them add the other, with a code."""
     if details.proved == Channel.SMS:
         known = Volunteer.objects.filter(phone=details.address)
     else:
         known = Volunteer.objects.filter(email__iexact=details.address)
     volunteer = known.order_by("pk").first()
-    if volunteer is None:
-        return create_volunteer(
-            by=None,
-            first_name=details.first_name,
-            last_name=details.last_name,
-            birth_date=details.birth_date,
-            phone=details.phone,
-            email=details.email,
-            language=details.language,
-            preferred_channel=details.proved,
-        )
-    missing = {}
-    if details.phone and not volunteer.phone:
-        missing["phone"] = details.phone
-    if details.email and not volunteer.email:
-        missing["email"] = details.email
-    return update_volunteer(volunteer, by=None, **missing) if missing else volunteer
+    if volunteer is not None:
+        return volunteer
+    return create_volunteer(
+        by=None,
+        first_name=details.first_name,
+        last_name=details.last_name,
+        birth_date=details.birth_date,
+        phone=details.phone if details.proved == Channel.SMS else "",
+        email=details.email if details.proved == Channel.EMAIL else "",
+        language=details.language,
+        preferred_channel=details.proved,
+    )
 
 
 def _refused(volunteer: Volunteer, link: SignupLink, message: str) -> Outcome:
@@ -327,14 +328,22 @@ def _take_seat(link: SignupLink, shift: Shift, volunteer: Volunteer) -> Outcome:
     locked = _lock_link(link)
     if isinstance(locked, str):
         return _refused(volunteer, link, locked)
+    if shift.assignments.filter(volunteer=volunteer, status=Status.REMOVED).exists():
+        # The office took them off (or refused them): not theirs to undo online.
+        return _refused(
+            volunteer,
+            link,
+            _("We cannot take your sign-up online. Please contact the election office."),
+        )
     try:
         rules.check_election_active(shift.election)
         rules.check_not_started(shift)
-        _in_team_of(link, volunteer)
         rules.check_age(shift, volunteer)
-        rules.check_team(shift, volunteer, rules.team_member_ids(shift, [volunteer.pk]))
         check_no_overlap(shift, volunteer, rules.clashing_shifts(shift, [volunteer.pk]), None)
-        rules.check_capacity(shift, shift.assignments.holding_seat().count())
+        # Seats offered to the standby list are theirs until the offers end.
+        rules.check_capacity(shift, shift.assignments.holding_seat().count() + offered(shift))
+        _in_team_of(link, volunteer)  # only once the seat can be theirs
+        rules.check_team(shift, volunteer, rules.team_member_ids(shift, [volunteer.pk]))
     except RuleViolation as refusal:
         return _refused(volunteer, link, _for_you(refusal, shift))
     now = timezone.now()
@@ -368,6 +377,14 @@ def _take_seat(link: SignupLink, shift: Shift, volunteer: Volunteer) -> Outcome:
         assignment=seat,
         token=issue_link(volunteer, link.election),
     )
+
+
+def offered(shift: Shift) -> int:
+    """Seats of ``shift`` now offered to its standby list (each free seat goes to
+    ``offers_per_seat`` people at once: the seats, not the offers, count)."""
+    people = SeatOffer.objects.filter(shift=shift, status=SeatOffer.Status.OPEN).count()
+    each = max(shift.election.offers_per_seat, 1)
+    return -(-people // each)
 
 
 def _join_standby(link: SignupLink, shift: Shift, volunteer: Volunteer) -> Outcome:

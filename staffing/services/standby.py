@@ -20,12 +20,14 @@ then rows (entries, offers, assignments).
 
 from __future__ import annotations
 
+import logging
 import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -42,6 +44,7 @@ from staffing.services._common import (
 )
 from volunteers.models import Volunteer
 
+logger = logging.getLogger(__name__)
 Status = Assignment.Status
 Waiting = StandbyEntry.Status
 Offer = SeatOffer.Status
@@ -224,9 +227,15 @@ def standby_on(shift: Shift) -> bool:
 
 
 def _run_offers(shift_id: int) -> None:
+    """Hand the shift to a worker. This runs after a commit, when the caller's
+    work is done: nothing may reach the caller. If publishing fails (the broker
+    is down), the periodic sweep (``expire_offers``) offers the seat instead."""
     from staffing import tasks  # the tasks import the services
 
-    tasks.offer_free_seats.delay(shift_id)
+    try:
+        tasks.offer_free_seats.delay(shift_id)
+    except Exception:
+        logger.warning("standby offers for shift %s left for the sweep", shift_id, exc_info=True)
 
 
 def schedule_offers(shift: Shift) -> None:
@@ -516,7 +525,32 @@ def expire_offers(now: datetime | None = None) -> int:
             shift = lock_shift(shift_id)
             expired += len(_expire_due(shift, now))
         offer_free_seats(shift_id)
+    # Free seats that nobody was offered (a task lost with the broker, a worker
+    # gone): their shifts' lists are offered them now.
+    for shift_id in _uncovered(now, exclude=set(shift_ids)):
+        offer_free_seats(shift_id)
     return expired
+
+
+def _uncovered(now: datetime, *, exclude: set[int]) -> list[int]:
+    """Shifts with standby on, people waiting on their list and a free seat
+    (``offer_free_seats`` itself sees whether open offers cover it)."""
+    shifts = (
+        Shift.objects.filter(
+            starts_at__gt=now,
+            election__status=Election.Status.ACTIVE,
+            election__standby_enabled=True,
+            election__standby_paused=False,
+            role__standby_enabled=True,
+            standby__status=Waiting.WAITING,
+        )
+        .alias(held=Coalesce(F("seat_fill__invited"), 0) + Coalesce(F("seat_fill__accepted"), 0))
+        .filter(held__lt=F("capacity"))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+    return [pk for pk in shifts if pk not in exclude]
 
 
 def update_standby_settings(election: Election, *, by: User | None, **fields: Any) -> Election:

@@ -35,11 +35,12 @@ def get_signup_link_for_user(user, election_id: int, link_id: int) -> SignupLink
 
 
 def get_signed_up_seat_for_user(user, election_id: int, assignment_id: int) -> Assignment:
-    """A seat taken through a sign-up link, in the user's scope. Whether it still
-    awaits approval is the service's to say (a second click: "answered meanwhile")."""
+    """A seat taken through a sign-up link (or held from a standby claim), in the
+    user's scope. Whether it still awaits approval is the service's to say (a
+    second click: "answered meanwhile")."""
     election = access.get_election_for_user(user, election_id, NEED)
     seat = access.get_assignment_for_user(user, election, assignment_id, NEED)
-    if seat.signup_link_id is None:
+    if seat.signup_link_id is None and not seat.awaiting_approval:  # a standby claim is held too
         raise Http404
     return seat
 
