@@ -266,3 +266,22 @@ def test_merge_keeps_what_reinvitation_runs_did_with_the_merged_records_seats(co
         (keep.pk, before.pk),
         (keep.pk, after.pk),
     ]
+
+
+def test_standby_places_move_to_the_record_kept():
+    from staffing.models import StandbyEntry
+    from staffing.services.standby import join_standby
+
+    e = f.election(standby_enabled=True)
+    full, other = f.shift(e, capacity=1), f.shift(e, capacity=1, start=20, end=23)
+    keep, gone = f.volunteer(first_name="Karen"), f.volunteer(first_name="Karen")
+    early = join_standby(gone, election=e, shift=full)  # first in the list
+    later = join_standby(keep, election=e, shift=full)
+    only_gone = join_standby(gone, election=e, shift=other)
+    merge_volunteers(keep, gone, by=None)
+    waiting = StandbyEntry.objects.filter(volunteer=keep, status="waiting")
+    assert {entry.shift_id for entry in waiting} == {full.pk, other.pk}
+    later.refresh_from_db()
+    assert later.created_at == early.created_at  # the earlier place in the list is kept
+    only_gone.refresh_from_db()
+    assert only_gone.volunteer_id == keep.pk

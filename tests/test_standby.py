@@ -19,6 +19,7 @@ from notifications.models import Message
 from pollcrew.refusals import Refused
 from staffing import messaging, services, tasks
 from staffing.models import Assignment, SeatOffer, StandbyEntry, hash_token
+from staffing.rules import RuleViolation
 from staffing.services import standby
 from tests import factories as f
 from tests.fakes.celery_broker import celery_broker
@@ -501,3 +502,10 @@ def test_dont_ask_me_again_leaves_the_standby_lists(committed):
     assert first.status == StandbyEntry.Status.LEFT
     # Her offer went to Bo at once, not after its deadline.
     assert SeatOffer.objects.filter(entry__volunteer=bo, status=SeatOffer.Status.OPEN).exists()
+
+
+def test_a_role_kept_out_of_standby_has_no_list_to_join():
+    e = f.election(standby_enabled=True)
+    shift = f.shift(e, capacity=1, role_=f.role("Valgstyrer", standby_enabled=False))
+    with pytest.raises(RuleViolation, match="This shift has no standby list"):
+        standby.join_standby(f.volunteer(), election=e, shift=shift)

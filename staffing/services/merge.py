@@ -37,7 +37,13 @@ from accounts import audit
 from accounts.models import AuditEntry, User
 from notifications.models import Message, subject_of
 from pollcrew.refusals import Refused
-from staffing.models import SEAT_HOLDING_STATUSES, Assignment, PersonalLink, ReinviteRow
+from staffing.models import (
+    SEAT_HOLDING_STATUSES,
+    Assignment,
+    PersonalLink,
+    ReinviteRow,
+    StandbyEntry,
+)
 from staffing.services._common import assignment_entry, lock_shifts
 from volunteers.models import Volunteer
 
@@ -132,6 +138,7 @@ def merge_volunteers(survivor: Volunteer, merged: Volunteer, *, by: User | None)
             )
         result.links = PersonalLink.objects.filter(volunteer=gone).update(volunteer=keep)
         _take_over_reinvite_rows(keep, gone)
+        _take_over_standby(keep, gone)
         gone_type, _unused = subject_of(gone)
         result.messages = Message.objects.filter(subject_type=gone_type, subject_id=gone.pk).update(
             subject_id=keep.pk
@@ -247,6 +254,25 @@ def _take_over_details(keep: Volunteer, gone: Volunteer) -> dict[str, list[objec
     keep.teams.add(*gone.teams.all())
     keep.skills.add(*gone.skills.all())
     return audit.changes_between(before, audit.snapshot(keep, tracked))
+
+
+def _take_over_standby(keep: Volunteer, gone: Volunteer) -> None:
+    """The merged record's places on standby lists (with their open offers) move
+    to the one kept; where both wait for the same, the kept place takes the
+    earlier of the two places in the list."""
+    waiting = StandbyEntry.Status.WAITING
+    kept = {
+        (e.shift_id, e.station_id, e.day): e
+        for e in StandbyEntry.objects.filter(volunteer=keep, status=waiting)
+    }
+    for entry in StandbyEntry.objects.filter(volunteer=gone, status=waiting):
+        twin = kept.get((entry.shift_id, entry.station_id, entry.day))
+        if twin is None:
+            entry.volunteer = keep
+            entry.save(update_fields=["volunteer", "updated_at"])
+        elif entry.created_at < twin.created_at:
+            twin.created_at = entry.created_at
+            twin.save(update_fields=["created_at", "updated_at"])
 
 
 def _take_over_reinvite_rows(keep: Volunteer, gone: Volunteer) -> None:

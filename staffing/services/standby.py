@@ -61,6 +61,7 @@ def _actor(by: User | None) -> ActorKind:
 def _refused(code: str) -> RuleViolation:
     texts = {
         "invite_only": _("This shift is filled by invitation only, so it has no standby list."),
+        "no_standby": _("This shift has no standby list."),
         "has_seat": _("You already have a seat on this shift."),
         "do_not_contact": _(
             "You have asked us not to contact you, so we cannot offer you seats. "
@@ -125,10 +126,14 @@ def join_standby(
                 raise _refused("other_election")
             election = shift.election
         rules.check_election_active(election)
+        # The election's offers may be off (a list built up before they go on); a
+        # role kept out of standby never has its seats offered.
         if shift is not None:
             rules.check_not_started(shift)
             if shift.role.invite_only:
                 raise _refused("invite_only")
+            if not shift.role.standby_enabled:
+                raise _refused("no_standby")
         else:
             if day < timezone.localdate():
                 raise _refused("day_passed")
