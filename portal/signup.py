@@ -161,7 +161,19 @@ def details(request: HttpRequest, link: SignupLink, token: str, shift_id: int) -
     standby = request.GET.get("standby") == "1" or request.POST.get("standby") == "1"
     if standby and not _standby_open(shift):
         return _not_found(request)
+    if not standby and request.method != "POST" and _full(shift):
+        # Taken since the list was shown: say so now, not after the code.
+        return render(
+            request,
+            "portal/signup/details.html",
+            _base(request, link, token, shift=shift, full=True, can_wait=_standby_open(shift)),
+        )
     return _details(request, link, token, shift=shift, standby=standby)
+
+
+def _full(shift) -> bool:
+    held = shift.assignments.holding_seat().count()
+    return held + services.offered(shift) >= shift.capacity
 
 
 @signup_page("GET", "HEAD", "POST")

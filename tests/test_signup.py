@@ -559,3 +559,15 @@ def test_a_team_link_has_no_seat_form(client, open_election):
     )
     url = reverse("signup:details", args=[reading.link_token(link), shifts["team"].pk])
     assert client.get(url).status_code == 404
+
+
+def test_a_shift_full_since_the_list_was_shown_says_so_before_the_code(client, open_election):
+    election, shifts, _link, token = open_election
+    election.standby_enabled = True
+    election.save()
+    services.assign(shifts["south"], f.volunteer(), by=None)
+    url = reverse("signup:details", args=[token, shifts["south"].pk])
+    page = client.get(url, {"lang": "en"}).content.decode()
+    assert "the last seat on this shift was just taken" in page
+    assert 'name="first_name"' not in page  # no form to fill in for nothing
+    assert "?standby=1" in page

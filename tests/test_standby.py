@@ -455,6 +455,7 @@ def test_someone_seated_another_way_waits_no_more(committed):
     entry.refresh_from_db()
     assert entry.status == StandbyEntry.Status.SEATED
     assert not SeatOffer.objects.filter(entry=entry, status=SeatOffer.Status.OPEN).exists()
+    assert AuditEntry.objects.filter(action="staffing.standby_seated", object_id=entry.pk).exists()
 
 
 def test_closing_the_election_withdraws_open_offers(committed):
@@ -467,6 +468,7 @@ def test_closing_the_election_withdraws_open_offers(committed):
     committed(services.decline, holder)
     change_election_status(e, e.Status.CLOSED, by=None)
     assert not SeatOffer.objects.filter(entry=entry, status=SeatOffer.Status.OPEN).exists()
+    assert AuditEntry.objects.get(action="staffing.withdraw_offers").detail == {"withdrawn": 1}
     entry.refresh_from_db()
     assert entry.status == StandbyEntry.Status.WAITING  # still on the list
 

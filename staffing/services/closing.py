@@ -104,13 +104,22 @@ def change_election_status(election: Election, status: str, *, by: User | None) 
         if changed.status == Status.CLOSED and before == Status.ACTIVE:
             withdraw_open_invitations(changed, by=by)
         if changed.status in SILENT_STATUSES:
-            withdraw_open_offers(changed)
+            withdraw_open_offers(changed, by=by)
     return StatusChange(changed, cancelled)
 
 
-def withdraw_open_offers(election: Election) -> int:
+def withdraw_open_offers(election: Election, *, by: User | None) -> int:
     """Open standby offers of an election that no longer runs are withdrawn:
     their claim links stop working (the people on the lists stay on them)."""
-    return SeatOffer.objects.filter(shift__election=election, status=SeatOffer.Status.OPEN).update(
-        status=SeatOffer.Status.CANCELLED, answered_at=timezone.now()
-    )
+    withdrawn = SeatOffer.objects.filter(
+        shift__election=election, status=SeatOffer.Status.OPEN
+    ).update(status=SeatOffer.Status.CANCELLED, answered_at=timezone.now())
+    if withdrawn:
+        audit.record(
+            "staffing.withdraw_offers",
+            election,
+            by=by,
+            election_id=election.pk,
+            detail={"withdrawn": withdrawn},
+        )
+    return withdrawn

@@ -259,10 +259,16 @@ def note_seated(volunteer_id: int, shift_id: int) -> None:
     entries = StandbyEntry.objects.filter(
         volunteer_id=volunteer_id, shift_id=shift_id, status=Waiting.WAITING
     )
-    if entries.update(status=Waiting.SEATED, updated_at=now):
-        SeatOffer.objects.filter(
-            entry__volunteer_id=volunteer_id, shift_id=shift_id, status=Offer.OPEN
-        ).update(status=Offer.CANCELLED, answered_at=now)
+    seated = list(entries.select_for_update())
+    if not seated:
+        return
+    entries.update(status=Waiting.SEATED, updated_at=now)
+    withdrawn = SeatOffer.objects.filter(
+        entry__volunteer_id=volunteer_id, shift_id=shift_id, status=Offer.OPEN
+    ).update(status=Offer.CANCELLED, answered_at=now)
+    for entry in seated:
+        entry.status = Waiting.SEATED
+        _record_entry("staffing.standby_seated", entry, by=None, offers_withdrawn=withdrawn)
 
 
 def election_day_mode(shift: Shift, now: datetime) -> bool:
