@@ -17,6 +17,7 @@ The page's language is the visitor's (``?lang=`` switches it).
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from functools import wraps
 
 from django.contrib import messages
@@ -142,12 +143,23 @@ def _details_page(
     *,
     shift,
     standby: bool,
+    place: services.Place | None = None,
+    station=None,
     status: int = 200,
 ) -> HttpResponse:
     return render(
         request,
         "portal/signup/details.html",
-        _base(request, link, token, form=form, shift=shift, standby=standby),
+        _base(
+            request,
+            link,
+            token,
+            form=form,
+            shift=shift,
+            standby=standby,
+            place=place,
+            station=station,
+        ),
         status=status,
     )
 
@@ -184,14 +196,37 @@ def join(request: HttpRequest, link: SignupLink, token: str) -> HttpResponse:
     return _details(request, link, token, shift=None, standby=False)
 
 
-def _details(
-    request: HttpRequest, link: SignupLink, token: str, *, shift, standby: bool
+@signup_page("GET", "HEAD", "POST")
+def wait(
+    request: HttpRequest, link: SignupLink, token: str, station_id: int, day: str
 ) -> HttpResponse:
+    """The standby list of a station on a day: any of its seats that frees up."""
+    try:
+        place = services.Place(station_id, date.fromisoformat(day))
+    except ValueError:
+        return _not_found(request)
+    station = reading.signup_place(link, station_id, place.day)
+    if station is None or not link.election.standby_enabled:
+        return _not_found(request)
+    return _details(request, link, token, shift=None, standby=True, place=place, station=station)
+
+
+def _details(
+    request: HttpRequest,
+    link: SignupLink,
+    token: str,
+    *,
+    shift,
+    standby: bool,
+    place: services.Place | None = None,
+    station=None,
+) -> HttpResponse:
+    where = {"shift": shift, "standby": standby, "place": place, "station": station}
     if request.method != "POST":
-        return _details_page(request, link, token, SignupForm(), shift=shift, standby=standby)
+        return _details_page(request, link, token, SignupForm(), **where)
     form = SignupForm(request.POST)
     if not form.is_valid():
-        return _details_page(request, link, token, form, shift=shift, standby=standby, status=400)
+        return _details_page(request, link, token, form, **where, status=400)
     if wait := limits.over(request, limits.CODES):
         return limits.too_many(request, wait)
     data = form.cleaned_data
@@ -206,21 +241,29 @@ def _details(
     )
     try:
         services.send_signup_code(
-            link, person, shift_id=shift.pk if shift else None, standby=standby
+            link, person, shift_id=shift.pk if shift else None, standby=standby, place=place
         )
     except Refused as refused:
         form.add_error(None, refused.message)
-        return _details_page(request, link, token, form, shift=shift, standby=standby, status=429)
-    return _code_page(request, link, token, person, state_for(link, shift, person, standby))
+        return _details_page(request, link, token, form, **where, status=429)
+    state = state_for(link, shift, person, standby, place)
+    return _code_page(request, link, token, person, state)
 
 
-def state_for(link: SignupLink, shift, person: services.Details, standby: bool) -> str:
+def state_for(
+    link: SignupLink,
+    shift,
+    person: services.Details,
+    standby: bool,
+    place: services.Place | None = None,
+) -> str:
     """What was typed, signed, for the code page's form to send back."""
     return signing.dumps(
         {
             "link": link.pk,
             "shift": shift.pk if shift else None,
             "standby": standby,
+            "place": [place.station_id, place.day.isoformat()] if place else None,
             "person": person.as_dict(),
         },
         salt=_STATE_SALT,
@@ -280,12 +323,20 @@ def confirm(request: HttpRequest, link: SignupLink, token: str) -> HttpResponse:
             code,
             shift_id=state.get("shift"),
             standby=bool(state.get("standby")),
+            place=_place(state.get("place")),
         )
     except services.WrongCode as wrong:
         return _code_page(request, link, token, person, form.cleaned_data["state"], wrong.message)
     except ValidationError:  # what was typed no longer passes (a rule changed meanwhile)
         return _expired(request, link, token)
     return _done(request, link, token, outcome)
+
+
+def _place(value) -> services.Place | None:
+    if not value:
+        return None
+    station_id, day = value
+    return services.Place(int(station_id), date.fromisoformat(day))
 
 
 def _expired(request: HttpRequest, link: SignupLink, token: str) -> HttpResponse:

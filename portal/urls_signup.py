@@ -9,5 +9,6 @@ urlpatterns = [
     path("<str:token>/", signup.home, name="home"),
     path("<str:token>/shift/<int:shift_id>/", signup.details, name="details"),
     path("<str:token>/join/", signup.join, name="join"),
+    path("<str:token>/wait/<int:station_id>/<str:day>/", signup.wait, name="wait"),
     path("<str:token>/confirm/", signup.confirm, name="confirm"),
 ]

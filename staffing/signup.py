@@ -170,6 +170,18 @@ def signup_shift(link: SignupLink, shift_id: int) -> Shift | None:
     )
 
 
+def signup_place(link: SignupLink, station_id: int, day: date) -> PollingStation | None:
+    """The station, if the link has shifts there on ``day`` (its standby list
+    waits for any of them), else None."""
+    start, end = day_bounds(day)
+    shifts = matching_shifts(link).filter(
+        station_id=station_id, starts_at__gte=start, starts_at__lt=end
+    )
+    if not shifts.exists():
+        return None
+    return PollingStation.objects.filter(pk=station_id).first()
+
+
 def pending_approval(election: Election) -> QuerySet[Assignment]:
     """Sign-ups of the election held for the office's approval, oldest first."""
     return (

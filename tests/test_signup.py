@@ -571,3 +571,51 @@ def test_a_shift_full_since_the_list_was_shown_says_so_before_the_code(client, o
     assert "the last seat on this shift was just taken" in page
     assert 'name="first_name"' not in page  # no form to fill in for nothing
     assert "?standby=1" in page
+
+
+def test_a_station_full_all_day_can_be_waited_for(client, committed, open_election):
+    election, shifts, _link, token = open_election
+    election.standby_enabled = True
+    election.save()
+    south = shifts["south"]  # Sydhallen's only open shift that day: one seat
+    services.assign(south, f.volunteer(), by=None)
+    day = south.starts_at.astimezone(timezone.get_current_timezone()).date()
+    page = client.get(reverse("signup:home", args=[token]), {"lang": "en"}).content.decode()
+    wait_url = reverse("signup:wait", args=[token, south.station_id, day.isoformat()])
+    assert wait_url in page and "wait for any seat at Sydhallen this day" in page
+    sent = committed(client.post, wait_url, _form(token))
+    assert sent.status_code == 200, sent.content.decode()
+    done = committed(confirm, client, token, state_of(sent), code_in_sms())
+    assert done.status_code == 302
+    entry = Volunteer.objects.get(phone=PHONE).standby.get()
+    assert (entry.shift, entry.station, entry.day) == (None, south.station, day)
+    # A seat freeing up on any of its shifts that day is offered to her.
+    seat = south.assignments.get(status=Status.ACCEPTED)
+    sms.outbox.clear()
+    committed(services.decline, seat)
+    assert any(r.to == PHONE and "/v/offer/" in r.body for r in sms.outbox)
+
+
+def test_waiting_needs_a_station_with_the_links_shifts_that_day(client, open_election):
+    election, shifts, _link, token = open_election
+    election.standby_enabled = True
+    election.save()
+    other = f.station(f.area())
+    day = shifts["south"].starts_at.date().isoformat()
+    for args in ((other.pk, day), (shifts["south"].station_id, "2001-01-01"), (1, "x")):
+        assert client.get(reverse("signup:wait", args=[token, *args])).status_code == 404
+
+
+def _form(token: str, **data) -> dict:
+    link = reading.resolve_signup_link(token)
+    return {
+        "form_token": form_token(link),
+        "first_name": "Sofie",
+        "last_name": "Holm",
+        "birth_date": "1990-04-02",
+        "phone": "20 33 33 33",
+        "email": "",
+        "proved": "sms",
+        "lang": "en",
+        **data,
+    }

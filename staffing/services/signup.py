@@ -142,20 +142,36 @@ class Details:
         return cls(**{**data, "birth_date": date.fromisoformat(data["birth_date"])})
 
 
-def _purpose(link: SignupLink, shift_id: int | None, standby: bool) -> str:
-    """A code proves the address for one sign-up: this link, this shift (or the
-    team), a seat or the standby list; it opens nothing else."""
-    return f"signup:{link.pk}:{shift_id or 0}:{int(standby)}"
+@dataclass(frozen=True)
+class Place:
+    """A station on a day: its standby list waits for any of its seats."""
+
+    station_id: int
+    day: date
+
+
+def _purpose(
+    link: SignupLink, shift_id: int | None, standby: bool, place: Place | None = None
+) -> str:
+    """A code proves the address for one sign-up: this link, this shift (or
+    place, or the team), a seat or the standby list; it opens nothing else."""
+    what = f"p{place.station_id}-{place.day:%Y%m%d}" if place else str(shift_id or 0)
+    return f"signup:{link.pk}:{what}:{int(standby)}"
 
 
 def send_signup_code(
-    link: SignupLink, details: Details, *, shift_id: int | None = None, standby: bool = False
+    link: SignupLink,
+    details: Details,
+    *,
+    shift_id: int | None = None,
+    standby: bool = False,
+    place: Place | None = None,
 ) -> None:
     """A code to the address to prove; refused past the address's hourly limit."""
     codes.send_code(
         channel=details.proved,
         to=details.address,
-        purpose=_purpose(link, shift_id, standby),
+        purpose=_purpose(link, shift_id, standby, place),
         language=details.language,
         context={"municipality": organisation.current().name},
     )
@@ -189,16 +205,18 @@ def sign_up(
     *,
     shift_id: int | None = None,
     standby: bool = False,
+    place: Place | None = None,
 ) -> Outcome:
     """Prove the code, then take the seat of ``shift_id`` (or, ``standby``, join
-    its standby list; or, through a team's link, join the team). Raises
-    WrongCode; a refusal after the code is proved is an Outcome ("refused"), so
-    that the person, now known, still gets their personal link."""
+    its standby list, or the list of a ``place``; or, through a team's link,
+    join the team). Raises WrongCode; a refusal after the code is proved is an
+    Outcome ("refused"), so that the person, now known, still gets their
+    personal link."""
     with transaction.atomic():
         if not codes.check_code(
             channel=details.proved,
             to=details.address,
-            purpose=_purpose(link, shift_id, standby),
+            purpose=_purpose(link, shift_id, standby, place),
             code=code,
             grace=CODE_GRACE,
         ):
@@ -206,6 +224,8 @@ def sign_up(
         volunteer = _recognise(details)
         if link.kind == SignupLink.Kind.TEAM:
             return _join_team(link, volunteer)
+        if place is not None:
+            return _wait_at(link, place, volunteer)
         shift = reading.signup_shift(link, shift_id) if shift_id else None
         if shift is None:
             return _refused(volunteer, link, _("This shift is no longer open for sign-up."))
@@ -385,6 +405,17 @@ def offered(shift: Shift) -> int:
     people = SeatOffer.objects.filter(shift=shift, status=SeatOffer.Status.OPEN).count()
     each = max(shift.election.offers_per_seat, 1)
     return -(-people // each)
+
+
+def _wait_at(link: SignupLink, place: Place, volunteer: Volunteer) -> Outcome:
+    station = reading.signup_place(link, place.station_id, place.day)
+    if station is None:
+        return _refused(volunteer, link, _("This shift is no longer open for sign-up."))
+    try:
+        join_standby(volunteer, election=link.election, station=station, day=place.day, by=None)
+    except Refused as refusal:
+        return _refused(volunteer, link, refusal.message)
+    return Outcome("standby", volunteer, token=issue_link(volunteer, link.election))
 
 
 def _join_standby(link: SignupLink, shift: Shift, volunteer: Volunteer) -> Outcome:

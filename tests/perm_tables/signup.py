@@ -40,6 +40,10 @@ def _seat_of_the_link(name: str):
     return lambda w: reverse(name, args=[w.election.pk, _held(w)])
 
 
+def _day(w: World) -> str:
+    return w.open_shift.starts_at.date().isoformat()
+
+
 def _public(name: str, *rest):
     return lambda w: reverse(name, args=[_token(w), *[r(w) for r in rest]])
 
@@ -95,6 +99,19 @@ TABLE: dict[str, list[Case]] = {
     ],
     "signup:join": [
         Case(_public("signup:join"), everyone(404), "not a team's link: the 404"),
+    ],
+    "signup:wait": [
+        Case(
+            _public("signup:wait", lambda w: w.station.pk, lambda w: _day(w)),
+            everyone(404),
+            "the election has no standby lists: the 404",
+        ),
+        Case(
+            _public("signup:wait", lambda w: w.station.pk, lambda w: _day(w)),
+            everyone(403),
+            "without the page's form token: refused",
+            post=lambda w: {"first_name": "X"},
+        ),
     ],
     "signup:confirm": [
         Case(_public("signup:confirm"), everyone(404), "only a POST"),
