@@ -179,3 +179,28 @@ def test_a_coordinator_makes_a_link(desktop, sign_in, screenshot, election, lang
     assert "/s/" in address
     audit.check(desktop, "made")
     audit.done()
+
+
+@pytest.mark.parametrize(("language", "locale"), LOCALES)
+def test_a_full_station_and_shift_offer_their_standby_lists(
+    open_page, screenshot, election, language, locale
+):
+    from staffing import services as staffing
+
+    election.standby_enabled = True
+    election.save()
+    south = election.shifts.get(station__name="Sydhallen")
+    staffing.assign(south, f.volunteer(), by=None)  # Sydhallen is full all day
+    link = services.create_signup_link(election, by=None, label="Plakat")
+    page = open_page(PHONE, locale)
+    audit = Audit(screenshot, f"signup-full-{language}")
+    page.goto(f"/s/{reading.link_token(link)}/?lang={language}")
+    audit.check(page, "seats")
+    page.locator("a[href*='/wait/']").tap()
+    expect(page.locator("h1")).to_be_visible()
+    assert "/wait/" in page.url
+    audit.check(page, "wait-form")
+    page.goto(f"/s/{reading.link_token(link)}/shift/{south.pk}/?lang={language}")
+    expect(page.locator("a[href*='standby=1']")).to_be_visible()
+    audit.check(page, "shift-full")
+    audit.done()
