@@ -8,6 +8,7 @@ lets other transactions insert rows that merely reference them (messages, links)
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from django.utils import timezone
@@ -155,3 +156,21 @@ def check_no_overlap(
 def answer_actor(by: User | None) -> ActorKind:
     """Accept and decline without a staff user come from the volunteer's own link."""
     return ActorKind.STAFF if by is not None else ActorKind.VOLUNTEER
+
+
+def own_seat(shift: Shift, volunteer: Volunteer, *, now: datetime, **fields: Any) -> Assignment:
+    """A seat the person takes themselves (a sign-up, a standby claim): accepted,
+    or held for the office (invited, awaiting approval) when the role needs it.
+    The caller holds the locks and has checked the rules."""
+    held = shift.role.requires_approval
+    seat = Assignment.objects.create(
+        shift=shift,
+        volunteer=volunteer,
+        status=Assignment.Status.INVITED if held else Assignment.Status.ACCEPTED,
+        invited_at=now,
+        responded_at=None if held else now,
+        awaiting_approval=held,
+        **fields,
+    )
+    seat.shift, seat.volunteer = shift, volunteer
+    return seat

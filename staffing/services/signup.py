@@ -37,6 +37,7 @@ from staffing.services._common import (
     lock_assignment,
     lock_shift,
     lock_volunteer,
+    own_seat,
     record_assignment,
 )
 from staffing.services.answers import accept
@@ -366,18 +367,8 @@ def _take_seat(link: SignupLink, shift: Shift, volunteer: Volunteer) -> Outcome:
         rules.check_team(shift, volunteer, rules.team_member_ids(shift, [volunteer.pk]))
     except RuleViolation as refusal:
         return _refused(volunteer, link, _for_you(refusal, shift))
-    now = timezone.now()
-    held = shift.role.requires_approval
-    seat = Assignment.objects.create(
-        shift=shift,
-        volunteer=volunteer,
-        status=Status.INVITED if held else Status.ACCEPTED,
-        invited_at=now,
-        responded_at=None if held else now,
-        signup_link=locked,
-        awaiting_approval=held,
-    )
-    seat.shift, seat.volunteer = shift, volunteer
+    seat = own_seat(shift, volunteer, now=timezone.now(), signup_link=locked)
+    held = seat.awaiting_approval
     _count_use(locked)
     record_assignment(
         "staffing.sign_up",

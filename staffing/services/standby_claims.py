@@ -20,6 +20,7 @@ from staffing.services._common import (
     check_no_overlap,
     lock_shift,
     lock_volunteer,
+    own_seat,
     record_assignment,
 )
 from staffing.services.standby import _expire_due, _refused, schedule_offers
@@ -117,16 +118,8 @@ def _seat(
         clashes = rules.clashing_shifts(shift, [volunteer.pk], exclude_assignment=exclude)
         check_no_overlap(shift, volunteer, clashes, None)
     if seat is None:
-        held = shift.role.requires_approval  # held for the office, as a sign-up is
-        seat = Assignment.objects.create(
-            shift=shift,
-            volunteer=volunteer,
-            status=Status.INVITED if held else Status.ACCEPTED,
-            invited_at=now,
-            responded_at=None if held else now,
-            awaiting_approval=held,
-        )
-        seat.shift, seat.volunteer = shift, volunteer
+        seat = own_seat(shift, volunteer, now=now)  # held for the office, as a sign-up is
+        held = seat.awaiting_approval
         record_assignment(
             "staffing.standby_claim",
             seat,
