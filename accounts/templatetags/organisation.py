@@ -12,6 +12,9 @@ from accounts.organisation import current
 register = template.Library()
 
 
-@register.simple_tag
-def current_organisation() -> Organisation:
-    return current()
+@register.simple_tag(takes_context=True)
+def current_organisation(context: template.Context) -> Organisation:
+    """The request's (``site_context``: read once however many times it is used),
+    or, rendered without a request (a letter, an email), read now."""
+    request_copy = context.get("ORGANISATION")
+    return request_copy if request_copy is not None else current()
