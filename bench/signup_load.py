@@ -173,7 +173,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     stamp = int(time.time()) % 1_000_000
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    limits = {"PORTAL_CODES_PER_HOUR": "1000000", "PORTAL_GUESSES_PER_15_MINUTES": "1000000"}
+    limits = {
+        "PORTAL_CODES_PER_HOUR": "1000000",
+        "PORTAL_GUESSES_PER_15_MINUTES": "1000000",
+        "SIGNUP_CODES_PER_LINK_PER_HOUR": "1000000",
+    }
     process = start_gunicorn(port, args.workers, os.environ["DATABASE_URL"], limits)
     try:
         out = asyncio.run(rush(base, data, args.people, stamp))

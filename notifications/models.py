@@ -202,6 +202,8 @@ class OneTimeCode(models.Model):
         indexes = [
             # The latest codes of an address: checking one, counting the last hour's.
             models.Index(fields=["to", "channel", "-created_at"], name="onetimecode_to_idx"),
+            # The last hour's codes of a sign-up link (its budget).
+            models.Index(fields=["created_at"], name="onetimecode_created_idx"),
         ]
 
     def __str__(self) -> str:

@@ -368,6 +368,9 @@ PORTAL_REQUESTS_PER_MINUTE = env.int("PORTAL_REQUESTS_PER_MINUTE", default=600)
 # pages and public sign-up): per hour, and per 15 minutes.
 PORTAL_CODES_PER_HOUR = env.int("PORTAL_CODES_PER_HOUR", default=10)
 PORTAL_GUESSES_PER_15_MINUTES = env.int("PORTAL_GUESSES_PER_15_MINUTES", default=20)
+# One-time codes a sign-up link sends in an hour, at most (each is an SMS or an
+# email; the link is public).
+SIGNUP_CODES_PER_LINK_PER_HOUR = env.int("SIGNUP_CODES_PER_LINK_PER_HOUR", default=300)
 EMAIL_RATE_PER_SECOND = env.float("EMAIL_RATE_PER_SECOND", default=0.0)
 EMAIL_DAILY_CAP = env.int("EMAIL_DAILY_CAP", default=0)
 # Where the sending rates are counted: a Redis URL. Empty: the cache's Redis, else

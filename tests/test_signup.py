@@ -619,3 +619,16 @@ def _form(token: str, **data) -> dict:
         "lang": "en",
         **data,
     }
+
+
+def test_a_link_sends_at_most_its_hourly_budget_of_codes(
+    client, committed, open_election, settings
+):
+    _election, shifts, _link, token = open_election
+    settings.SIGNUP_CODES_PER_LINK_PER_HOUR = 2
+    for phone in ("20700001", "20700002"):
+        assert committed(details, client, token, shifts["north"].pk, phone=phone).status_code == 200
+    response = committed(details, client, token, shifts["north"].pk, phone="20700003")
+    assert response.status_code == 429
+    assert "Very many people are signing up right now" in response.content.decode()
+    assert not [r for r in sms.outbox if r.to == "+4520700003"]

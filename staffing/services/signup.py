@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,7 +25,7 @@ from accounts import audit, organisation
 from accounts.models import ActorKind, User
 from elections.models import Election, Role, Shift
 from notifications import codes
-from notifications.models import Channel
+from notifications.models import Channel, OneTimeCode
 from pollcrew.refusals import Refused
 from polling_stations.models import Area, PollingStation
 from staffing import messaging, rules
@@ -168,7 +169,18 @@ def send_signup_code(
     standby: bool = False,
     place: Place | None = None,
 ) -> None:
-    """A code to the address to prove; refused past the address's hourly limit."""
+    """A code to the address to prove; refused past the address's hourly limit,
+    and past the link's (``SIGNUP_CODES_PER_LINK_PER_HOUR``: each code is an SMS
+    the municipality pays for, and a link on a poster is public)."""
+    since = timezone.now() - timedelta(hours=1)
+    sent = OneTimeCode.objects.filter(
+        purpose__startswith=f"signup:{link.pk}:", created_at__gte=since
+    ).count()
+    if sent >= settings.SIGNUP_CODES_PER_LINK_PER_HOUR:
+        raise Refused(
+            "link_busy",
+            _("Very many people are signing up right now. Please try again in a little while."),
+        )
     codes.send_code(
         channel=details.proved,
         to=details.address,
