@@ -6,6 +6,7 @@ from datetime import datetime, time
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
@@ -57,9 +58,20 @@ class SignupLinkForm(forms.Form):
         label=_("At most this many sign-ups"), required=False, min_value=1, max_value=100_000
     )
 
-    def __init__(self, *args: Any, election: Election, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, election: Election, teams: QuerySet[Team] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.election = election
+        self.fields["team"].empty_label = _("None")
+        if teams is not None:  # a team leader: their teams' join links only
+            self.fields["kind"].choices = [(SignupLink.Kind.TEAM, SignupLink.Kind.TEAM.label)]
+            self.fields["kind"].initial = SignupLink.Kind.TEAM
+            self.fields["team"].queryset = teams
+            self.fields["team"].required = True
+            for name in ("area", "station", "role", "day"):
+                del self.fields[name]
+            return
         shifts = Shift.objects.filter(election=election)
         self.fields["area"].queryset = Area.objects.filter(pk__in=shifts.values("station__area"))
         self.fields["station"].queryset = PollingStation.objects.filter(
@@ -75,7 +87,6 @@ class SignupLinkForm(forms.Form):
         self.fields["day"].coerce = lambda value: datetime.fromisoformat(value).date()
         for name in ("area", "station", "role"):
             self.fields[name].empty_label = _("Any")
-        self.fields["team"].empty_label = _("None")
 
     def clean_expires_on(self):
         day = self.cleaned_data.get("expires_on")
@@ -90,10 +101,10 @@ class SignupLinkForm(forms.Form):
         return cleaned
 
     def link_fields(self) -> dict[str, Any]:
-        data = dict(self.cleaned_data)
+        data = {"area": None, "station": None, "role": None, "day": None, **self.cleaned_data}
         day = data.pop("expires_on")
         tz = timezone.get_current_timezone()
         data["expires_at"] = datetime.combine(day, time.max, tzinfo=tz) if day else None
         if data["kind"] == SignupLink.Kind.TEAM:
-            data.update(area=None, station=None, role=None, day=None, seat_cap=data["seat_cap"])
+            data.update(area=None, station=None, role=None, day=None)
         return data

@@ -186,3 +186,52 @@ def test_a_held_standby_claim_is_approved_from_the_page(office, committed):
     assert committed(client.post, url).status_code == 302
     seat.refresh_from_db()
     assert seat.status == Status.ACCEPTED
+
+
+# --- a team leader's own join links --------------------------------------------------------
+
+
+@pytest.fixture
+def leader():
+    election = f.election(name="Folketingsvalg 2027")
+    venstre, other = f.team("Venstre"), f.team("Konservative")
+    f.shift(election, team=venstre)  # the team has seats in the election: it is theirs to see
+    user = f.user(role="team_leader", teams=[venstre])
+    client = Client()
+    client.force_login(user)
+    return election, venstre, other, client
+
+
+def test_a_team_leader_makes_and_revokes_their_teams_join_link(leader, committed):
+    election, venstre, other, client = leader
+    html = client.get(page(election)).content.decode()
+    assert 'name="area"' not in html and 'value="seats"' not in html
+    assert f'value="{other.pk}"' not in html  # only their own team to choose
+    response = client.post(page(election), {"kind": "team", "label": "Stand", "team": venstre.pk})
+    assert response.status_code == 302
+    link = SignupLink.objects.get()
+    assert (link.kind, link.team) == (SignupLink.Kind.TEAM, venstre)
+    assert reading.link_url(link) in client.get(page(election)).content.decode()
+    revoke = reverse("staffing:revoke_signup_link", args=[election.pk, link.pk])
+    assert client.post(revoke).status_code == 302
+    link.refresh_from_db()
+    assert link.revoked_at is not None
+
+
+def test_a_team_leader_cannot_make_or_see_other_links(leader):
+    election, _venstre, other, client = leader
+    assert (
+        client.post(page(election), {"kind": "team", "label": "X", "team": other.pk}).status_code
+        == 400
+    )
+    assert client.post(page(election), {"kind": "seats", "label": "X"}).status_code == 400
+    seats = services.create_signup_link(election, by=None, label="Plakat")
+    theirs = services.create_signup_link(
+        election, by=None, label="Konservativ", kind=SignupLink.Kind.TEAM, team=other
+    )
+    html = client.get(page(election)).content.decode()
+    assert "Plakat" not in html and "Konservativ" not in html
+    for link in (seats, theirs):
+        url = reverse("staffing:revoke_signup_link", args=[election.pk, link.pk])
+        assert client.post(url).status_code == 404
+    assert not SignupLink.objects.filter(revoked_at__isnull=False).exists()

@@ -3,32 +3,70 @@ listed with their address and use, revoked) and the sign-ups held for
 approval (approved or refused).
 
 Every page needs the election managed by the user (admins and coordinators);
-a held sign-up must also be in the user's scope. Anything else: the 404."""
+a held sign-up must also be in the user's scope. A team leader sees the page
+for their own teams: their team join links only, made and revoked by them.
+Anything else: the 404."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.models import StaffRole
 from accounts.scopes import Capability, scope_of
+from elections.models import Election
 from pollcrew.refusals import Refused
 from staffing import access
 from staffing import signup as reading
 from staffing.forms_signup import SignupLinkForm
 from staffing.models import Assignment, SignupLink
 from staffing.services import signup as services
+from volunteers.models import Team
 
 NEED = Capability.MANAGE
 
 
+@dataclass(frozen=True)
+class Desk:
+    """What the user may do with an election's sign-up links: everything
+    (``teams`` None), or, leading teams, their teams' join links."""
+
+    election: Election
+    teams: QuerySet[Team] | None
+
+    def links(self) -> QuerySet[SignupLink]:
+        links = SignupLink.objects.filter(election=self.election)
+        if self.teams is not None:
+            links = links.filter(kind=SignupLink.Kind.TEAM, team__in=self.teams)
+        return links
+
+
+def get_signup_desk_for_user(user, election_id: int) -> Desk:
+    election = access.get_election_for_user(user, election_id, Capability.INVITE)
+    if access.visible_elections(user, NEED).filter(pk=election.pk).exists():
+        return Desk(election, None)
+    led = {
+        team
+        for grant in scope_of(user).grants
+        if grant.role == StaffRole.TEAM_LEADER
+        and (not grant.elections or election.pk in grant.elections)
+        for team in grant.teams
+    }
+    if not led:
+        raise Http404
+    return Desk(election, Team.objects.filter(pk__in=sorted(led)))
+
+
 def get_signup_link_for_user(user, election_id: int, link_id: int) -> SignupLink:
-    election = access.get_election_for_user(user, election_id, NEED)
-    link = SignupLink.objects.filter(election=election, pk=link_id).first()
+    link = get_signup_desk_for_user(user, election_id).links().filter(pk=link_id).first()
     if link is None:
         raise Http404
     return link
@@ -49,8 +87,9 @@ def get_signed_up_seat_for_user(user, election_id: int, assignment_id: int) -> A
 @require_http_methods(["GET", "POST"])
 def signup_links(request: HttpRequest, election_id: int) -> HttpResponse:
     """The election's links with their addresses, and a form for a new one."""
-    election = access.get_election_for_user(request.user, election_id, NEED)
-    form = SignupLinkForm(request.POST or None, election=election)
+    desk = get_signup_desk_for_user(request.user, election_id)
+    election = desk.election
+    form = SignupLinkForm(request.POST or None, election=election, teams=desk.teams)
     if request.method == "POST" and form.is_valid():
         try:
             link = services.create_signup_link(election, by=request.user, **form.link_fields())
@@ -59,12 +98,12 @@ def signup_links(request: HttpRequest, election_id: int) -> HttpResponse:
         else:
             flash.success(request, _("The link is made. Copy its address below."))
             return redirect(f"{request.path}#link-{link.pk}")
-    links = list(
-        SignupLink.objects.filter(election=election).select_related(
-            "area", "station", "role", "team", "created_by"
-        )
+    links = list(desk.links().select_related("area", "station", "role", "team", "created_by"))
+    held = (
+        scope_of(request.user).filter(reading.pending_approval(election), NEED)
+        if desk.teams is None
+        else Assignment.objects.none()
     )
-    held = scope_of(request.user).filter(reading.pending_approval(election), NEED)
     return render(
         request,
         "staffing/signup_links.html",
@@ -74,6 +113,7 @@ def signup_links(request: HttpRequest, election_id: int) -> HttpResponse:
             "rows": [(link, reading.link_url(link)) for link in links],
             "held": list(held[:200]),
             "held_count": held.count(),
+            "team_only": desk.teams is not None,
         },
         status=400 if form.is_bound and not form.is_valid() else 200,
     )

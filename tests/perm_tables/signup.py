@@ -2,7 +2,8 @@
 public sign-up pages.
 
 The office's pages need the manage capability over the election (admins and
-coordinators); everyone else gets the uniform 404. Approving and refusing are
+coordinators), except that a team leader may make and revoke their own team's
+join links; everyone else gets the uniform 404. Approving and refusing are
 POSTs: the second persona finds the sign-up answered and is redirected with
 that said, like a double click. The public pages (/s/<token>/) are for anyone
 holding a live link: the token is the key; anything else is the 404, and a POST
@@ -50,12 +51,22 @@ def _public(name: str, *rest):
 
 TABLE: dict[str, list[Case]] = {
     "staffing:signup_links": [
-        Case(url("staffing:signup_links", E), MANAGE, "the links and held sign-ups"),
         Case(
             url("staffing:signup_links", E),
-            POSTED,
-            "a new link",
+            {**MANAGE, "team_leader": 200},
+            "the links and held sign-ups; a team leader: their team's join links",
+        ),
+        Case(
+            url("staffing:signup_links", E),
+            {**POSTED, "team_leader": 400},
+            "a new link (a team leader: only a team join link, said at the field)",
             post=lambda w: {"kind": "seats", "label": "Biblioteket"},
+        ),
+        Case(
+            url("staffing:signup_links", E),
+            {**POSTED, "team_leader": 302},
+            "a new team join link, the team leader's team",
+            post=lambda w: {"kind": "team", "label": "Stand", "team": w.team.pk},
         ),
     ],
     "staffing:revoke_signup_link": [
