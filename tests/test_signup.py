@@ -51,19 +51,7 @@ def open_election():
 
 
 def details(client, token: str, shift_id: int, **data):
-    link = reading.resolve_signup_link(token)
-    fields = {
-        "form_token": form_token(link),
-        "first_name": "Sofie",
-        "last_name": "Holm",
-        "birth_date": "1990-04-02",
-        "phone": "20 33 33 33",
-        "email": "",
-        "proved": "sms",
-        "lang": "en",
-        **data,
-    }
-    return client.post(reverse("signup:details", args=[token, shift_id]), fields)
+    return client.post(reverse("signup:details", args=[token, shift_id]), _form(token, **data))
 
 
 def code_in_sms(phone: str = PHONE) -> str:
