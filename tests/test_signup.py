@@ -620,3 +620,16 @@ def test_a_link_sends_at_most_its_hourly_budget_of_codes(
     assert response.status_code == 429
     assert "Very many people are signing up right now" in response.content.decode()
     assert not [r for r in sms.outbox if r.to == "+4520700003"]
+
+
+def test_wrong_guesses_use_up_the_code(client, committed, open_election):
+    """Each wrong code counts against the code (5 at most), then even the right
+    one is refused: guessing a six-digit code is hopeless."""
+    _election, shifts, _link, token = open_election
+    sent = committed(details, client, token, shifts["north"].pk)
+    right = code_in_sms()
+    wrong = "000000" if right != "000000" else "111111"
+    for _attempt in range(5):
+        assert committed(confirm, client, token, state_of(sent), wrong).status_code == 400
+    assert committed(confirm, client, token, state_of(sent), right).status_code == 400
+    assert not Volunteer.objects.filter(phone=PHONE).exists()

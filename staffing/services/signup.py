@@ -226,25 +226,39 @@ def sign_up(
     Outcome ("refused"), so that the person, now known, still gets their
     personal link."""
     with transaction.atomic():
-        if not codes.check_code(
+        # The code's row stays locked to the end: a twin request (a double tap)
+        # waits, then finds the person and the seat this one made.
+        proved = codes.check_code(
             channel=details.proved,
             to=details.address,
             purpose=_purpose(link, shift_id, standby, place),
             code=code,
             grace=CODE_GRACE,
-        ):
-            raise WrongCode
-        volunteer = _recognise(details)
-        if link.kind == SignupLink.Kind.TEAM:
-            return _join_team(link, volunteer)
-        if place is not None:
-            return _wait_at(link, place, volunteer)
-        shift = reading.signup_shift(link, shift_id) if shift_id else None
-        if shift is None:
-            return _refused(volunteer, link, _("This shift is no longer open for sign-up."))
-        if standby:
-            return _join_standby(link, shift, volunteer)
-        return _take_seat(link, shift, volunteer)
+        )
+        if proved:
+            return _after_the_code(link, details, shift_id, standby, place)
+    # Raised only now: the wrong guess is counted (committed) against the code.
+    raise WrongCode
+
+
+def _after_the_code(
+    link: SignupLink,
+    details: Details,
+    shift_id: int | None,
+    standby: bool,
+    place: Place | None,
+) -> Outcome:
+    volunteer = _recognise(details)
+    if link.kind == SignupLink.Kind.TEAM:
+        return _join_team(link, volunteer)
+    if place is not None:
+        return _wait_at(link, place, volunteer)
+    shift = reading.signup_shift(link, shift_id) if shift_id else None
+    if shift is None:
+        return _refused(volunteer, link, _("This shift is no longer open for sign-up."))
+    if standby:
+        return _join_standby(link, shift, volunteer)
+    return _take_seat(link, shift, volunteer)
 
 
 def _recognise(details: Details) -> Volunteer:
