@@ -185,7 +185,7 @@ def details(request: HttpRequest, link: SignupLink, token: str, shift_id: int) -
 
 def _full(shift) -> bool:
     held = shift.assignments.holding_seat().count()
-    return held + services.offered(shift) >= shift.capacity
+    return held + reading.offered_seats(shift) >= shift.capacity
 
 
 @signup_page("GET", "HEAD", "POST")

@@ -26,6 +26,19 @@ _SALT = "pollcrew.signup-link"
 _MAX_TOKEN_LENGTH = 128
 
 
+def seats_on_offer(open_offers: int, offers_per_seat: int) -> int:
+    """Seats that open standby offers stand for (each free seat goes to
+    ``offers_per_seat`` people at once): theirs until the offers end, not open
+    to sign-up."""
+    return -(-open_offers // max(offers_per_seat, 1))
+
+
+def offered_seats(shift: Shift) -> int:
+    """``seats_on_offer`` of one shift (its election loaded)."""
+    open_offers = SeatOffer.objects.filter(shift=shift, status=SeatOffer.Status.OPEN).count()
+    return seats_on_offer(open_offers, shift.election.offers_per_seat)
+
+
 def link_token(link: SignupLink) -> str:
     """The link's token: 256 bits from the site's secret and the link's id."""
     return salted_hmac(_SALT, str(link.pk), algorithm="sha256").hexdigest()
@@ -139,7 +152,6 @@ def open_seats(
             "pk",
         )
     )
-    each = max(link.election.offers_per_seat, 1)
     groups: list[StationSeats] = []
     for shift in rows:
         if not groups or groups[-1].station.pk != shift.station_id:
@@ -148,8 +160,7 @@ def open_seats(
         day = timezone.localtime(shift.starts_at).date()
         if not days or days[-1].day != day:
             days.append(Day(day))
-        # Seats offered to the standby list are theirs until the offers end.
-        offered = -(-shift.offered // each)
+        offered = seats_on_offer(shift.offered, link.election.offers_per_seat)
         days[-1].seats.append(Seat(shift, max(shift.capacity - shift.held - offered, 0)))
     return groups
 

@@ -31,7 +31,7 @@ from polling_stations.models import Area, PollingStation
 from staffing import messaging, rules
 from staffing import signup as reading
 from staffing.links import issue_link
-from staffing.models import Assignment, SeatOffer, SignupLink, hash_token
+from staffing.models import Assignment, SignupLink, hash_token
 from staffing.rules import RuleViolation
 from staffing.services._common import (
     check_no_overlap,
@@ -388,7 +388,9 @@ def _take_seat(link: SignupLink, shift: Shift, volunteer: Volunteer) -> Outcome:
         rules.check_age(shift, volunteer)
         check_no_overlap(shift, volunteer, rules.clashing_shifts(shift, [volunteer.pk]), None)
         # Seats offered to the standby list are theirs until the offers end.
-        rules.check_capacity(shift, shift.assignments.holding_seat().count() + offered(shift))
+        rules.check_capacity(
+            shift, shift.assignments.holding_seat().count() + reading.offered_seats(shift)
+        )
         _in_team_of(link, volunteer)  # only once the seat can be theirs
         rules.check_team(shift, volunteer, rules.team_member_ids(shift, [volunteer.pk]))
     except RuleViolation as refusal:
@@ -414,14 +416,6 @@ def _take_seat(link: SignupLink, shift: Shift, volunteer: Volunteer) -> Outcome:
         assignment=seat,
         token=issue_link(volunteer, link.election),
     )
-
-
-def offered(shift: Shift) -> int:
-    """Seats of ``shift`` now offered to its standby list (each free seat goes to
-    ``offers_per_seat`` people at once: the seats, not the offers, count)."""
-    people = SeatOffer.objects.filter(shift=shift, status=SeatOffer.Status.OPEN).count()
-    each = max(shift.election.offers_per_seat, 1)
-    return -(-people // each)
 
 
 def _wait_at(link: SignupLink, place: Place, volunteer: Volunteer) -> Outcome:
