@@ -430,6 +430,8 @@ def test_turning_standby_on_in_the_election_form_offers_the_free_seats(coordinat
     )
     assert response.status_code == 302
     assert SeatOffer.objects.filter(entry__volunteer=waiting, shift=shift).exists()
+    board = client.get(response["Location"]).content.decode()
+    assert "Your changes were saved." in board  # a change of the standby settings alone too
     assert any(m.to == [waiting.email] and CLAIM.search(m.body) for m in mail.outbox)
 
 

@@ -564,22 +564,27 @@ def _uncovered(now: datetime, *, exclude: set[int]) -> list[int]:
     return [pk for pk in shifts if pk not in exclude]
 
 
-def update_standby_settings(election: Election, *, by: User | None, **fields: Any) -> Election:
-    """The election's standby settings (``elections.services.update_election``,
-    audited there). Turned on, every shift with people waiting is offered its
-    free seats."""
+def edit_election(election: Election, *, by: User | None, **changes: Any) -> Election:
+    """Change an election (``elections.services.update_election``, audited there),
+    in one transaction with what standby makes of it: turned on, every shift with
+    people waiting is offered its free seats."""
     from elections.services import update_election
 
-    unknown = set(fields) - set(STANDBY_SETTINGS)
-    if unknown:
-        raise TypeError(f"update_standby_settings cannot change {sorted(unknown)}")
     with transaction.atomic():
         was_on = Election.objects.values_list("standby_enabled", flat=True).get(pk=election.pk)
-        current = update_election(election, by=by, **fields)
+        current = update_election(election, by=by, **changes)
         if current.standby_enabled and not was_on and not current.standby_paused:
             for pk in waiting_shift_ids(current):
                 transaction.on_commit(lambda pk=pk: _run_offers(pk))
     return current
+
+
+def update_standby_settings(election: Election, *, by: User | None, **fields: Any) -> Election:
+    """The election's standby settings only (the standby page's form)."""
+    unknown = set(fields) - set(STANDBY_SETTINGS)
+    if unknown:
+        raise TypeError(f"update_standby_settings cannot change {sorted(unknown)}")
+    return edit_election(election, by=by, **fields)
 
 
 STANDBY_SETTINGS = (
@@ -596,6 +601,7 @@ from staffing.services.standby_claims import claim_offer, resolve_offer  # noqa:
 
 __all__ = [
     "claim_offer",
+    "edit_election",
     "expire_offers",
     "join_standby",
     "leave_standby",

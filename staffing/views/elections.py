@@ -270,11 +270,8 @@ def election_edit(request: HttpRequest, election_id: int) -> HttpResponse:
         form = None
     elif request.method == "POST" and form.is_valid():
         changes = {name: form.cleaned_data[name] for name in form.changed_data}
-        standby = {k: changes.pop(k) for k in standby_services.STANDBY_SETTINGS if k in changes}
         try:
-            election_services.update_election(election, by=request.user, **changes)
-            if standby:  # turned on, the seats free now are offered at once
-                standby_services.update_standby_settings(election, by=request.user, **standby)
+            standby_services.edit_election(election, by=request.user, **changes)
         except (ValidationError, Refused) as error:
             _apply_errors(form, error)
         else:
