@@ -188,7 +188,7 @@ def _book_many(url: str, key: str, count: int) -> list[float]:
 
 
 def test_redis_paces_all_processes_as_one(settings):
-    url = _redis_url_or_skip()
+    url = worker_process.redis_url_or_skip()
     key = f"pollcrew:test:{uuid4().hex}"
 
     with ProcessPoolExecutor(max_workers=2) as pool:
@@ -200,22 +200,6 @@ def test_redis_paces_all_processes_as_one(settings):
     assert waits[-1] == pytest.approx(2.9, abs=0.2)
     gaps = [b - a for a, b in itertools.pairwise(waits)]
     assert min(gaps) > 0.05  # no two processes got the same slot
-
-
-def _redis_url_or_skip() -> str:
-    """The broker's Redis (CI's database), or a database of these tests' own."""
-    import os
-
-    import redis
-
-    url = os.environ.get("CELERY_BROKER_URL", "")
-    if not url.startswith("redis://"):
-        url = worker_process.FALLBACK_BROKER
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
-    except redis.RedisError as exc:
-        pytest.skip(f"needs Redis ({url}: {exc})")
-    return url
 
 
 # --- a real worker ---------------------------------------------------------------------------

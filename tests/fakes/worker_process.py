@@ -30,6 +30,12 @@ def redis_broker_or_skip() -> str:
     """A Redis broker URL that answers, or skip: these tests need PostgreSQL and Redis."""
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL (DATABASE_URL): a worker process shares the test database")
+    return redis_url_or_skip()
+
+
+def redis_url_or_skip() -> str:
+    """The broker's Redis (CI's), or a database of these tests' own, if it
+    answers; else skip (CI runs them: it has Redis)."""
     url = os.environ.get("CELERY_BROKER_URL", "")
     if not url.startswith("redis://"):
         url = FALLBACK_BROKER
