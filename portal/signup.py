@@ -36,7 +36,7 @@ from pollcrew.phones import display_phone
 from pollcrew.refusals import Refused
 from portal import limits
 from portal.forms_signup import CodeForm, SeatFilterForm, SignupForm
-from portal.views import _not_found, _private
+from portal.views import not_found, private
 from staffing import signup as reading
 from staffing.models import SignupLink
 from staffing.services import signup as services
@@ -70,10 +70,10 @@ def signup_page(*methods: str) -> Callable[[SignupView], SignupView]:
         @wraps(view)
         def wrapper(request: HttpRequest, token: str, *args, **kwargs) -> HttpResponse:
             if wait := limits.over(request, limits.PAGES):
-                return _private(limits.too_many(request, wait))
+                return private(limits.too_many(request, wait))
             link = reading.resolve_signup_link(token)
             if link is None or request.method not in methods:
-                return _private(_not_found(request))
+                return private(not_found(request))
             language = _language(request)
             with translation.override(language):
                 if request.method == "POST" and not constant_time_compare(
@@ -84,7 +84,7 @@ def signup_page(*methods: str) -> Callable[[SignupView], SignupView]:
                     request.signup_language = language  # type: ignore[attr-defined]
                     response = view(request, link, token, *args, **kwargs)
                 response["Content-Language"] = language
-            return _private(response)
+            return private(response)
 
         return csrf_exempt(wrapper)
 
@@ -169,10 +169,10 @@ def details(request: HttpRequest, link: SignupLink, token: str, shift_id: int) -
     """Who is signing up, for a seat (or, ``?standby=1``, a full shift's list)."""
     shift = reading.signup_shift(link, shift_id) if link.kind == SignupLink.Kind.SEATS else None
     if shift is None:
-        return _not_found(request)
+        return not_found(request)
     standby = request.GET.get("standby") == "1" or request.POST.get("standby") == "1"
     if standby and not _standby_open(shift):
-        return _not_found(request)
+        return not_found(request)
     if not standby and request.method != "POST" and _full(shift):
         # Taken since the list was shown: say so now, not after the code.
         return render(
@@ -192,7 +192,7 @@ def _full(shift) -> bool:
 def join(request: HttpRequest, link: SignupLink, token: str) -> HttpResponse:
     """A team's link: the same form, for the team."""
     if link.kind != SignupLink.Kind.TEAM:
-        return _not_found(request)
+        return not_found(request)
     return _details(request, link, token, shift=None, standby=False)
 
 
@@ -204,10 +204,10 @@ def wait(
     try:
         place = services.Place(station_id, date.fromisoformat(day))
     except ValueError:
-        return _not_found(request)
+        return not_found(request)
     station = reading.signup_place(link, station_id, place.day)
     if station is None or not link.election.standby_enabled:
-        return _not_found(request)
+        return not_found(request)
     return _details(request, link, token, shift=None, standby=True, place=place, station=station)
 
 
@@ -303,14 +303,14 @@ def confirm(request: HttpRequest, link: SignupLink, token: str) -> HttpResponse:
         return limits.too_many(request, wait)
     form = CodeForm(request.POST)
     if not form.is_valid():
-        return _not_found(request)
+        return not_found(request)
     try:
         state = signing.loads(form.cleaned_data["state"], salt=_STATE_SALT, max_age=STATE_SECONDS)
         person = services.Details.from_dict(state["person"])
     except (signing.BadSignature, KeyError, TypeError, ValueError, ValidationError):
         return _expired(request, link, token)
     if state.get("link") != link.pk:
-        return _not_found(request)
+        return not_found(request)
     code = form.cleaned_data["code"]
     if not code:
         return _code_page(

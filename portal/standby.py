@@ -27,7 +27,7 @@ from django.views.decorators.csrf import csrf_exempt
 from elections.models import Shift
 from portal import limits
 from portal.forms_standby import JoinForm, LeaveForm
-from portal.views import _not_found, _private, page_form
+from portal.views import not_found, page_form, private
 from staffing.models import Assignment, PersonalLink, SeatOffer, StandbyEntry
 from staffing.rules import RuleViolation
 from staffing.services import standby
@@ -64,10 +64,10 @@ def _state(offer: SeatOffer, now: datetime) -> str:
 def offer(request: HttpRequest, offer_token: str) -> HttpResponse:
     """The offered seat with one button; POST claims it."""
     if wait := limits.over(request, limits.PAGES):
-        return _private(limits.too_many(request, wait))
+        return private(limits.too_many(request, wait))
     found = standby.resolve_offer(offer_token)
     if found is None or request.method not in ("GET", "HEAD", "POST"):
-        return _private(_not_found(request))
+        return private(not_found(request))
     language = found.entry.volunteer.language
     with translation.override(language):
         if request.method == "POST":
@@ -88,7 +88,7 @@ def offer(request: HttpRequest, offer_token: str) -> HttpResponse:
                 },
             )
         response["Content-Language"] = language
-    return _private(response)
+    return private(response)
 
 
 def _claim(request: HttpRequest, found: SeatOffer, offer_token: str) -> HttpResponse:
@@ -184,7 +184,7 @@ def join(request: HttpRequest, link: PersonalLink, token: str) -> HttpResponse:
         else None
     )
     if shift is None:
-        return _not_found(request)
+        return not_found(request)
     try:
         standby.join_standby(link.volunteer, election=link.election, shift=shift)
     except RuleViolation as refusal:
@@ -213,7 +213,7 @@ def leave(request: HttpRequest, link: PersonalLink, token: str) -> HttpResponse:
         else None
     )
     if entry is None:
-        return _not_found(request)
+        return not_found(request)
     standby.leave_standby(entry)
     messages.success(request, _("You are off the standby list."))
     return redirect("portal:home", token=token)

@@ -49,7 +49,7 @@ _ANSWER_SALT = "volunteers.portal.answer"  # unchanged since the move: forms in 
 TokenView = Callable[..., HttpResponse]
 
 
-def _private(response: HttpResponse) -> HttpResponse:
+def private(response: HttpResponse) -> HttpResponse:
     add_never_cache_headers(response)
     response["Cache-Control"] = "no-store"
     response["Referrer-Policy"] = "no-referrer"
@@ -57,7 +57,7 @@ def _private(response: HttpResponse) -> HttpResponse:
     return response
 
 
-def _not_found(request: HttpRequest) -> HttpResponse:
+def not_found(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/not_found.html", status=404)
 
 
@@ -68,17 +68,17 @@ def token_page(*methods: str) -> Callable[[TokenView], TokenView]:
         @wraps(view)
         def wrapper(request: HttpRequest, token: str, *args, **kwargs) -> HttpResponse:
             if wait := limits.over(request, limits.PAGES):
-                return _private(limits.too_many(request, wait))
+                return private(limits.too_many(request, wait))
             link = resolve_link(token)
             if link is None or request.method not in methods:
-                return _private(_not_found(request))
+                return private(not_found(request))
             with translation.override(link.volunteer.language):
                 try:
                     response = view(request, link, token, *args, **kwargs)
                 except Http404:
-                    response = _not_found(request)
+                    response = not_found(request)
                 response["Content-Language"] = link.volunteer.language
-            return _private(response)
+            return private(response)
 
         return wrapper
 
@@ -200,17 +200,17 @@ def calendar_feed(request: HttpRequest, feed_token: str) -> HttpResponse:
     """All booked shifts of a volunteer in an election, for a calendar app to
     subscribe to. Anything invalid: the uniform 404."""
     if wait := limits.over(request, limits.PAGES):
-        return _private(limits.too_many(request, wait))
+        return private(limits.too_many(request, wait))
     feed = calendar.resolve_feed(feed_token) if request.method in ("GET", "HEAD") else None
     if feed is None:
-        return _private(_not_found(request))
+        return private(not_found(request))
     volunteer = feed.volunteer
     body = calendar.calendar(
         calendar.booked(volunteer, feed.election),
         name=feed.election.name,
         language=volunteer.language,
     )
-    return _private(HttpResponse(body, content_type=calendar.CONTENT_TYPE))
+    return private(HttpResponse(body, content_type=calendar.CONTENT_TYPE))
 
 
 def page_form(view: TokenView) -> TokenView:
