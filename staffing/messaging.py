@@ -277,7 +277,7 @@ def _queue_about_offer(
     channel = volunteer.preferred_channel
     if not volunteer.address_on(channel):
         return None
-    message = queue_message(
+    return queue_message(  # dispatched on commit
         channel=channel,
         to=volunteer.address_on(channel),
         kind=kind,
@@ -285,13 +285,10 @@ def _queue_about_offer(
         context={**_offer_context(offer, volunteer), **extra},
         idempotency_key=key,
         subject=volunteer,
-        dispatch=False,
         custom=CustomTexts().get(
             shift.election_id, shift.role_id, kind, channel, volunteer.language
         ),
     )
-    dispatch_on_commit([message.pk])
-    return message
 
 
 def queue_seat_offer(offer: SeatOffer, token: str) -> Message | None:
