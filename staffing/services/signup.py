@@ -18,6 +18,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -301,7 +302,7 @@ def _lock_link(link: SignupLink) -> SignupLink | str:
 
 
 def _count_use(link: SignupLink) -> None:
-    SignupLink.objects.filter(pk=link.pk).update(used=link.used + 1)
+    SignupLink.objects.filter(pk=link.pk).update(used=F("used") + 1)
 
 
 def _join_team(link: SignupLink, volunteer: Volunteer) -> Outcome:
