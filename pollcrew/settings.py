@@ -60,6 +60,10 @@ INSTALLED_APPS = [
     "csp",
     "allauth",
     "allauth.account",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "pollcrew",
     # Bottom to top: infrastructure, places and people, elections, staffing,
     # then the apps that only present (documents, volunteer pages, admin pages).
@@ -73,6 +77,8 @@ INSTALLED_APPS = [
     "documents",
     "portal",
     "administration",
+    "api",
+    "exchange",
     "bench",
 ]
 

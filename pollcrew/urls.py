@@ -23,6 +23,8 @@ urlpatterns = [
     path("v/", include("portal.urls")),
     path("s/", include("portal.urls_signup")),
     path("notifications/", include("notifications.urls")),
+    path("api/", include("api.urls")),
+    path("exchange/", include("exchange.urls")),
 ]
 
 admin.site.site_header = settings.MUNICIPALITY_NAME + " · Pollcrew"

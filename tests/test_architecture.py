@@ -31,6 +31,8 @@ LAYERS: dict[str, int] = {
     "documents": 6,
     "portal": 6,
     "administration": 6,
+    "api": 6,
+    "exchange": 6,
     "bench": 7,
 }
 WIRING = {"pollcrew/urls.py", "pollcrew/settings.py", "pollcrew/celery.py"}

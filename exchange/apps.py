@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ExchangeConfig(AppConfig):
+    """Data in and out: spreadsheet imports (dry run, then commit through the
+    services), exports of the list pages, payroll and station staffing, and the
+    full data export a municipality leaves with."""
+
+    name = "exchange"
+    verbose_name = _("Import and export")
