@@ -1,0 +1,222 @@
+"""Reading an uploaded spreadsheet into a header and rows of cells, whatever the
+office's export looked like.
+
+CSV: UTF-8 (with or without a byte-order mark), else Windows-1252 (what Excel
+saves on a Danish Windows); the separator is ``;``, ``,`` or a tab, whichever
+splits the first lines most evenly. XLSX: the first sheet, read with openpyxl in
+read-only mode (rows stream; a 100,000-row sheet is never held as cells), with
+merged header cells filled from their merge.
+
+Wherever the header is — under a title, a date and an empty line — the row that
+names most of the kind's known columns is taken as the header
+(``find_header``). Empty trailing rows and columns are dropped; every row has as
+many cells as the header.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import Any
+from xml.etree import ElementTree
+
+from django.utils.translation import gettext as _
+
+from pollcrew.refusals import Refused
+
+Cell = Any  # str, or from XLSX also int, float, datetime, date, time, bool (never None)
+HEADER_SEARCH_ROWS = 20  # a header further down than this is not looked for
+SEPARATORS = (";", ",", "\t")
+
+
+@dataclass
+class Table:
+    """A sheet as read: the header's cells, the rows under it (each as long as the
+    header; cells are "" when empty) and each row's line number in the file (what
+    the report and the user call it)."""
+
+    headers: list[str]
+    rows: list[list[Cell]] = field(default_factory=list)
+    lines: list[int] = field(default_factory=list)
+    header_line: int = 1
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+def is_xlsx(name: str, content: bytes) -> bool:
+    return content[:4] == b"PK\x03\x04" or name.lower().endswith((".xlsx", ".xlsm"))
+
+
+def decode(content: bytes) -> str:
+    """UTF-8 (its byte-order mark dropped), else Windows-1252."""
+    if content.startswith(b"\xef\xbb\xbf"):
+        content = content[3:]
+    try:
+        return content.decode("utf-8")
+    except UnicodeDecodeError:
+        return content.decode("cp1252", errors="replace")
+
+
+def separator(sample: str) -> str:
+    """The separator that gives the first lines the same, largest number of
+    columns (quotes respected); ``;`` wins a tie (the Danish Excel default)."""
+    lines = [line for line in sample.splitlines()[:20] if line.strip()]
+    best, best_score = ";", (0, 0)
+    for candidate in SEPARATORS:
+        counts = [len(row) for row in csv.reader(lines, delimiter=candidate)]
+        if not counts:
+            continue
+        widest = max(counts)
+        # How many lines reach the widest count, then how wide.
+        score = (sum(1 for c in counts if c == widest) if widest > 1 else 0, widest)
+        if score > best_score:
+            best, best_score = candidate, score
+    return best
+
+
+def _csv_rows(content: bytes) -> list[list[Cell]]:
+    text = decode(content)
+    sep = separator(text[:20000])
+    return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text), delimiter=sep)]
+
+
+_CELL_REF = re.compile(r"([A-Z]+)(\d+)")
+
+
+def _column_number(letters: str) -> int:
+    number = 0
+    for char in letters:
+        number = number * 26 + ord(char) - 64
+    return number
+
+
+def _merges(sheet: Any) -> list[tuple[int, int, int, int]]:
+    """The sheet's merged ranges (min row, min col, max row, max col), read from
+    its XML: read-only mode does not load them."""
+    found = []
+    try:
+        source = sheet._get_source()
+    except (AttributeError, KeyError, zipfile.BadZipFile):  # pragma: no cover
+        return found
+    with source:
+        # expat resolves no external entities, and limits entity expansion (2.4+).
+        for _event, element in ElementTree.iterparse(source):  # noqa: S314
+            tag = element.tag.rsplit("}", 1)[-1]
+            if tag == "mergeCell":
+                ref = element.get("ref", "")
+                parts = [_CELL_REF.fullmatch(p) for p in ref.split(":")]
+                if len(parts) == 2 and all(parts):
+                    (c1, r1), (c2, r2) = (p.groups() for p in parts)  # type: ignore[union-attr]
+                    found.append((int(r1), _column_number(c1), int(r2), _column_number(c2)))
+            elif tag == "row":
+                element.clear()
+    return found
+
+
+def _xlsx_rows(content: bytes) -> tuple[list[list[Cell]], list[tuple[int, int, int, int]]]:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many kinds for a file that is not a workbook
+        raise Refused("unreadable", _("This file is not a workbook Excel can open.")) from None
+    try:
+        sheet = book.worksheets[0]
+        rows = [
+            ["" if value is None else value for value in row]
+            for row in sheet.iter_rows(values_only=True)
+        ]
+        merges = _merges(sheet)
+    finally:
+        book.close()
+    for row in rows:
+        for i, value in enumerate(row):
+            if isinstance(value, str):
+                row[i] = value.strip()
+    return rows, merges
+
+
+def fill_merged_header(rows: list[list[Cell]], merges: Iterable[tuple[int, int, int, int]]) -> None:
+    """Cells inside a merge (empty in the file) take the merge's value, in the
+    first rows where a header may be."""
+    for min_row, min_col, max_row, max_col in merges:
+        if min_row > HEADER_SEARCH_ROWS or min_row > len(rows):
+            continue
+        top = rows[min_row - 1]
+        value = top[min_col - 1] if min_col - 1 < len(top) else ""
+        for r in range(min_row, min(max_row, HEADER_SEARCH_ROWS, len(rows)) + 1):
+            row = rows[r - 1]
+            while len(row) < max_col:
+                row.append("")
+            for c in range(min_col, max_col + 1):
+                if row[c - 1] == "":
+                    row[c - 1] = value
+
+
+def header_text(value: Cell) -> str:
+    return str(value).strip() if value != "" else ""
+
+
+def find_header(rows: list[list[Cell]], score: Callable[[list[str]], int]) -> int:
+    """The index of the row (among the first HEADER_SEARCH_ROWS) whose cells
+    ``score`` highest as the kind's headers; the first non-empty row if none does."""
+    best, best_score = None, 0
+    for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        points = score([header_text(v) for v in row])
+        if points > best_score:
+            best, best_score = index, points
+    if best is not None:
+        return best
+    return next((i for i, row in enumerate(rows) if any(v != "" for v in row)), 0)
+
+
+def _is_empty(row: list[Cell]) -> bool:
+    return all(v == "" for v in row)
+
+
+def read_table(name: str, content: bytes, score: Callable[[list[str]], int]) -> Table:
+    """The file as a Table: header found by ``score``, trailing empty columns and
+    empty rows dropped, every row as wide as the header."""
+    if is_xlsx(name, content):
+        rows, merges = _xlsx_rows(content)
+        fill_merged_header(rows, merges)
+    else:
+        rows = _csv_rows(content)
+    if not rows or all(_is_empty(r) for r in rows):
+        raise Refused("empty", _("The file has no rows."))
+    start = find_header(rows, score)
+    headers = [header_text(v) for v in rows[start]]
+    while headers and not headers[-1]:
+        headers.pop()
+    if not headers:
+        raise Refused("empty", _("The file has no header row."))
+    width = len(headers)
+    table = Table(headers=headers, header_line=start + 1)
+    for index in range(start + 1, len(rows)):
+        row = rows[index]
+        if len(row) < width:
+            row = [*row, *([""] * (width - len(row)))]
+        elif len(row) > width:
+            row = row[:width]
+        if _is_empty(row):
+            continue
+        table.rows.append(row)
+        table.lines.append(index + 1)
+    return table
+
+
+def cell_text(value: Cell) -> str:
+    """A cell as the report and the refused rows' CSV show it."""
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time(0) else value.isoformat()
+    if isinstance(value, date | time):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
