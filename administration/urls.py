@@ -1,6 +1,6 @@
 from django.urls import path
 
-from administration import views
+from administration import views, views_webhooks
 
 app_name = "administration"
 urlpatterns = [
@@ -18,4 +18,19 @@ urlpatterns = [
     path("audit/export.csv", views.audit_export, name="audit_export"),
     path("organisation/", views.organisation, name="organisation"),
     path("organisation-logo/", views.organisation_logo, name="organisation_logo"),
+    path("webhooks/", views_webhooks.webhooks, name="webhooks"),
+    path("webhooks/new/", views_webhooks.webhook_create, name="webhook_create"),
+    path("webhooks/<int:endpoint_id>/", views_webhooks.webhook, name="webhook"),
+    path(
+        "webhooks/<int:endpoint_id>/secret/", views_webhooks.webhook_secret, name="webhook_secret"
+    ),
+    path(
+        "webhooks/<int:endpoint_id>/delete/", views_webhooks.webhook_delete, name="webhook_delete"
+    ),
+    path("webhooks/<int:endpoint_id>/test/", views_webhooks.webhook_test, name="webhook_test"),
+    path(
+        "webhooks/<int:endpoint_id>/deliveries/<int:delivery_id>/redeliver/",
+        views_webhooks.webhook_redeliver,
+        name="webhook_redeliver",
+    ),
 ]

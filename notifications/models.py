@@ -208,3 +208,6 @@ class OneTimeCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} {self.purpose} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+from notifications.models_webhooks import WebhookDelivery, WebhookEndpoint  # noqa: E402, F401

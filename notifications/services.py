@@ -14,6 +14,7 @@ from django.db.models import Model
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from notifications import webhooks
 from notifications.bounces import Bounce
 from notifications.inbound import InboundSms
 from notifications.models import Channel, InboundMessage, Message, subject_of
@@ -243,6 +244,7 @@ def record_bounce(bounce: Bounce) -> bool:
         message.last_error = f"Bounced: {bounce.status} {bounce.diagnostic}".strip()[:500]
         message.save(update_fields=["status", "last_error"])
         announce_failure(message.pk)
+        webhooks.message_failed(message)
     return True
 
 
@@ -286,6 +288,7 @@ def record_delivery_status(
             message.status = Message.Status.FAILED
             message.last_error = f"Provider reported {provider_status} (code {error_code or '-'})"
             fields += ["status", "last_error"]
+            webhooks.message_failed(message)
             if error_code in PERMANENT_PROVIDER_CODES:
                 announce_failure(message.pk)
         message.save(update_fields=fields)

@@ -19,7 +19,7 @@ from django.db.models import F, Min, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from notifications import ratelimit
+from notifications import ratelimit, webhooks
 from notifications.channels import DeliveryError, deliver, find_sent
 from notifications.models import Channel, Message
 from notifications.signals import announce_failure
@@ -184,11 +184,13 @@ def _after_failure(
     # Phone Number: +4512…") and the body's link.
     error = scrub(str(exc))[:2000] or type(exc).__name__
     if not transient or message.attempts >= MAX_ATTEMPTS:
-        Message.objects.filter(pk=message.pk).update(
-            status=Status.FAILED,
-            last_error=error,
-            **redacted_fields(message.body, message.body_html),
-        )
+        with transaction.atomic():
+            Message.objects.filter(pk=message.pk).update(
+                status=Status.FAILED,
+                last_error=error,
+                **redacted_fields(message.body, message.body_html),
+            )
+            webhooks.message_failed(message)
         log.warning("message %s failed for good: %s", message.pk, error)
         if not transient:  # the address itself was refused: try the other channel
             announce_failure(message.pk)
@@ -373,13 +375,19 @@ def requeue_interrupted() -> int:
     stale = Message.objects.filter(status=Status.SENDING, claimed_at__lt=cutoff)
     note = "Interrupted while sending; "
     failed = 0
-    for message in stale.filter(attempts__gte=MAX_ATTEMPTS).only("pk", "body", "body_html"):
+    for message in stale.filter(attempts__gte=MAX_ATTEMPTS).only(
+        "pk", "body", "body_html", "channel", "kind", "subject_type", "subject_id"
+    ):
         # Failed for good: the stored copy keeps no live link.
-        failed += Message.objects.filter(pk=message.pk, status=Status.SENDING).update(
-            status=Status.FAILED,
-            last_error=note + "no attempts left",
-            **redacted_fields(message.body, message.body_html),
-        )
+        with transaction.atomic():
+            done = Message.objects.filter(pk=message.pk, status=Status.SENDING).update(
+                status=Status.FAILED,
+                last_error=note + "no attempts left",
+                **redacted_fields(message.body, message.body_html),
+            )
+            if done:
+                webhooks.message_failed(message)
+        failed += done
     requeued = stale.update(
         status=Status.QUEUED, dispatched_at=None, last_error=note + "sending again"
     )
@@ -459,7 +467,11 @@ def _hand_back(message_ids: list[int]) -> None:
 def sweep_outbox() -> int:
     """Dispatch queued messages with no delivery task in flight: publishing
     failed (broker down), a scheduled time came, a task was lost long ago, or a
-    worker died while sending."""
+    worker died while sending. Webhook deliveries are swept here too."""
+    try:
+        webhooks.sweep()
+    except Exception:
+        log.exception("webhooks: the sweep failed; the outbox sweep goes on")
     requeue_interrupted()
     now = timezone.now()
     ids = list(
@@ -524,3 +536,29 @@ def _lost_tasks(now: datetime) -> Q:
         & (Q(scheduled_for__isnull=True) | Q(scheduled_for__lt=grace))
     )
     return lost | overtaken
+
+
+# A webhook attempt waits at most webhooks.CONNECT_TIMEOUT + WEBHOOK_TIMEOUT_SECONDS;
+# the task is stopped well before webhooks.INTERRUPTED_AFTER.
+WEBHOOK_TIME_LIMIT = 60
+WEBHOOK_SOFT_TIME_LIMIT = 50
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    soft_time_limit=WEBHOOK_SOFT_TIME_LIMIT,
+    time_limit=WEBHOOK_TIME_LIMIT,
+)
+def deliver_webhook(self: Task, delivery_id: int) -> str:
+    """POST one webhook delivery (notifications.webhooks.deliver): claimed under
+    its row lock, so a redelivered task for one already delivered does nothing. A
+    failed attempt is put back with its backoff for the sweep (no task waits in
+    the broker for an hour)."""
+    return webhooks.deliver(delivery_id)
+
+
+@shared_task(acks_late=True)
+def sweep_webhooks() -> int:
+    """The webhook part of ``sweep_outbox`` on its own (for a beat entry of its own)."""
+    return webhooks.sweep()

@@ -12,7 +12,7 @@ from accounts.models import User
 from pollcrew.text import strip_controls
 from staffing import messaging, rules
 from staffing.models import Assignment
-from staffing.services import standby
+from staffing.services import standby, webhook_events
 from staffing.services._common import (
     answer_actor,
     check_no_overlap,
@@ -62,6 +62,7 @@ def accept(assignment: Assignment, *, by: User | None = None) -> Assignment:
             update_fields=["status", "responded_at", "reason", "awaiting_approval", "updated_at"]
         )
         record_assignment("staffing.accept", current, by=by, actor=answer_actor(by), before=before)
+        webhook_events.answered(current, by=by)
         standby.note_seated(volunteer.pk, shift.pk)
         messaging.queue_confirmation(current)
     return current
@@ -93,6 +94,7 @@ def decline(assignment: Assignment, *, reason: str = "", by: User | None = None)
         current.reason = strip_controls(reason).strip()[:1000]
         current.save(update_fields=["status", "responded_at", "reason", "updated_at"])
         record_assignment("staffing.decline", current, by=by, actor=answer_actor(by), before=before)
+        webhook_events.answered(current, by=by)  # and the seat freed
         messaging.queue_confirmation(current)
         standby.schedule_offers(shift)  # the freed seat goes to the standby list
     return current

@@ -19,6 +19,7 @@ from notifications.models import Message
 from notifications.services import cancel_queued, dispatch_on_commit
 from staffing import messaging
 from staffing.models import Assignment, SeatOffer
+from staffing.services import webhook_events
 from staffing.services._common import assignment_entry
 
 Status = Election.Status
@@ -86,6 +87,7 @@ def withdraw_open_invitations(election: Election, *, by: User | None) -> int:
             )
         )
     audit.record_many(entries)
+    webhook_events.seats_freed(open_, reason="election_closed")
     notices = messaging.queue_notices(open_, messaging.INVITATION_WITHDRAWN)
     dispatch_on_commit([m.pk for m in notices])
     return len(open_)
@@ -105,6 +107,7 @@ def change_election_status(election: Election, status: str, *, by: User | None) 
             withdraw_open_invitations(changed, by=by)
         if changed.status in SILENT_STATUSES:
             withdraw_open_offers(changed, by=by)
+        webhook_events.election_status_changed(changed, before)
     return StatusChange(changed, cancelled)
 
 

@@ -19,7 +19,7 @@ from staffing import messaging, rules
 from staffing.links import issue_links
 from staffing.models import Assignment
 from staffing.rules import RuleViolation
-from staffing.services import standby
+from staffing.services import standby, webhook_events
 from staffing.services._common import (
     assignment_entry,
     check_no_overlap,
@@ -184,5 +184,6 @@ def expire_invitations(now: datetime | None = None) -> int:
             # The freed seats go to the standby lists (shifts not begun).
             for shift in {a.shift_id: a.shift for a in due}.values():
                 standby.schedule_offers(shift)
+            webhook_events.seats_freed(due)
             expired += len(due)
     return expired

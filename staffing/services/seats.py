@@ -13,7 +13,7 @@ from notifications.models import Message
 from pollcrew.text import strip_controls
 from staffing import messaging, rules
 from staffing.models import SEAT_HOLDING_STATUSES, Assignment
-from staffing.services import standby
+from staffing.services import standby, webhook_events
 from staffing.services._common import (
     check_no_overlap,
     lock_assignment,
@@ -53,6 +53,7 @@ def _take_off(
         detail={**(detail or {}), "reason": reason, "told": notice is not None},
     )
     standby.schedule_offers(assignment.shift)  # the freed seat goes to the standby list
+    webhook_events.seats_freed([assignment])
     return notice
 
 
@@ -108,4 +109,5 @@ def move(assignment: Assignment, to_shift: Shift, *, by: User | None) -> Assignm
         messaging.queue_move_notice(current, old_shift)
         record_assignment("staffing.move", current, by=by, before=before)
         standby.schedule_offers(old_shift)  # the seat left behind goes to the standby list
+        webhook_events.seats_freed([current], reason="moved", shift=old_shift)
     return current

@@ -34,6 +34,7 @@ from staffing import signup as reading
 from staffing.links import issue_link
 from staffing.models import Assignment, SignupLink, hash_token
 from staffing.rules import RuleViolation
+from staffing.services import webhook_events
 from staffing.services._common import (
     check_no_overlap,
     lock_assignment,
@@ -492,4 +493,5 @@ def refuse_signup(assignment: Assignment, *, by: User | None, reason: str = "") 
         )
         messaging.queue_signup_refused(current)
         schedule_offers(current.shift)  # the seat is free: the standby list's
+        webhook_events.seats_freed([current], reason="signup_refused")
     return current

@@ -1,0 +1,350 @@
+"""Webhooks: signed events delivered through the outbox to a receiver on loopback
+(tests/fakes/webhook_receiver.py, which checks each signature the way
+docs/webhooks.md tells receivers to)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from django.db import transaction
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import AuditEntry, User
+from notifications import tasks, webhooks
+from notifications.models import Message, WebhookDelivery, WebhookEndpoint
+from notifications.services import record_delivery_status
+from pollcrew.refusals import Refused
+from staffing import services
+from staffing.services.closing import change_election_status
+from tests import factories as f
+from tests.fakes.webhook_receiver import WebhookReceiver, webhook_receiver
+
+pytestmark = pytest.mark.django_db
+
+Event = webhooks.Event
+Status = WebhookDelivery.Status
+ALL = [
+    Event.ASSIGNMENT_ANSWERED,
+    Event.SEAT_FREED,
+    Event.MESSAGE_FAILED,
+    Event.ELECTION_STATUS_CHANGED,
+]
+
+
+@pytest.fixture
+def receiver(settings) -> Iterator[WebhookReceiver]:
+    settings.WEBHOOK_ALLOW_PRIVATE = True  # the receiver is on 127.0.0.1
+    with webhook_receiver() as found:
+        yield found
+
+
+def subscribe(receiver: WebhookReceiver, events=ALL, **kw) -> WebhookEndpoint:
+    endpoint = webhooks.create_endpoint(receiver.url, events=events, **kw)
+    receiver.secret = webhooks.secret_of(endpoint)
+    return endpoint
+
+
+@pytest.fixture
+def invited():
+    shift = f.shift(f.election(), capacity=2)
+    [assignment] = services.invite(shift, [f.volunteer(phone="+4520123456")], by=None).invited
+    return assignment
+
+
+@pytest.fixture
+def admin() -> Client:
+    client = Client()
+    client.force_login(User.objects.create_superuser("admin@kommune.dk", "et-langt-kodeord"))
+    return client
+
+
+def test_an_answer_reaches_the_receiver_signed(receiver, invited, committed):
+    subscribe(receiver)
+    committed(services.accept, invited)
+    [request] = receiver.requests
+    assert request.verified  # the receiver's own check of signature and timestamp
+    event = request.json
+    assert request.headers["Pollcrew-Event"] == "assignment.answered"
+    assert request.headers["Pollcrew-Delivery"] == event["id"]
+    shift = invited.shift
+    assert event["type"] == "assignment.answered"
+    assert event["data"] == {
+        "assignment_id": invited.pk,
+        "shift_id": shift.pk,
+        "station_id": shift.station_id,
+        "role_id": shift.role_id,
+        "election_id": shift.election_id,
+        "status": "accepted",
+        "on_behalf": False,
+    }
+    # Nothing that names or reaches the person.
+    volunteer = invited.volunteer
+    for private in (volunteer.phone, volunteer.email, volunteer.first_name):
+        assert private not in request.body.decode()
+    assert WebhookDelivery.objects.get().status == Status.DELIVERED
+
+
+def test_a_wrong_secret_does_not_verify(receiver, invited, committed):
+    subscribe(receiver, events=[Event.ASSIGNMENT_ANSWERED])
+    receiver.secret = "whsec_" + "0" * 64
+    committed(services.accept, invited)
+    [request] = receiver.requests
+    assert not request.verified  # the receiver answered 401: retried later
+    assert WebhookDelivery.objects.get().status == Status.QUEUED
+
+
+def test_a_decline_frees_the_seat_and_endpoints_get_what_they_subscribed(
+    receiver, invited, committed
+):
+    seats = subscribe(receiver, events=[Event.SEAT_FREED])
+    answers = subscribe(receiver, events=[Event.ASSIGNMENT_ANSWERED])
+    subscribe(receiver, events=ALL, active=False)
+    receiver.secret = ""  # several secrets: compared below per endpoint
+    committed(services.decline, invited, by=f.user("koordinator@kommune.dk", coordinator=True))
+    sent = {(d.endpoint_id, d.event_type) for d in WebhookDelivery.objects.all()}
+    assert sent == {(seats.pk, "seat.freed"), (answers.pk, "assignment.answered")}
+    by_type = {r.headers["Pollcrew-Event"]: r for r in receiver.requests}
+    assert set(by_type) == {"seat.freed", "assignment.answered"}
+    assert by_type["seat.freed"].json["data"]["reason"] == "declined"
+    assert by_type["assignment.answered"].json["data"]["on_behalf"] is True
+    for endpoint, request in (
+        (seats, by_type["seat.freed"]),
+        (answers, by_type["assignment.answered"]),
+    ):
+        assert webhooks.verify(
+            webhooks.secret_of(endpoint),
+            request.headers["Pollcrew-Timestamp"],
+            request.body,
+            request.headers["Pollcrew-Signature"],
+        )
+
+
+def test_seats_freed_by_a_move_and_a_removal(receiver, invited, committed):
+    subscribe(receiver, events=[Event.SEAT_FREED])
+    old = invited.shift
+    other = f.shift(old.election, capacity=2, start=20, end=23)
+    committed(services.move, invited, other, by=None)
+    committed(services.remove, invited, by=None)
+    freed = [(r.json["data"]["shift_id"], r.json["data"]["reason"]) for r in receiver.verified]
+    assert freed == [(old.pk, "moved"), (other.pk, "removed")]
+
+
+def test_an_election_status_change_and_a_failed_message(receiver, invited, committed):
+    subscribe(receiver, events=[Event.ELECTION_STATUS_CHANGED, Event.MESSAGE_FAILED])
+    message = Message.objects.get()  # the invitation
+    Message.objects.filter(pk=message.pk).update(
+        status="sent", provider_id="SM1", sent_at=timezone.now()
+    )
+    committed(record_delivery_status, "SM1", "undelivered", "30003")
+    committed(change_election_status, invited.shift.election, "closed", by=None)
+    events = [r.json for r in receiver.verified]
+    assert [e["type"] for e in events] == ["message.failed", "election.status_changed"]
+    assert events[0]["data"]["message_id"] == message.pk
+    assert message.to not in receiver.requests[0].body.decode()
+    assert events[1]["data"] == {
+        "election_id": invited.shift.election_id,
+        "status": "closed",
+        "previous_status": "active",
+    }
+
+
+def test_retried_on_500_with_backoff_then_delivered(receiver, committed):
+    endpoint = subscribe(receiver)
+    receiver.fail_next(500, times=2)
+    committed(lambda: webhooks.send_test(endpoint))
+    delivery = WebhookDelivery.objects.get()
+    for attempt, wait in ((1, 1), (2, 2)):
+        delivery.refresh_from_db()
+        assert (delivery.status, delivery.attempts, delivery.last_status_code) == (
+            Status.QUEUED,
+            attempt,
+            500,
+        )
+        ahead = delivery.next_attempt_at - timezone.now()
+        assert timedelta(minutes=wait, seconds=-5) < ahead <= timedelta(minutes=wait)
+        tasks.sweep_outbox()  # not due yet: nothing sent
+        assert len(receiver.requests) == attempt
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(
+            next_attempt_at=timezone.now() - timedelta(seconds=1)
+        )
+        tasks.sweep_outbox()  # due: sent again
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts, delivery.last_status_code) == (
+        Status.DELIVERED,
+        3,
+        204,
+    )
+    assert len({r.headers["Pollcrew-Delivery"] for r in receiver.requests}) == 1
+    assert len({r.body for r in receiver.requests}) == 1  # the same bytes each time
+    assert all(r.verified for r in receiver.requests)
+
+
+def test_failed_after_the_last_attempt_and_sent_again_from_the_log(
+    receiver, settings, admin, committed
+):
+    settings.WEBHOOK_MAX_ATTEMPTS = 2
+    endpoint = subscribe(receiver)
+    receiver.fail_next(503, times=2)
+    committed(lambda: webhooks.send_test(endpoint))
+    WebhookDelivery.objects.update(next_attempt_at=timezone.now() - timedelta(seconds=1))
+    tasks.sweep_outbox()
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.status, delivery.attempts, delivery.next_attempt_at) == (
+        Status.FAILED,
+        2,
+        None,
+    )
+    tasks.sweep_outbox()
+    assert len(receiver.requests) == 2  # a failed one stays failed
+    page = admin.get(reverse("administration:webhook", args=[endpoint.pk])).content.decode()
+    assert "503" in page and "Send again" in page
+    url = reverse("administration:webhook_redeliver", args=[endpoint.pk, delivery.pk])
+    committed(lambda: admin.post(url))
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == (Status.DELIVERED, 1)
+    assert receiver.requests[-1].headers["Pollcrew-Delivery"] == str(delivery.event_id)
+    assert AuditEntry.objects.filter(action="webhooks.redeliver").count() == 1
+
+
+def test_a_task_run_twice_posts_once(receiver):
+    endpoint = subscribe(receiver)
+    delivery = webhooks.send_test(endpoint)  # no commit: no task ran
+    assert tasks.deliver_webhook(delivery.pk) == "delivered"
+    assert tasks.deliver_webhook(delivery.pk) == "skipped"
+    tasks.sweep_outbox()
+    assert len(receiver.requests) == 1
+
+
+def test_nothing_is_sent_when_the_change_rolls_back(receiver, invited, committed):
+    subscribe(receiver)
+
+    def accept_then_fail() -> None:
+        with transaction.atomic():
+            services.accept(invited)
+            raise RuntimeError("something after the answer failed")
+
+    with pytest.raises(RuntimeError):
+        committed(accept_then_fail)
+    assert not WebhookDelivery.objects.exists()
+    tasks.sweep_outbox()
+    assert receiver.requests == []
+
+
+def test_the_sweep_sends_what_a_lost_task_or_a_dead_worker_left(receiver):
+    endpoint = subscribe(receiver)
+    lost = webhooks.send_test(endpoint)  # never dispatched (the commit never came)
+    WebhookDelivery.objects.filter(pk=lost.pk).update(dispatched_at=None)
+    interrupted = webhooks.send_test(endpoint)
+    WebhookDelivery.objects.filter(pk=interrupted.pk).update(
+        status=Status.SENDING, attempts=1, claimed_at=timezone.now() - timedelta(minutes=5)
+    )
+    tasks.sweep_outbox()
+    assert set(WebhookDelivery.objects.values_list("status", flat=True)) == {Status.DELIVERED}
+    assert WebhookDelivery.objects.get(pk=interrupted.pk).attempts == 2
+    assert len(receiver.requests) == 2
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "https://10.0.0.5/hook",
+        "https://192.168.1.20/hook",
+        "https://169.254.169.254/latest/meta-data",
+        "https://127.0.0.1:8000/hook",
+        "https://[::1]/hook",
+        "https://[::ffff:10.0.0.1]/hook",
+        "https://0.0.0.0/hook",
+    ],
+)
+def test_private_addresses_are_refused(address):
+    with pytest.raises(Refused) as refused:
+        webhooks.check_url(address)
+    assert refused.value.code == "private_address"
+
+
+def test_only_https_and_no_credentials():
+    for address, code in (
+        ("http://93.184.215.14/hook", "not_https"),
+        ("https://user:pw@93.184.215.14/hook", "url_credentials"),
+        ("ftp://93.184.215.14/hook", "bad_url"),
+    ):
+        with pytest.raises(Refused) as refused:
+            webhooks.check_url(address)
+        assert refused.value.code == code
+    assert webhooks.check_url(" https://93.184.215.14/hook ") == "https://93.184.215.14/hook"
+
+
+def test_the_form_says_why_a_private_address_is_refused(admin):
+    response = admin.post(
+        reverse("administration:webhook_create"),
+        {"url": "https://10.0.0.5/hook", "events": ["seat.freed"], "active": "on"},
+    )
+    assert response.status_code == 400
+    assert "10.0.0.5 is a private, local or reserved address" in response.content.decode()
+    assert not WebhookEndpoint.objects.exists()
+
+
+def test_the_admin_adds_a_webhook_sees_its_secret_and_sends_a_test_event(
+    receiver, admin, committed
+):
+    response = admin.post(
+        reverse("administration:webhook_create"),
+        {"url": receiver.url, "description": "Lønsystem", "events": ALL, "active": "on"},
+    )
+    endpoint = WebhookEndpoint.objects.get()
+    assert response["Location"] == reverse("administration:webhook_secret", args=[endpoint.pk])
+    secret = webhooks.secret_of(endpoint)
+    assert len(secret) == len("whsec_") + 64  # 256 bits
+    assert secret in admin.get(response["Location"]).content.decode()
+    receiver.secret = secret
+    test_url = reverse("administration:webhook_test", args=[endpoint.pk])
+    committed(lambda: admin.post(test_url, follow=True))
+    [request] = receiver.verified
+    assert request.json["type"] == "ping"
+    page = admin.get(reverse("administration:webhook", args=[endpoint.pk])).content.decode()
+    assert "ping" in page and "Delivered" in page
+    actions = set(AuditEntry.objects.values_list("action", flat=True))
+    assert {"webhooks.create", "webhooks.show_secret", "webhooks.send_test"} <= actions
+    assert secret not in str(list(AuditEntry.objects.values_list("changes", "detail")))
+
+
+def test_a_new_secret_signs_from_then_on(receiver, admin, committed):
+    endpoint = subscribe(receiver)
+    old = webhooks.secret_of(endpoint)
+    admin.post(reverse("administration:webhook_secret", args=[endpoint.pk]))
+    endpoint.refresh_from_db()
+    assert webhooks.secret_of(endpoint) != old
+    committed(lambda: webhooks.send_test(endpoint))
+    assert not receiver.requests[-1].verified  # the receiver still has the old one
+
+
+def test_deactivating_cancels_what_is_queued(receiver, admin):
+    endpoint = subscribe(receiver)
+    queued = webhooks.send_test(endpoint)  # not dispatched yet
+    response = admin.post(
+        reverse("administration:webhook", args=[endpoint.pk]),
+        {"url": endpoint.url, "events": [Event.SEAT_FREED]},  # "active" unticked
+    )
+    assert response.status_code == 302
+    endpoint.refresh_from_db()
+    assert (endpoint.active, endpoint.events) == (False, [Event.SEAT_FREED])
+    assert WebhookDelivery.objects.get(pk=queued.pk).status == Status.CANCELLED
+    assert webhooks.emit(Event.SEAT_FREED, {"shift_id": 1}) == []
+
+
+def test_the_delivery_log_costs_the_same_queries_for_2_or_20_rows(
+    receiver, admin, django_assert_num_queries
+):
+    endpoint = subscribe(receiver)
+    url = reverse("administration:webhook", args=[endpoint.pk])
+    for rows in (2, 20):
+        while endpoint.deliveries.count() < rows:
+            webhooks.send_test(endpoint)
+        # session, user (an admin: no grants to read), the endpoint, its latest deliveries
+        with django_assert_num_queries(4):
+            response = admin.get(url)
+        assert response.content.decode().count("<td>ping<br>") == rows
