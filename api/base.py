@@ -1,0 +1,117 @@
+"""What every endpoint of /api/v1/ shares: token authentication, the rate limit,
+page-number pagination, filters and ordering, the scope check (404 outside it),
+ETags on lists, and the audit entry for reads of personal data."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import Http404
+from rest_framework import status, viewsets
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts import audit
+from accounts.scopes import Capability, Scope, scope_of
+from api.models import ApiToken
+
+C = Capability
+
+
+def etag_of(data: Any) -> str:
+    body = json.dumps(data, cls=DjangoJSONEncoder, sort_keys=True, separators=(",", ":"))
+    return '"' + hashlib.sha256(body.encode()).hexdigest()[:32] + '"'
+
+
+def _matches(request: Request, etag: str) -> bool:
+    wanted = request.META.get("HTTP_IF_NONE_MATCH", "")
+    tags = {t.strip().removeprefix("W/") for t in wanted.split(",") if t.strip()}
+    return etag in tags or "*" in tags
+
+
+class ApiViewSet(viewsets.GenericViewSet):
+    """Base of the endpoints. ``capability``: what the user must have somewhere
+    (else every URL of the endpoint is a 404). ``read_action``: the audit action
+    written once per request that returns personal data."""
+
+    capability: str = C.VIEW_COUNTS
+    read_action: str = ""
+    filterset_fields: Any = ()
+
+    @property
+    def scope(self) -> Scope:
+        return scope_of(self.request.user)
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        if getattr(self, "swagger_fake_view", False):
+            return
+        if not self.scope.can(self.capability):
+            raise Http404
+
+    # --- extra context for a page of rows (fill counts…): one query per page ------------
+
+    def rows_context(self, rows: list[Any]) -> dict[str, Any]:
+        return {}
+
+    def get_serializer(self, *args: Any, **kwargs: Any) -> Any:
+        rows = args[0] if args else None
+        if rows is not None and not isinstance(rows, dict):
+            listed = list(rows) if kwargs.get("many") else [rows]
+            kwargs.setdefault("context", self.get_serializer_context())
+            kwargs["context"].update(self.rows_context(listed))
+        return super().get_serializer(*args, **kwargs)
+
+    # --- reads ------------------------------------------------------------------------------
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        rows = list(page) if page is not None else list(queryset)
+        data = self.get_serializer(rows, many=True).data
+        response = self.get_paginated_response(data) if page is not None else Response(data)
+        etag = etag_of(response.data)
+        if _matches(request, etag):
+            return self._conditional(Response(status=status.HTTP_304_NOT_MODIFIED), etag)
+        self.audit_read(len(rows))
+        return self._conditional(response, etag)
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        obj = self.get_object()
+        response = Response(self.get_serializer(obj).data)
+        self.audit_read(1, object_id=obj.pk)
+        return response
+
+    def _conditional(self, response: Response, etag: str) -> Response:
+        response["ETag"] = etag
+        response["Cache-Control"] = "private, no-cache"
+        response["Vary"] = "Authorization"
+        return response
+
+    def audit_read(self, count: int, *, object_id: int | None = None) -> None:
+        if not self.read_action or not count:
+            return
+        token = self.request.auth
+        detail: dict[str, Any] = {"count": count, "filters": dict(self.request.query_params)}
+        if isinstance(token, ApiToken):
+            detail["token"] = f"{token.name} ({token.prefix}…)"
+        if object_id is not None:
+            detail["id"] = object_id
+        election = self.request.query_params.get("election", "")
+        audit.record_read(
+            self.request,
+            self.read_action,
+            election_id=int(election) if election.isdigit() else None,
+            detail=detail,
+        )
+
+
+def object_id(value: Any) -> int:
+    """A URL's id, or the 404 (never a 500 on ``/assignments/abc/``)."""
+    text = str(value)
+    if not text.isdigit() or len(text) > 18:
+        raise Http404
+    return int(text)

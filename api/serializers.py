@@ -1,0 +1,351 @@
+"""What the API shows of each object, and what it takes for a write. Reads are
+plain fields of rows fetched with their relations up front (a fixed number of
+queries per page); writes are checked here for shape and by the services for
+the rules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from elections.models import Election, Role, Shift
+from notifications.models import Message
+from pollcrew.redaction import redact
+from polling_stations.models import Area, PollingStation
+from staffing.models import Assignment
+from staffing.models_group_messages import GroupMessage
+from volunteers.models import Team, Volunteer
+
+# --- fill counts ------------------------------------------------------------------------------
+
+
+class FillSerializer(serializers.Serializer):
+    seats = serializers.IntegerField()
+    awaiting = serializers.IntegerField(help_text=_("Invited, not yet answered."))
+    accepted = serializers.IntegerField()
+    vacant = serializers.IntegerField()
+
+
+def fill_dict(seats: int, invited: int, accepted: int) -> dict[str, int]:
+    return {
+        "seats": seats,
+        "awaiting": invited,
+        "accepted": accepted,
+        "vacant": max(seats - invited - accepted, 0),
+    }
+
+
+# --- reference data ---------------------------------------------------------------------------
+
+
+class AreaSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Area
+        fields = ["id", "name", "sort_order"]
+        read_only_fields = ["id", "sort_order"]
+
+
+class StationSerializer(serializers.ModelSerializer):
+    area = serializers.PrimaryKeyRelatedField(queryset=Area.objects.all())
+
+    class Meta:
+        model = PollingStation
+        fields = [
+            "id",
+            "area",
+            "name",
+            "address",
+            "postal_code",
+            "city",
+            "capacity_note",
+            "manager_contact",
+            "accessibility",
+            "notes",
+            "sort_order",
+        ]
+        read_only_fields = ["id", "sort_order"]
+
+
+class RoleSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Role
+        fields = [
+            "id",
+            "name",
+            "short_name",
+            "description",
+            "description_en",
+            "default_start",
+            "default_end",
+            "pay",
+            "min_age",
+            "invite_only",
+            "requires_approval",
+            "reminders_enabled",
+            "sort_order",
+        ]
+        read_only_fields = ["id", "sort_order"]
+
+
+class ElectionSerializer(serializers.ModelSerializer):
+    areas = serializers.PrimaryKeyRelatedField(
+        queryset=Area.objects.all(), many=True, required=False
+    )
+    fill = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Election
+        fields = [
+            "id",
+            "name",
+            "kind",
+            "election_date",
+            "status",
+            "lock_days",
+            "response_days",
+            "copied_from",
+            "areas",
+            "created_at",
+            "fill",
+        ]
+        read_only_fields = ["id", "status", "copied_from", "created_at", "fill"]
+
+    @extend_schema_field(FillSerializer)
+    def get_fill(self, election: Election) -> dict[str, int]:
+        fill = self.context.get("fills", {}).get(election.pk)
+        if fill is None:
+            return fill_dict(0, 0, 0)
+        return fill_dict(fill.needed, fill.invited, fill.accepted)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if "areas" in attrs:
+            attrs["areas"] = [a.pk for a in attrs["areas"]]
+        return attrs
+
+
+class ShiftSerializer(serializers.ModelSerializer):
+    fill = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Shift
+        fields = [
+            "id",
+            "election",
+            "station",
+            "role",
+            "team",
+            "starts_at",
+            "ends_at",
+            "capacity",
+            "fill",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(FillSerializer)
+    def get_fill(self, shift: Shift) -> dict[str, int]:
+        fill = getattr(shift, "seat_fill", None)
+        if fill is None:
+            return fill_dict(shift.capacity, 0, 0)
+        return fill_dict(fill.seats, fill.invited, fill.accepted)
+
+
+# --- people -----------------------------------------------------------------------------------
+
+
+class PersonSerializer(serializers.ModelSerializer):
+    """A volunteer as others' rows name them."""
+
+    class Meta:
+        model = Volunteer
+        fields = ["id", "first_name", "last_name"]
+        read_only_fields = fields
+
+
+class TeamSerializer(serializers.ModelSerializer):
+    members = PersonSerializer(many=True, read_only=True, source="members_listed")
+
+    class Meta:
+        model = Team
+        fields = ["id", "name", "short_name", "kind", "members"]
+        read_only_fields = fields
+
+
+class VolunteerSerializer(serializers.ModelSerializer):
+    teams = serializers.PrimaryKeyRelatedField(
+        queryset=Team.objects.all(), many=True, required=False
+    )
+
+    class Meta:
+        model = Volunteer
+        fields = [
+            "id",
+            "first_name",
+            "last_name",
+            "email",
+            "phone",
+            "birth_date",
+            "address",
+            "postal_code",
+            "city",
+            "language",
+            "preferred_channel",
+            "teams",
+            "diet",
+            "do_not_contact",
+            "notes",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "created_at", "updated_at"]
+        extra_kwargs = {"phone": {"validators": []}, "email": {"validators": []}}
+
+
+class AssignmentSerializer(serializers.ModelSerializer):
+    volunteer = PersonSerializer(read_only=True)
+    election = serializers.IntegerField(source="shift.election_id", read_only=True)
+    station = serializers.IntegerField(source="shift.station_id", read_only=True)
+    role = serializers.IntegerField(source="shift.role_id", read_only=True)
+    team = serializers.IntegerField(source="shift.team_id", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Assignment
+        fields = [
+            "id",
+            "shift",
+            "election",
+            "station",
+            "role",
+            "team",
+            "volunteer",
+            "status",
+            "invited_at",
+            "responded_at",
+            "checked_in_at",
+            "awaiting_approval",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+# --- assignment writes ------------------------------------------------------------------------
+
+
+class InviteSerializer(serializers.Serializer):
+    shift = serializers.IntegerField(min_value=1)
+    volunteers = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), min_length=1, max_length=500
+    )
+
+
+class AssignSerializer(serializers.Serializer):
+    shift = serializers.IntegerField(min_value=1)
+    volunteer = serializers.IntegerField(min_value=1)
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=1000, default="")
+
+
+class MoveSerializer(serializers.Serializer):
+    shift = serializers.IntegerField(min_value=1, help_text=_("The shift to move the seat to."))
+
+
+class ItemResultSerializer(serializers.Serializer):
+    volunteer = serializers.IntegerField()
+    ok = serializers.BooleanField()
+    assignment = serializers.IntegerField(allow_null=True)
+    code = serializers.CharField(allow_blank=True)
+    message = serializers.CharField(allow_blank=True)
+
+
+class InviteResultSerializer(serializers.Serializer):
+    shift = serializers.IntegerField()
+    invited = serializers.IntegerField()
+    refused = serializers.IntegerField()
+    results = ItemResultSerializer(many=True)
+
+
+# --- messages ---------------------------------------------------------------------------------
+
+
+class MessageSerializer(serializers.ModelSerializer):
+    assignment = serializers.IntegerField(source="subject_id", read_only=True)
+
+    class Meta:
+        model = Message
+        fields = [
+            "id",
+            "assignment",
+            "channel",
+            "to",
+            "kind",
+            "language",
+            "subject",
+            "status",
+            "attempts",
+            "last_error",
+            "scheduled_for",
+            "created_at",
+            "sent_at",
+            "delivered_at",
+        ]
+        read_only_fields = fields
+
+
+class MessageDetailSerializer(MessageSerializer):
+    body = serializers.SerializerMethodField(help_text=_("With any personal link redacted."))
+
+    class Meta(MessageSerializer.Meta):
+        fields = [*MessageSerializer.Meta.fields, "body"]
+        read_only_fields = fields
+
+    def get_body(self, message: Message) -> str:
+        return redact(message.body)
+
+
+class GroupMessageSerializer(serializers.ModelSerializer):
+    """A group message: which seats it goes to (the filters, as on the page), its
+    subject and text, and once sent, how many it reaches."""
+
+    filters = serializers.JSONField(read_only=True)
+
+    class Meta:
+        model = GroupMessage
+        fields = [
+            "id",
+            "election",
+            "filters",
+            "subject",
+            "body",
+            "status",
+            "recipients",
+            "sms",
+            "email",
+            "no_address",
+            "queued",
+            "created_at",
+            "sent_at",
+        ]
+        read_only_fields = fields
+
+
+class GroupMessageSendSerializer(serializers.Serializer):
+    """Send a group message now (a draft is saved and sent in one call). Empty
+    filters: every seat of the election."""
+
+    election = serializers.IntegerField(min_value=1)
+    area = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    station = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    role = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    team = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    day = serializers.DateField(required=False, allow_null=True)
+    statuses = serializers.ListField(
+        child=serializers.ChoiceField(choices=["invited", "accepted", "checked_in"]),
+        required=False,
+        min_length=1,
+    )
+    subject = serializers.CharField(max_length=200)
+    body = serializers.CharField(max_length=1000)

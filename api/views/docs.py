@@ -1,0 +1,29 @@
+"""The OpenAPI 3 schema and its documentation page (Swagger UI, self-hosted
+through drf-spectacular-sidecar: no CDN). Read with a token, or by a signed-in
+staff user in the browser (these two pages only; reads, so no CSRF concern).
+The page's script is served from this site (the "split" view), so the strict
+Content-Security-Policy needs no exception."""
+
+from __future__ import annotations
+
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.authentication import SessionAuthentication
+
+from api.authentication import BearerTokenAuthentication
+from api.permissions import HasRole
+
+READERS = [BearerTokenAuthentication, SessionAuthentication]
+
+
+class SchemaView(SpectacularAPIView):
+    authentication_classes = READERS
+    permission_classes = [HasRole]
+    throttle_classes: list = []
+
+
+class DocsView(SpectacularSwaggerSplitView):
+    authentication_classes = READERS
+    permission_classes = [HasRole]
+    throttle_classes: list = []
+    template_name = "api/swagger_ui.html"
+    url_name = "api:schema"
