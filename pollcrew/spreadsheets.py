@@ -41,3 +41,54 @@ def csv_lines(header: Iterable[str], rows: Iterable[Iterable[Any]]) -> Iterator[
     yield writer.writerow([safe_cell(h) for h in header])
     for row in rows:
         yield writer.writerow([safe_cell(v) for v in row])
+
+
+# --- XLSX -------------------------------------------------------------------------------------
+# openpyxl in write-only mode: rows go to a temporary file as they come (a national
+# export never sits in memory whole), then into the workbook's ZIP. A text cell that
+# starts like a formula is written as text (never as a formula, which openpyxl makes
+# of any string starting with "=") with Excel's "quote prefix" flag: shown as typed
+# ("+4520123456" stays a phone number), kept as text when someone edits the cell.
+# Numbers, dates and times stay numbers, dates and times.
+
+Sheet = tuple[str, Iterable[str], Iterable[Iterable[Any]]]  # title, header, rows
+
+
+def _xlsx_cell(sheet: Any, value: Any) -> Any:
+    from datetime import date, datetime, time
+    from decimal import Decimal
+
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import TYPE_STRING
+
+    if value is None:
+        return None
+    if isinstance(value, bool | int | float | Decimal | date | time):
+        if isinstance(value, datetime) and value.tzinfo is not None:
+            # Spreadsheets know no time zones: the local wall clock, as pages show it.
+            from django.utils import timezone
+
+            value = timezone.localtime(value).replace(tzinfo=None)
+        return value
+    text = str(value)
+    if not text.startswith(_FORMULA_START):
+        return text
+    cell = WriteOnlyCell(sheet)
+    cell.value = text
+    cell.data_type = TYPE_STRING
+    cell.quotePrefix = True
+    return cell
+
+
+def write_xlsx(out: Any, sheets: Iterable[Sheet]) -> None:
+    """An XLSX workbook with one worksheet per (title, header, rows), into the
+    binary file ``out``."""
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    for title, header, rows in sheets:
+        sheet = book.create_sheet(title=title[:31])
+        sheet.append([_xlsx_cell(sheet, h) for h in header])
+        for row in rows:
+            sheet.append([_xlsx_cell(sheet, v) for v in row])
+    book.save(out)

@@ -1,0 +1,228 @@
+"""The list exports (board, volunteers, assignments, messages): the column
+picker, formula neutralisation in CSV and XLSX, scope, audit, and query counts
+that do not grow with the rows."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from accounts.models import AuditEntry
+from notifications.models import Message
+from staffing import services
+from staffing.models import Assignment
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db
+
+
+def rows_of(response) -> list[list[str]]:
+    assert response.status_code == 200, response.status_code
+    body = b"".join(response.streaming_content).decode("utf-8")
+    assert body.startswith("\ufeff")  # Excel reads æøå right
+    return list(csv.reader(io.StringIO(body[1:])))
+
+
+def sheet_of(response, index: int = 0) -> list[list]:
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    return [[c.value for c in row] for row in book.worksheets[index].iter_rows()]
+
+
+@pytest.fixture
+def world(db):
+    election = f.election()
+    area = f.area("Midtbyen")
+    station = f.station(area, name="Rådhuset")
+    other = f.station(f.area("Nordbyen"), name="Skolen")
+    chair = f.role("Valgstyrer", sort_order=1)
+    clerk = f.role("Tilforordnet", sort_order=2)
+    team = f.team("Parti A")
+    open_shift = f.shift(election, station_=station, role_=clerk, capacity=4)
+    team_shift = f.shift(election, station_=station, role_=chair, team=team, capacity=2)
+    far_shift = f.shift(election, station_=other, role_=clerk, capacity=3)
+    member = f.volunteer(first_name="Åse", last_name="Ørum", channel="sms")
+    member.teams.add(team)
+    evil = f.volunteer(first_name='=HYPERLINK("http://x")', last_name="@Evil")
+    services.invite(team_shift, [member], by=None)
+    [seat] = services.invite(open_shift, [evil], by=None).invited
+    services.accept(seat, by=None)
+    services.invite(far_shift, [f.volunteer(last_name="Andersen")], by=None)
+    return {
+        "election": election,
+        "station": station,
+        "other": other,
+        "team": team,
+        "member": member,
+        "evil": evil,
+        "open_shift": open_shift,
+        "area": area,
+    }
+
+
+def test_board_one_row_per_station_and_role_with_the_picked_columns_in_order(client, world):
+    client.force_login(f.user(coordinator=True))
+    url = reverse("exchange:export_board", args=[world["election"].pk])
+    rows = rows_of(
+        client.get(url, {"format": "csv", "columns": ["role", "station", "accepted", "vacant"]})
+    )
+    assert rows[0] == ["Role", "Polling station", "Accepted", "Vacant"]
+    # Areas in order (Midtbyen, Nordbyen), roles in their order within a station.
+    assert rows[1:] == [
+        ["Valgstyrer", "Rådhuset", "0", "1"],
+        ["Tilforordnet", "Rådhuset", "1", "3"],
+        ["Tilforordnet", "Skolen", "0", "2"],
+    ]
+    # The board's filters: one area only.
+    rows = rows_of(client.get(url, {"format": "csv", "area": world["area"].pk}))
+    assert rows[0] == [
+        "Polling station",
+        "Area",
+        "Role",
+        "Seats",
+        "Awaiting answer",
+        "Accepted",
+        "Vacant",
+    ]
+    assert {r[0] for r in rows[1:]} == {"Rådhuset"}
+
+
+def test_the_picker_page_carries_the_filters_and_remembers_the_columns(client, world):
+    client.force_login(f.user(coordinator=True))
+    url = reverse("exchange:export_board", args=[world["election"].pk])
+    page = client.get(url, {"area": world["area"].pk})
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert f'name="area" value="{world["area"].pk}"' in html
+    assert 'name="columns" value="seats"' in html
+    b"".join(client.get(url, {"format": "csv", "columns": ["seats"]}).streaming_content)
+    again = client.get(url).content.decode()
+    assert 'value="seats" id="id_columns_5" checked' in again or (
+        'value="station"' in again and 'value="station" id="id_columns_1" checked' not in again
+    )
+
+
+def test_formulas_are_neutralised_in_csv_and_xlsx_and_numbers_stay_numbers(client, world):
+    client.force_login(f.user(coordinator=True))
+    url = reverse("exchange:export_volunteers")
+    wanted = {"columns": ["first_name", "last_name", "phone"], "q": "evil"}
+    rows = rows_of(client.get(url, {"format": "csv", **wanted}))
+    assert rows[1][:2] == ['\'=HYPERLINK("http://x")', "'@Evil"]
+
+    response = client.get(url, {"format": "xlsx", **wanted})
+    data = b"".join(response.streaming_content)
+    book = load_workbook(io.BytesIO(data))
+    cell = book.active["A2"]
+    assert cell.value == '=HYPERLINK("http://x")'
+    assert cell.data_type == "s" and cell.quotePrefix  # text, shown as typed, never run
+    sheet_xml = zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml")
+    assert b"<f>" not in sheet_xml  # no formula anywhere
+
+    board = reverse("exchange:export_board", args=[world["election"].pk])
+    rows = sheet_of(client.get(board, {"format": "xlsx"}))
+    assert rows[0][:4] == ["Polling station", "Area", "Role", "Seats"]
+    assert rows[1][3] == 2 and isinstance(rows[1][3], int)
+
+
+def test_volunteers_export_is_what_the_list_shows_in_its_scope(client, world):
+    leader = f.user(role="team_leader", teams=[world["team"]])
+    client.force_login(leader)
+    url = reverse("exchange:export_volunteers")
+    rows = sheet_of(client.get(url, {"format": "xlsx", "election": world["election"].pk}))
+    assert rows[0] == ["Name", "Mobile", "Email", "Teams", "Status in the election"]
+    assert rows[1:] == [["Ørum, Åse", world["member"].phone, None, "Parti A", "Invited"]]
+    entry = AuditEntry.objects.get(action="read.export.volunteers")
+    assert entry.actor == leader
+    assert entry.detail["rows"] == 1 and entry.detail["format"] == "xlsx"
+    assert entry.detail["filters"] == [f"election={world['election'].pk}"]
+
+
+def test_assignments_export_scope_and_statuses(client, world):
+    leader = f.user(role="team_leader", teams=[world["team"]])
+    client.force_login(leader)
+    url = reverse("exchange:export_assignments", args=[world["election"].pk])
+    rows = rows_of(client.get(url, {"format": "csv", "columns": ["name", "role", "status"]}))
+    assert rows == [["Name", "Role", "Status"], ["Ørum, Åse", "Valgstyrer", "Invited"]]
+
+    client.force_login(f.user(coordinator=True))
+    rows = rows_of(
+        client.get(url, {"format": "csv", "columns": ["name", "status"], "status": "accepted"})
+    )
+    assert rows[1:] == [['@Evil, =HYPERLINK("http://x")'.replace("@", "'@", 1), "Accepted"]]
+    entry = AuditEntry.objects.filter(action="read.export.assignments").latest("pk")
+    assert entry.detail["filters"] == ["status=accepted"] and entry.detail["rows"] == 1
+    assert entry.election_id == world["election"].pk
+
+
+def test_viewers_get_the_board_but_no_people_and_outsiders_nothing(client, world):
+    election = world["election"].pk
+    people = [
+        reverse("exchange:export_volunteers"),
+        reverse("exchange:export_assignments", args=[election]),
+        reverse("exchange:export_messages", args=[election]),
+        reverse("exchange:export_payroll", args=[election]),
+        reverse("exchange:export_station_staffing", args=[election]),
+    ]
+    board = reverse("exchange:export_board", args=[election])
+    client.force_login(f.user(role="viewer"))
+    assert client.get(board, {"format": "csv"}).status_code == 200
+    for url in people:
+        assert client.get(url, {"format": "csv"}).status_code == 404, url
+    client.force_login(f.user())
+    for url in [board, *people]:
+        assert client.get(url, {"format": "csv"}).status_code == 404, url
+    assert (
+        not AuditEntry.objects.filter(action__startswith="read.export.", detail__rows__gt=0)
+        .exclude(action="read.export.board")
+        .exists()
+    )
+
+
+def test_messages_export_has_the_log_columns(client, world):
+    client.force_login(f.user(coordinator=True))
+    url = reverse("exchange:export_messages", args=[world["election"].pk])
+    rows = rows_of(client.get(url, {"format": "csv", "channel": "sms"}))
+    assert rows[0] == [
+        "Time", "Message type", "Channel", "Recipient", "Volunteer", "Role",
+        "Polling station", "Status", "Attempts", "Last error",
+    ]  # fmt: skip
+    assert [r[4] for r in rows[1:]] == ["Ørum, Åse"]
+    assert rows[1][3] == "'" + world["member"].phone  # "+45…" is neutralised too
+
+
+def _grow(world, n: int) -> None:
+    shift = f.shift(world["election"], station_=world["station"], capacity=n)
+    people = [f.volunteer() for _ in range(n)]
+    for v in people:
+        v.teams.add(world["team"])
+    services.invite(shift, people, by=None)
+
+
+@pytest.mark.parametrize(
+    ("name", "per_election"),
+    [("export_volunteers", False), ("export_assignments", True), ("export_messages", True),
+     ("export_board", True), ("export_payroll", True), ("export_station_staffing", True)],
+)  # fmt: skip
+def test_queries_do_not_grow_with_the_rows(
+    client, world, django_assert_max_num_queries, name, per_election
+):
+    client.force_login(f.user(coordinator=True))
+    args = [world["election"].pk] if per_election else []
+    url = reverse(f"exchange:{name}", args=args)
+    counts = []
+    for extra in (2, 18):
+        _grow(world, extra)
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(url, {"format": "csv"})
+            b"".join(response.streaming_content)
+        counts.append(len(captured))
+    assert counts[0] == counts[1], counts
+    assert Message.objects.exists() and Assignment.objects.count() > 20
