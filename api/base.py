@@ -8,6 +8,7 @@ import hashlib
 import json
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404
 from rest_framework import status, viewsets
@@ -19,6 +20,14 @@ from accounts.scopes import Capability, Scope, scope_of
 from api.models import ApiToken
 
 C = Capability
+
+
+def forget_token_user(request: Request) -> None:
+    """DRF hands the token's user down to Django's request; the session
+    middleware would then take the API call for a signed-in browser and start a
+    session (a row and a cookie per call). A token is no session: undo that."""
+    if isinstance(request.auth, ApiToken):
+        request._request.user = AnonymousUser()
 
 
 def etag_of(data: Any) -> str:
@@ -40,6 +49,10 @@ class ApiViewSet(viewsets.GenericViewSet):
     capability: str = C.VIEW_COUNTS
     read_action: str = ""
     filterset_fields: Any = ()
+
+    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
+        forget_token_user(request)
+        return super().finalize_response(request, response, *args, **kwargs)
 
     @property
     def scope(self) -> Scope:
@@ -95,7 +108,7 @@ class ApiViewSet(viewsets.GenericViewSet):
         if not self.read_action or not count:
             return
         token = self.request.auth
-        detail: dict[str, Any] = {"count": count, "filters": dict(self.request.query_params)}
+        detail: dict[str, Any] = {"count": count, "filters": self.request.query_params.urlencode()}
         if isinstance(token, ApiToken):
             detail["token"] = f"{token.name} ({token.prefix}…)"
         if object_id is not None:

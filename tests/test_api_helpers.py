@@ -17,6 +17,7 @@ def client_for(user, *, days: int = 90) -> APIClient:
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {made.secret}")
     client.token = made.token
+    client.default_format = "json"
     return client
 
 

@@ -6,24 +6,32 @@ Content-Security-Policy needs no exception."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.authentication import SessionAuthentication
 
 from api.authentication import BearerTokenAuthentication
+from api.base import forget_token_user
 from api.permissions import HasRole
 
 READERS = [BearerTokenAuthentication, SessionAuthentication]
 
 
-class SchemaView(SpectacularAPIView):
+class _Readers:
     authentication_classes = READERS
     permission_classes = [HasRole]
     throttle_classes: list = []
 
+    def finalize_response(self, request: Any, response: Any, *args: Any, **kwargs: Any) -> Any:
+        forget_token_user(request)
+        return super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
 
-class DocsView(SpectacularSwaggerSplitView):
-    authentication_classes = READERS
-    permission_classes = [HasRole]
-    throttle_classes: list = []
+
+class SchemaView(_Readers, SpectacularAPIView):
+    pass
+
+
+class DocsView(_Readers, SpectacularSwaggerSplitView):
     template_name = "api/swagger_ui.html"
     url_name = "api:schema"
