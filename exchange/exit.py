@@ -347,8 +347,9 @@ def export_steps(
     with transaction.atomic():
         audit.record("exchange.export_all", by=by, ip=ip, detail={"tables": len(models_)})
     tables: list[dict[str, Any]] = []
+    outermost = not connection.in_atomic_block
     with transaction.atomic():
-        if connection.vendor == "postgresql":
+        if connection.vendor == "postgresql" and outermost:
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         manifest: dict[str, Any] = {

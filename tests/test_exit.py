@@ -1,0 +1,187 @@
+"""The full data export (exit): export_all → an empty installation → import_all
+gives back every row of every table; import_all refuses a database that is not
+empty or of another schema version; the admin's button streams the ZIP and the
+run is audited."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from datetime import timedelta
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import AuditEntry
+from exchange import exit as data_exit
+from staffing import services
+from staffing.links import issue_link
+from staffing.models import Assignment, ElectionTally, SeatFill, VolunteerSeats
+from tests import factories as f
+from volunteers.models import Skill
+
+pytestmark = pytest.mark.django_db
+
+
+def seed() -> None:
+    """A small but complete world: every kind of row the exit must carry."""
+    election = f.election(name="Kommunalvalg")
+    copy = f.election(name="Kopi", copied_from=election)
+    station = f.station(f.area("Øst"), name="Østskolen")
+    team = f.team("Æblepartiet", short_name="Æ")
+    skill = Skill.objects.create(name="Tegnsprog")
+    shifts = [
+        f.shift(election, station_=station, capacity=3),
+        f.shift(election, station_=station, capacity=2, team=team, start=20, end=23),
+        f.shift(copy, capacity=1),
+    ]
+    people = [f.volunteer(channel="sms", address="Ågade 1", diet="vegan") for _ in range(5)]
+    people[0].teams.add(team)
+    people[0].skills.add(skill)
+    people[1].skills.add(skill)
+    seats = services.invite(shifts[0], people[:4], by=None).invited
+    services.accept(seats[0], by=None)
+    services.accept(seats[1], by=None)
+    services.decline(seats[2], reason="På ferie", by=None)
+    services.invite(shifts[1], [people[0]], by=None)
+    Assignment.objects.filter(pk=seats[1].pk).update(
+        status=Assignment.Status.CHECKED_IN, checked_in_at=timezone.now()
+    )
+    issue_link(people[4], election)
+    f.user("leder@kommune.dk", role="team_leader", teams=[team], elections=[election])
+    f.user("valgstyrer@kommune.dk", role="station_manager", stations=[station])
+
+
+def snapshot() -> dict[str, list[dict]]:
+    """Every row of every exported table as dicts (computed columns included:
+    they must come back the same)."""
+    found = {}
+    for model in data_exit.exported_models():
+        names = [field.attname for field in model._meta.concrete_fields]
+        rows = model._base_manager.order_by("pk").values(*names)
+        if model is AuditEntry:
+            rows = rows.exclude(action="exchange.import_all")
+        found[model._meta.label_lower] = list(rows)
+    return found
+
+
+def empty_everything() -> None:
+    """What a fresh installation has: no rows in any of the project's tables (the
+    trigger-kept counts may be written again by a delete: two rounds)."""
+    tables = [m._meta.db_table for m in reversed(data_exit.exported_models())]
+    with connection.cursor() as cursor:
+        for _round in range(2):
+            for table in tables:
+                cursor.execute(f"DELETE FROM {connection.ops.quote_name(table)}")  # noqa: S608
+    assert not data_exit._non_empty(data_exit.exported_models())
+
+
+def test_round_trip_gives_back_every_row_of_every_table():
+    seed()
+    admin = f.user("admin@kommune.dk", is_superuser=True)
+    out = io.BytesIO()
+    manifest = data_exit.export_all(out, by=admin)
+    before = snapshot()
+    # The seed reaches every kind of row that matters here.
+    for label in (
+        "staffing.assignment", "staffing.personallink", "staffing.seatfill",
+        "staffing.volunteerseats", "staffing.electiontally", "notifications.message",
+        "accounts.auditentry", "accounts.grantscope", "volunteers.volunteer_teams",
+        "volunteers.volunteer_skills", "elections.election_areas",
+    ):  # fmt: skip
+        assert before[label], label
+    assert {a["status"] for a in before["staffing.assignment"]} >= {
+        "invited", "accepted", "declined", "checked_in"
+    }  # fmt: skip
+    assert AuditEntry.objects.filter(action="exchange.export_all", actor=admin).exists()
+
+    zf = zipfile.ZipFile(io.BytesIO(out.getvalue()))
+    names = set(zf.namelist())
+    assert {"manifest.json", "README.md"} <= names
+    for table in manifest["tables"]:
+        assert set(table["files"]) <= names
+    volunteers = [
+        json.loads(line) for line in zf.read("data/volunteers.volunteer.jsonl").split(b"\n") if line
+    ]
+    assert "search_text" not in volunteers[0] and volunteers[0]["address"] == "Ågade 1"
+    readme = zf.read("README.md").decode()
+    assert "## staffing.assignment" in readme and "| `shift_id` |" in readme
+    assert json.loads(zf.read("manifest.json"))["schema"]["staffing"]
+
+    empty_everything()
+    counts = data_exit.import_all(io.BytesIO(out.getvalue()))
+    assert counts["staffing.assignment"] == len(before["staffing.assignment"])
+    after = snapshot()
+    for label, rows in before.items():
+        assert after[label] == rows, label
+    # The restored counts are what the rows say (a recount changes nothing).
+    kept = (
+        list(SeatFill.objects.order_by("pk").values()),
+        list(
+            VolunteerSeats.objects.values(
+                "election_id", "volunteer_id", "invited", "accepted", "declined"
+            )
+        ),
+    )
+    from staffing import counters
+
+    counters.recount(connection)
+    assert kept[0] == list(SeatFill.objects.order_by("pk").values())
+    assert sorted(map(str, kept[1])) == sorted(
+        map(
+            str,
+            VolunteerSeats.objects.values(
+                "election_id", "volunteer_id", "invited", "accepted", "declined"
+            ),
+        )
+    )
+    assert ElectionTally.objects.exists()
+    # New rows after a restore get new ids (the sequences go on from the restored ones).
+    assert f.volunteer().pk > max(v["id"] for v in before["volunteers.volunteer"])
+
+
+def test_import_all_refuses_a_database_that_is_not_empty(tmp_path):
+    seed()
+    path = tmp_path / "exit.zip"
+    call_command("export_all", "--out", str(path), stdout=io.StringIO())
+    with pytest.raises(CommandError, match="not empty"):
+        call_command("import_all", str(path), stdout=io.StringIO())
+
+
+def test_import_all_refuses_another_schema_version(tmp_path):
+    out = io.BytesIO()
+    data_exit.export_all(out, by=None)
+    source = zipfile.ZipFile(io.BytesIO(out.getvalue()))
+    changed = io.BytesIO()
+    with zipfile.ZipFile(changed, "w") as target:
+        for name in source.namelist():
+            data = source.read(name)
+            if name == "manifest.json":
+                manifest = json.loads(data)
+                manifest["schema"]["staffing"] = ["0001_initial"]
+                data = json.dumps(manifest).encode()
+            target.writestr(name, data)
+    empty_everything()
+    with pytest.raises(data_exit.ImportRefused, match="another schema version") as refused:
+        data_exit.import_all(io.BytesIO(changed.getvalue()))
+    assert refused.value.code == "schema_differs"
+
+
+def test_the_admin_button_streams_the_zip_and_is_audited(client):
+    seed()
+    admin = f.user("admin@kommune.dk", is_superuser=True)
+    client.force_login(admin)
+    page = client.get(reverse("exchange:export_all"))
+    assert b"staffing.assignment" in page.content
+    response = client.post(reverse("exchange:export_all"))
+    assert response["Content-Type"] == "application/zip"
+    data = b"".join(response.streaming_content)
+    zf = zipfile.ZipFile(io.BytesIO(data))
+    assert zf.testzip() is None
+    assert "data/staffing.assignment.csv" in zf.namelist()
+    entry = AuditEntry.objects.get(action="exchange.export_all")
+    assert entry.actor == admin and entry.at > timezone.now() - timedelta(minutes=1)
