@@ -423,7 +423,7 @@ def _claim(delivery_id: int) -> WebhookDelivery | None:
     not ours to send (delivered, failed, sending elsewhere, or not due)."""
     with transaction.atomic():
         delivery = (
-            WebhookDelivery.objects.select_for_update()
+            WebhookDelivery.objects.select_for_update(of=("self",))
             .select_related("endpoint")
             .filter(pk=delivery_id)
             .first()

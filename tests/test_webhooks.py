@@ -19,8 +19,10 @@ from notifications.models import Message, WebhookDelivery, WebhookEndpoint
 from notifications.services import record_delivery_status
 from pollcrew.refusals import Refused
 from staffing import services
+from staffing.links import issue_link
 from staffing.services.closing import change_election_status
 from tests import factories as f
+from tests import test_portal as portal
 from tests.fakes.webhook_receiver import WebhookReceiver, webhook_receiver
 
 pytestmark = pytest.mark.django_db
@@ -62,9 +64,10 @@ def admin() -> Client:
     return client
 
 
-def test_an_answer_reaches_the_receiver_signed(receiver, invited, committed):
+def test_a_yes_on_the_personal_page_reaches_the_receiver_signed(receiver, invited, committed):
     subscribe(receiver)
-    committed(services.accept, invited)
+    token = issue_link(invited.volunteer, invited.shift.election)
+    committed(Client().post, portal.action(token, invited, "accept"), portal.form(token, invited))
     [request] = receiver.requests
     assert request.verified  # the receiver's own check of signature and timestamp
     event = request.json

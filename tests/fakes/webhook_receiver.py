@@ -104,7 +104,8 @@ def webhook_receiver() -> Iterator[WebhookReceiver]:
     receiver = WebhookReceiver()
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(receiver))
     httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    # A short poll: shutting down waits for it, once per test.
+    thread = threading.Thread(target=httpd.serve_forever, args=(0.02,), daemon=True)
     thread.start()
     receiver.url = f"http://127.0.0.1:{httpd.server_address[1]}/hooks/pollcrew"
     try:
