@@ -8,3 +8,6 @@ class ApiConfig(AppConfig):
 
     name = "api"
     verbose_name = _("API")
+
+    def ready(self) -> None:
+        from api import schema  # noqa: F401  (registers the token scheme with drf-spectacular)

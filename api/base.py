@@ -10,6 +10,7 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import QuerySet
 from django.http import Http404
 from rest_framework import status, viewsets
 from rest_framework.request import Request
@@ -64,6 +65,15 @@ class ApiViewSet(viewsets.GenericViewSet):
             return
         if not self.scope.can(self.capability):
             raise Http404
+
+    def get_queryset(self) -> QuerySet[Any]:
+        if getattr(self, "swagger_fake_view", False):  # the schema, made without a user
+            return self.queryset
+        return self.scoped_queryset()
+
+    def scoped_queryset(self) -> QuerySet[Any]:
+        """The rows the token's user may see (each endpoint says which)."""
+        raise NotImplementedError
 
     # --- extra context for a page of rows (fill counts…): one query per page ------------
 

@@ -495,5 +495,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "ElectionStatusEnum": "elections.models.Election.Status",
+        "AssignmentStatusEnum": "staffing.models.Assignment.Status",
+        "MessageStatusEnum": "notifications.models.Message.Status",
+        "GroupMessageStatusEnum": "staffing.models_group_messages.GroupMessage.Status",
+        "ChannelEnum": "volunteers.models.Volunteer.Channel",
+    },
 }

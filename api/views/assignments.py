@@ -35,13 +35,14 @@ NOT_FOUND = _("No such volunteer, or not one you may invite.")
 class AssignmentViewSet(ApiViewSet):
     capability = C.VIEW_PEOPLE
     read_action = "api.read_assignments"
+    queryset = Assignment.objects.none()  # the schema's model; rows: scoped_queryset
     serializer_class = serializers.AssignmentSerializer
     filterset_class = filters.AssignmentFilter
     ordering_fields = ["invited_at", "responded_at", "updated_at", "id"]
     ordering = ["id"]
     http_method_names = ["get", "post", "head", "options"]
 
-    def get_queryset(self) -> QuerySet[Assignment]:
+    def scoped_queryset(self) -> QuerySet[Assignment]:
         elections = access.visible_elections(self.request.user, C.VIEW_PEOPLE)
         return self.scope.filter(
             Assignment.objects.filter(shift__election__in=elections), C.VIEW_PEOPLE

@@ -34,6 +34,7 @@ from staffing.services import group_messages as group_services
 class MessageViewSet(ApiViewSet):
     capability = C.VIEW_CONTACT
     read_action = "api.read_messages"
+    queryset = Message.objects.none()  # the schema's model; rows: scoped_queryset
     serializer_class = serializers.MessageSerializer
     filterset_class = filters.MessageFilter
     ordering_fields = ["created_at", "id"]
@@ -45,7 +46,7 @@ class MessageViewSet(ApiViewSet):
             return serializers.MessageDetailSerializer
         return serializers.MessageSerializer
 
-    def get_queryset(self) -> QuerySet[Message]:
+    def scoped_queryset(self) -> QuerySet[Message]:
         elections = access.visible_elections(self.request.user, C.VIEW_CONTACT)
         seats = self.scope.filter(
             Assignment.objects.filter(shift__election__in=elections), C.VIEW_CONTACT
@@ -65,12 +66,13 @@ class MessageViewSet(ApiViewSet):
 )
 class GroupMessageViewSet(ApiViewSet):
     capability = groups.NEED
+    queryset = GroupMessage.objects.none()  # the schema's model; rows: scoped_queryset
     serializer_class = serializers.GroupMessageSerializer
     ordering_fields = ["created_at", "id"]
     ordering = ["-created_at", "-id"]
     http_method_names = ["get", "post", "head", "options"]
 
-    def get_queryset(self) -> QuerySet[GroupMessage]:
+    def scoped_queryset(self) -> QuerySet[GroupMessage]:
         managed = access.visible_elections(self.request.user, groups.NEED)
         managed = self.scope.filter(managed, groups.NEED)
         return GroupMessage.objects.filter(election__in=managed)

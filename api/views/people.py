@@ -27,13 +27,14 @@ class TeamViewSet(ApiViewSet):
 
     capability = C.VIEW_CONTACT
     read_action = "api.read_teams"
+    queryset = Team.objects.none()  # the schema's model; rows: scoped_queryset
     serializer_class = serializers.TeamSerializer
     filterset_class = filters.TeamFilter
     ordering_fields = ["name", "id"]
     ordering = ["name", "id"]
     http_method_names = ["get", "head", "options"]
 
-    def get_queryset(self) -> QuerySet[Team]:
+    def scoped_queryset(self) -> QuerySet[Team]:
         members = search.in_danish_order(Volunteer.objects.only("pk", "first_name", "last_name"))
         return self.scope.filter(Team.objects.all(), C.VIEW_CONTACT).prefetch_related(
             Prefetch("members", queryset=members, to_attr="members_listed")
@@ -52,12 +53,13 @@ class VolunteerViewSet(ApiViewSet):
 
     capability = C.VIEW_CONTACT
     read_action = "api.read_volunteers"
+    queryset = Volunteer.objects.none()  # the schema's model; rows: scoped_queryset
     serializer_class = serializers.VolunteerSerializer
     filterset_class = filters.VolunteerFilter
     ordering_fields = ["last_name", "first_name", "birth_date", "created_at", "updated_at", "id"]
     http_method_names = ["get", "post", "patch", "head", "options"]
 
-    def get_queryset(self) -> QuerySet[Volunteer]:
+    def scoped_queryset(self) -> QuerySet[Volunteer]:
         teams = Prefetch("teams", queryset=Team.objects.only("pk"))
         return search.in_danish_order(
             access.visible_volunteers(self.request.user).prefetch_related(teams)

@@ -59,13 +59,14 @@ class ElectionViewSet(ApiViewSet):
     """Elections the token's user may see (drafts only for those who manage
     them), with the seats and how many are taken in the user's scope."""
 
+    queryset = Election.objects.none()  # the schema's model; rows: scoped_queryset
     serializer_class = serializers.ElectionSerializer
     filterset_class = filters.ElectionFilter
     ordering_fields = ["election_date", "name", "id"]
     ordering = ["-election_date", "id"]
     http_method_names = ["get", "post", "patch", "head", "options"]
 
-    def get_queryset(self) -> QuerySet[Election]:
+    def scoped_queryset(self) -> QuerySet[Election]:
         return access.visible_elections(self.request.user).prefetch_related("areas")
 
     def rows_context(self, rows: list[Any]) -> dict[str, Any]:
@@ -101,6 +102,7 @@ class AreaViewSet(_ReferenceWrites, ApiViewSet):
     """Areas: all of them for those who manage the reference data, else the
     areas of the stations the user sees."""
 
+    queryset = Area.objects.none()  # the schema's model; rows: scoped_queryset
     serializer_class = serializers.AreaSerializer
     ordering_fields = ["sort_order", "name", "id"]
     ordering = ["sort_order", "id"]
@@ -108,7 +110,7 @@ class AreaViewSet(_ReferenceWrites, ApiViewSet):
     create_service = staticmethod(station_services.create_area)
     update_service = staticmethod(station_services.update_area)
 
-    def get_queryset(self) -> QuerySet[Area]:
+    def scoped_queryset(self) -> QuerySet[Area]:
         if self.scope.manages_reference_data:
             return Area.objects.all()
         stations = self.scope.filter(PollingStation.objects.all(), C.VIEW_COUNTS)
@@ -124,6 +126,7 @@ class AreaViewSet(_ReferenceWrites, ApiViewSet):
 class StationViewSet(_ReferenceWrites, ApiViewSet):
     """Polling stations in the user's scope (a station manager: theirs)."""
 
+    queryset = PollingStation.objects.none()  # the schema's model; rows: scoped_queryset
     serializer_class = serializers.StationSerializer
     filterset_class = filters.StationFilter
     ordering_fields = ["sort_order", "name", "id"]
@@ -132,7 +135,7 @@ class StationViewSet(_ReferenceWrites, ApiViewSet):
     create_service = staticmethod(station_services.create_station)
     update_service = staticmethod(station_services.update_station)
 
-    def get_queryset(self) -> QuerySet[PollingStation]:
+    def scoped_queryset(self) -> QuerySet[PollingStation]:
         return self.scope.filter(PollingStation.objects.all(), C.VIEW_COUNTS)
 
 
@@ -145,6 +148,7 @@ class StationViewSet(_ReferenceWrites, ApiViewSet):
 class RoleViewSet(_ReferenceWrites, ApiViewSet):
     """Roles (task types): the same for every election, seen by every role."""
 
+    queryset = Role.objects.none()  # the schema's model; rows: scoped_queryset
     serializer_class = serializers.RoleSerializer
     ordering_fields = ["sort_order", "name", "id"]
     ordering = ["sort_order", "id"]
@@ -152,7 +156,7 @@ class RoleViewSet(_ReferenceWrites, ApiViewSet):
     create_service = staticmethod(role_services.create_role)
     update_service = staticmethod(role_services.update_role)
 
-    def get_queryset(self) -> QuerySet[Role]:
+    def scoped_queryset(self) -> QuerySet[Role]:
         return Role.objects.all()
 
 
@@ -164,13 +168,14 @@ class ShiftViewSet(ApiViewSet):
     """Shifts in the user's scope with seats, awaiting an answer, accepted and
     vacant, read from the fill-count read model (``SeatFill``)."""
 
+    queryset = Shift.objects.none()  # the schema's model; rows: scoped_queryset
     serializer_class = serializers.ShiftSerializer
     filterset_class = filters.ShiftFilter
     ordering_fields = ["starts_at", "station", "role", "id"]
     ordering = ["election", "station", "starts_at", "role", "id"]
     http_method_names = ["get", "head", "options"]
 
-    def get_queryset(self) -> QuerySet[Shift]:
+    def scoped_queryset(self) -> QuerySet[Shift]:
         elections = access.visible_elections(self.request.user)
         return self.scope.filter(
             Shift.objects.filter(election__in=elections), C.VIEW_COUNTS
