@@ -107,12 +107,13 @@ def test_payroll_rows_and_totals_per_role(client, payroll_world):
         )
     }
     rows = [[r[cols[c]] for c in cols] for r in lines[1:5]]
+    day, night = "2026-10-24", "2026-10-25"
     assert rows == [
-        ["Andersen", "Valgstyrer", "2026-10-24 22:00", "2026-10-25 06:00", "9.00", "850.00", "850.00"],
-        ["Berg", "Tilforordnet", "2026-10-24 08:00", "2026-10-24 12:00", "4.00", "600.00", "600.00"],
-        ["Berg", "Tilforordnet", "2026-10-24 16:00", "2026-10-24 20:00", "4.00", "600.00", "600.00"],
-        ["Clausen", "Tilforordnet", "2026-10-23 20:00", "2026-10-24 02:00", "6.00", "600.00", "600.00"],
-    ]  # fmt: skip
+        ["Andersen", "Valgstyrer", f"{day} 22:00", f"{night} 06:00", "9.00", "850.00", "850.00"],
+        ["Berg", "Tilforordnet", f"{day} 08:00", f"{day} 12:00", "4.00", "600.00", "600.00"],
+        ["Berg", "Tilforordnet", f"{day} 16:00", f"{day} 20:00", "4.00", "600.00", "600.00"],
+        ["Clausen", "Tilforordnet", "2026-10-23 20:00", f"{day} 02:00", "6.00", "600.00", "600.00"],
+    ]
     # No-show, withdrawn and invited seats are not paid; then the totals.
     assert lines[5] == [] or lines[5] == [""] or not any(lines[5])
     assert lines[6] == ["Totals per role"]
