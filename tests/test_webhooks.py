@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from accounts.models import AuditEntry, User
 from notifications import tasks, webhooks
+from notifications.channels import DeliveryError
 from notifications.models import Message, WebhookDelivery, WebhookEndpoint
 from notifications.services import record_delivery_status
 from pollcrew.refusals import Refused
@@ -136,8 +137,36 @@ def test_seats_freed_by_a_move_and_a_removal(receiver, invited, committed):
     assert freed == [(old.pk, "moved"), (other.pk, "removed")]
 
 
-def test_an_election_status_change_and_a_failed_message(receiver, invited, committed):
-    subscribe(receiver, events=[Event.ELECTION_STATUS_CHANGED, Event.MESSAGE_FAILED])
+def test_an_unanswered_invitation_expires(receiver, invited, committed):
+    subscribe(receiver, events=[Event.SEAT_FREED])
+    later = timezone.now() + timedelta(days=invited.shift.election.response_days + 1)
+    committed(services.expire_invitations, later)
+    [event] = [r.json for r in receiver.verified]
+    assert (event["data"]["assignment_id"], event["data"]["reason"]) == (invited.pk, "expired")
+
+
+def test_a_message_that_fails_for_good(receiver, invited, monkeypatch, committed):
+    subscribe(receiver, events=[Event.MESSAGE_FAILED])
+    failing = Message.objects.get()
+    Message.objects.filter(pk=failing.pk).update(status="queued", attempts=0)
+
+    def refuse(message):
+        raise DeliveryError("550 no such user", transient=False)
+
+    monkeypatch.setattr(tasks, "deliver", refuse)
+    assert committed(tasks.deliver_message, failing.pk) == "failed"
+    # The email, then the SMS sent instead (staffing.fallback), refused as well.
+    failed = list(
+        Message.objects.filter(status="failed").order_by("pk").values_list("pk", flat=True)
+    )
+    assert failed[0] == failing.pk
+    events = [r.json["data"] for r in receiver.verified]
+    assert [e["message_id"] for e in events] == failed
+    assert {e["subject_type"] for e in events} == {"staffing.assignment"}
+
+
+def test_closing_an_election_and_a_failed_message(receiver, invited, committed):
+    subscribe(receiver)
     message = Message.objects.get()  # the invitation
     Message.objects.filter(pk=message.pk).update(
         status="sent", provider_id="SM1", sent_at=timezone.now()
@@ -145,10 +174,16 @@ def test_an_election_status_change_and_a_failed_message(receiver, invited, commi
     committed(record_delivery_status, "SM1", "undelivered", "30003")
     committed(change_election_status, invited.shift.election, "closed", by=None)
     events = [r.json for r in receiver.verified]
-    assert [e["type"] for e in events] == ["message.failed", "election.status_changed"]
+    assert [e["type"] for e in events] == [
+        "message.failed",
+        "seat.freed",
+        "election.status_changed",
+    ]
     assert events[0]["data"]["message_id"] == message.pk
     assert message.to not in receiver.requests[0].body.decode()
-    assert events[1]["data"] == {
+    # Closing withdraws the open invitation: its seat is freed.
+    assert events[1]["data"]["reason"] == "election_closed"
+    assert events[2]["data"] == {
         "election_id": invited.shift.election_id,
         "status": "closed",
         "previous_status": "active",
