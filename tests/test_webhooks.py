@@ -286,6 +286,15 @@ def test_the_sweep_sends_what_a_lost_task_or_a_dead_worker_left(receiver):
     assert len(receiver.requests) == 2
 
 
+def test_a_burst_is_published_in_part_and_swept_for_the_rest(receiver, monkeypatch, committed):
+    subscribe(receiver, events=[Event.SEAT_FREED])
+    monkeypatch.setattr(webhooks, "DISPATCH_AT_ONCE", 2)
+    committed(webhooks.emit_many, Event.SEAT_FREED, [{"shift_id": n} for n in range(5)])
+    assert len(receiver.requests) == 2
+    tasks.sweep_outbox()
+    assert sorted(r.json["data"]["shift_id"] for r in receiver.verified) == [0, 1, 2, 3, 4]
+
+
 @pytest.mark.parametrize(
     "address",
     [
