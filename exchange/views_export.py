@@ -77,8 +77,26 @@ def _export_page(
             "hidden": hidden,
             "back": back,
             "pick_columns": pick_columns,
+            "others": _election_exports(request.user, election, kind) if election else [],
         },
     )
+
+
+def _election_exports(user: User, election: Election, kind: str) -> list[tuple[str, str]]:
+    """The election's other exports the user may take (links on the page)."""
+    scope = scope_of(user)
+    found = [("board", _("The board"))]
+    if scope.can(C.VIEW_PEOPLE):
+        found += [("assignments", _("The seats")), ("station_staffing", _("Station staffing"))]
+    if scope.can(C.VIEW_CONTACT):
+        found.append(("messages", _("The messages")))
+    if scope.allows(C.MANAGE, election_id=election.pk):
+        found.append(("payroll", _("Payroll")))
+    return [
+        (label, reverse(f"exchange:export_{name}", args=[election.pk]))
+        for name, label in found
+        if name != kind
+    ]
 
 
 def _query(request: HttpRequest) -> QueryDict:
