@@ -60,7 +60,7 @@ class VolunteerViewSet(ApiViewSet):
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def scoped_queryset(self) -> QuerySet[Volunteer]:
-        teams = Prefetch("teams", queryset=Team.objects.only("pk"))
+        teams = Prefetch("teams", queryset=Team.objects.only("pk"), to_attr="teams_listed")
         return search.in_danish_order(
             access.visible_volunteers(self.request.user).prefetch_related(teams)
         )
