@@ -9,6 +9,8 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
+import phonenumbers
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -138,10 +140,34 @@ def parse_bool(value: Cell) -> bool | None:
     )
 
 
+_SMS_CAPABLE = {
+    phonenumbers.PhoneNumberType.MOBILE,
+    phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+}
+_DANISH = re.compile(r"(?:\+45|0045)?([2-9]\d{7})")
+
+
+def _danish_fast(raw: str) -> str | None:
+    """A Danish number as typed ("20 12 34 56", "+45 20…", "0045…"), accepted the
+    way ``normalize_mobile`` accepts it but without parsing the text (a third of
+    the time, which counts at 100,000 rows); None to go the long way (anything
+    else, and every number it would refuse: its message comes from there)."""
+    compact = raw.replace(" ", "").replace("-", "").replace("\u00a0", "")
+    found = _DANISH.fullmatch(compact)
+    if found is None:
+        return None
+    if not compact.startswith(("+", "00")) and settings.SMS_DEFAULT_REGION != "DK":
+        return None
+    number = phonenumbers.PhoneNumber(country_code=45, national_number=int(found[1]))
+    if phonenumbers.number_type(number) in _SMS_CAPABLE:  # valid, and an SMS reaches it
+        return f"+45{found[1]}"
+    return None
+
+
 @lru_cache(maxsize=65536)
 def _mobile(raw: str) -> str | ValidationError:
     try:
-        return normalize_mobile(raw)
+        return _danish_fast(raw) or normalize_mobile(raw)
     except ValidationError as error:
         return error
 
