@@ -21,13 +21,15 @@ class ExportForm(forms.Form):
     it as hidden fields."""
 
     columns = forms.MultipleChoiceField(
-        label=_("Columns"), required=False, widget=forms.CheckboxSelectMultiple
+        label=_("Columns"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-checkbox"}),
     )
     format = forms.ChoiceField(
         label=_("File format"),
         choices=[(CSV, _("CSV (comma-separated, UTF-8)")), (XLSX, _("Excel workbook (XLSX)"))],
         initial=CSV,
-        widget=forms.RadioSelect,
+        widget=forms.RadioSelect(attrs={"class": "form-radio"}),
     )
 
     def __init__(
