@@ -82,19 +82,17 @@ def start(request: HttpRequest) -> HttpResponse:
             else:
                 return redirect("exchange:import_mapping", job.pk)
     recent = (
-        ImportJob.objects.defer("content", "report")
+        ImportJob.objects.defer("content", "report", "headers", "mapping")
+        .select_related("election")
         .filter(created_by=request.user)
         .order_by("-created_at")[:RECENT]
     )
     return render(
         request,
         "exchange/import_start.html",
-        {"form": form, "recent": recent, "status": status},
+        {"form": form, "recent": recent, "status": ImportJob.Status},
         status=400 if request.method == "POST" else 200,
     )
-
-
-status = ImportJob.Status
 
 
 @login_required

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -217,3 +218,23 @@ def _finish(job: ImportJob, status: str, report: dict, started: float, **extra: 
         updated_at=timezone.now(),
         **extra,
     )
+
+
+def keep_days() -> int:
+    return getattr(settings, "IMPORT_FILES_KEEP_DAYS", 7)
+
+
+def purge_files(*, now: Any = None) -> int:
+    """Uploaded files (personal data) not imported within ``IMPORT_FILES_KEEP_DAYS``
+    are emptied, and jobs stuck running that long are stopped; the reports stay
+    (what was refused and why). Returns how many jobs were emptied."""
+    cutoff = (now or timezone.now()) - timedelta(days=keep_days())
+    stale = ImportJob.objects.filter(created_at__lt=cutoff).exclude(content=b"")
+    with transaction.atomic():
+        ImportJob.objects.filter(
+            created_at__lt=cutoff, status__in=[Status.CHECKING, Status.COMMITTING]
+        ).update(status=Status.FAILED, error=_("Stopped: it ran too long."))
+        emptied = stale.update(content=b"", updated_at=timezone.now())
+        if emptied:
+            audit.record("exchange.purge_import_files", by=None, detail={"jobs": emptied})
+    return emptied
