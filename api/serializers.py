@@ -19,6 +19,21 @@ from staffing.models import Assignment
 from staffing.models_group_messages import GroupMessage
 from volunteers.models import Team, Volunteer
 
+# --- errors -----------------------------------------------------------------------------------
+
+
+class ErrorSerializer(serializers.Serializer):
+    """Every error: a stable code and a message in the request's language; a
+    refusal names who or what is in the way, bad input says what per field."""
+
+    code = serializers.CharField()
+    message = serializers.CharField()
+    names = serializers.ListField(child=serializers.CharField(), required=False)
+    fields = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()), required=False
+    )
+
+
 # --- fill counts ------------------------------------------------------------------------------
 
 
