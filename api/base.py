@@ -12,6 +12,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils.cache import patch_vary_headers
 from rest_framework import status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -111,7 +112,7 @@ class ApiViewSet(viewsets.GenericViewSet):
     def _conditional(self, response: Response, etag: str) -> Response:
         response["ETag"] = etag
         response["Cache-Control"] = "private, no-cache"
-        response["Vary"] = "Authorization"
+        patch_vary_headers(response, ["Authorization"])
         return response
 
     def audit_read(self, count: int, *, object_id: int | None = None) -> None:
