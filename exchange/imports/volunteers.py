@@ -104,38 +104,47 @@ def _choice(table: dict[str, str], raw: str, name: str, problems: list) -> str |
     return found
 
 
+_TEXTS = ("first_name", "last_name", "email", *TEXT_FIELDS)
+_PARSED = (
+    ("phone", values.parse_phone),
+    ("birth_date", values.parse_date),
+    ("do_not_contact", values.parse_bool),
+)
+_CHOSEN = (("language", _LANGUAGES), ("preferred_channel", _CHANNELS))
+
+
 def parse_row(cells: list[Any], line: int, mapping: Mapping) -> Parsed:
-    """The row's values as the volunteer services take them (only filled cells)."""
+    """The row's values as the volunteer services take them (only filled cells;
+    only the mapped columns are looked at)."""
     got: dict[str, Any] = {}
     problems: list[tuple[str, str]] = []
-
-    def cell(name: str) -> Any:
+    for name in _TEXTS:
         column = mapping.get(name)
-        return cells[column] if column is not None else ""
-
-    for name in ("first_name", "last_name", "email", *TEXT_FIELDS):
-        raw = strip_controls(values.text(cell(name)))
-        if raw:
-            got[name] = raw
-    full = strip_controls(values.text(cell("full_name")))
-    if full and not ("first_name" in got and "last_name" in got):
-        first, _sep, last = full.rpartition(" ")
-        got.setdefault("first_name", first or last)
-        got.setdefault("last_name", last if first else "")
-    for name, parse in (
-        ("phone", values.parse_phone),
-        ("birth_date", values.parse_date),
-        ("do_not_contact", values.parse_bool),
-    ):
+        if column is not None and cells[column] != "":
+            raw = strip_controls(values.text(cells[column]))
+            if raw:
+                got[name] = raw
+    column = mapping.get("full_name")
+    if column is not None and not ("first_name" in got and "last_name" in got):
+        full = strip_controls(values.text(cells[column]))
+        if full:
+            first, _sep, last = full.rpartition(" ")
+            got.setdefault("first_name", first or last)
+            got.setdefault("last_name", last if first else "")
+    for name, parse in _PARSED:
+        column = mapping.get(name)
+        if column is None or cells[column] == "":
+            continue
         try:
-            value = parse(cell(name))
+            value = parse(cells[column])
         except ValidationError as error:
             problems.append((name, values.first_message(error)))
             continue
         if value not in (None, ""):
             got[name] = value
-    for name, table in (("language", _LANGUAGES), ("preferred_channel", _CHANNELS)):
-        raw = values.text(cell(name))
+    for name, table in _CHOSEN:
+        column = mapping.get(name)
+        raw = values.text(cells[column]) if column is not None else ""
         if raw:
             found = _choice(table, raw, name, problems)
             if found:
@@ -149,9 +158,8 @@ def parse_row(cells: list[Any], line: int, mapping: Mapping) -> Parsed:
                 _MODEL_FIELDS[name].run_validators(value)
             except ValidationError as error:
                 problems.append((name, values.first_message(error)))
-    if "email" in got and "email" not in {p[0] for p in problems}:
-        got["email"] = got["email"].strip()
-    external = values.text(cell("external_id"))[:100]
+    column = mapping.get("external_id")
+    external = values.text(cells[column])[:100] if column is not None else ""
     return Parsed(line, got, external, problems)
 
 
