@@ -355,6 +355,8 @@ def redeliver(delivery: WebhookDelivery) -> WebhookDelivery:
     current = WebhookDelivery.objects.select_for_update().get(pk=delivery.pk)
     if current.status not in (Status.FAILED, Status.CANCELLED):
         raise Refused("not_failed", _("Only a failed delivery can be sent again."))
+    if not current.endpoint.active and current.event_type != Event.PING:
+        raise Refused("inactive", _("The webhook is inactive: make it active first."))
     now = timezone.now()
     current.status = Status.QUEUED
     current.attempts = 0
@@ -428,6 +430,13 @@ def _claim(delivery_id: int) -> WebhookDelivery | None:
             .first()
         )
         if delivery is None or delivery.status != Status.QUEUED:
+            return None
+        if not delivery.endpoint.active and delivery.event_type != Event.PING:
+            # Turned off since it was queued (a retry, or an event queued from a
+            # stale list of endpoints): nothing more goes out to it.
+            delivery.status = Status.CANCELLED
+            delivery.dispatched_at = None
+            delivery.save(update_fields=["status", "dispatched_at"])
             return None
         now = timezone.now()
         if delivery.next_attempt_at and delivery.next_attempt_at > now + EARLY_MARGIN:

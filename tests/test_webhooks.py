@@ -395,3 +395,19 @@ def test_the_delivery_log_costs_the_same_queries_for_2_or_20_rows(
         with django_assert_num_queries(4):
             response = admin.get(url)
         assert response.content.decode().count("<td>ping<br>") == rows
+
+
+def test_a_delivery_in_flight_when_the_endpoint_is_deactivated_is_not_retried(receiver):
+    endpoint = subscribe(receiver)
+    [pk] = webhooks.emit(Event.SEAT_FREED, {"shift_id": 1})
+    claimed = webhooks._claim(pk)  # a worker is sending it (the receiver is slow)…
+    webhooks.update_endpoint(endpoint, active=False)  # …when the admin turns it off
+    webhooks.record(claimed, webhooks.Outcome(False, None, "Timed out"))
+    WebhookDelivery.objects.filter(pk=pk).update(next_attempt_at=timezone.now())
+    tasks.sweep_outbox()
+    assert receiver.requests == []
+    cancelled = WebhookDelivery.objects.get(pk=pk)
+    assert cancelled.status == Status.CANCELLED
+    with pytest.raises(Refused) as refused:  # "Send again" says why not
+        webhooks.redeliver(cancelled)
+    assert refused.value.code == "inactive"
