@@ -19,6 +19,13 @@ from staffing.models import Assignment
 from staffing.models_group_messages import GroupMessage
 from volunteers.models import Team, Volunteer
 
+MAX_ID = 2**63 - 1
+
+
+def id_field(**kwargs: Any) -> serializers.IntegerField:
+    return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
+
+
 # --- errors -----------------------------------------------------------------------------------
 
 
@@ -259,15 +266,13 @@ class AssignmentSerializer(serializers.ModelSerializer):
 
 
 class InviteSerializer(serializers.Serializer):
-    shift = serializers.IntegerField(min_value=1)
-    volunteers = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), min_length=1, max_length=500
-    )
+    shift = id_field()
+    volunteers = serializers.ListField(child=id_field(), min_length=1, max_length=500)
 
 
 class AssignSerializer(serializers.Serializer):
-    shift = serializers.IntegerField(min_value=1)
-    volunteer = serializers.IntegerField(min_value=1)
+    shift = id_field()
+    volunteer = id_field()
 
 
 class ReasonSerializer(serializers.Serializer):
@@ -275,7 +280,7 @@ class ReasonSerializer(serializers.Serializer):
 
 
 class MoveSerializer(serializers.Serializer):
-    shift = serializers.IntegerField(min_value=1, help_text=_("The shift to move the seat to."))
+    shift = id_field(help_text=_("The shift to move the seat to."))
 
 
 class ItemResultSerializer(serializers.Serializer):
@@ -361,11 +366,11 @@ class GroupMessageSendSerializer(serializers.Serializer):
     """Send a group message now (a draft is saved and sent in one call). Empty
     filters: every seat of the election."""
 
-    election = serializers.IntegerField(min_value=1)
-    area = serializers.IntegerField(required=False, allow_null=True, min_value=1)
-    station = serializers.IntegerField(required=False, allow_null=True, min_value=1)
-    role = serializers.IntegerField(required=False, allow_null=True, min_value=1)
-    team = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    election = id_field()
+    area = id_field(required=False, allow_null=True)
+    station = id_field(required=False, allow_null=True)
+    role = id_field(required=False, allow_null=True)
+    team = id_field(required=False, allow_null=True)
     day = serializers.DateField(required=False, allow_null=True)
     statuses = serializers.ListField(
         child=serializers.ChoiceField(choices=["invited", "accepted", "checked_in"]),

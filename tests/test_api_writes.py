@@ -185,3 +185,31 @@ def test_a_group_message_is_sent_or_refused_whole(w, api, coordinator, committed
     assert GroupMessage.objects.count() == 1  # the refused one left no draft behind
     bad = api.post("/api/v1/group-messages/", {**body, "body": "Hej {nope}"}, format="json")
     assert bad.status_code == 400 and "body" in bad.json()["fields"]
+
+
+def test_odd_requests_get_an_error_body_never_a_500(w, api):
+    odd = [
+        api.post("/api/v1/assignments/invite/", "{not json", content_type="application/json"),
+        api.post("/api/v1/assignments/invite/", {"shift": w.open_shift.pk, "volunteers": "x"}),
+        api.patch(f"/api/v1/volunteers/{w.member.pk}/", {"teams": [999999]}),
+        api.patch(f"/api/v1/volunteers/{w.member.pk}/", {"birth_date": "17-05-1980x"}),
+        api.post(f"/api/v1/assignments/{w.seat.pk}/move/", {"shift": 10**30}),
+        api.post("/api/v1/assignments/invite/", {"shift": w.open_shift.pk, "volunteers": [2**70]}),
+        api.put(f"/api/v1/areas/{w.station.area_id}/", {"name": "x"}),
+        api.get("/api/v1/volunteers/", {"page": "zzz"}),
+    ]
+    assert [r.status_code for r in odd] == [400, 400, 400, 400, 400, 400, 405, 404]
+    for response in odd:
+        assert set(response.json()) >= {"code", "message"}, response.content
+
+
+def test_a_refusal_speaks_the_requests_language(w, api):
+    full = f.shift(w.election, station_=w.station, capacity=1, start=5, end=6)
+    api.post("/api/v1/assignments/assign/", {"shift": full.pk, "volunteer": f.volunteer().pk})
+    refused = api.post(
+        "/api/v1/assignments/assign/",
+        {"shift": full.pk, "volunteer": f.volunteer().pk},
+        HTTP_ACCEPT_LANGUAGE="da",
+    )
+    assert refused.json()["code"] == "full"
+    assert refused.json()["message"] != "All seats on this shift are taken."
