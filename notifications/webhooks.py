@@ -146,10 +146,28 @@ def body_of(delivery: WebhookDelivery) -> bytes:
 # --- where a webhook may point ---------------------------------------------------
 
 
+# IPv6 prefixes whose last 32 bits are an IPv4 address that a translator or the
+# host's own stack may reach: IPv4-compatible, IPv4-translated (SIIT) and NAT64.
+_CARRY_IPV4 = [
+    ipaddress.IPv6Network("::/96"),
+    ipaddress.IPv6Network("::ffff:0:0:0/96"),
+    ipaddress.IPv6Network("64:ff9b::/96"),
+]
+# Local-use NAT64 (RFC 8215): the IPv4 address inside depends on the network.
+_LOCAL_NAT64 = ipaddress.IPv6Network("64:ff9b:1::/48")
+
+
 def _address_allowed(address: str) -> bool:
+    ip: ipaddress.IPv4Address | ipaddress.IPv6Address
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip in _LOCAL_NAT64:
+            return False
+        inner = ip.ipv4_mapped or ip.sixtofour
+        if inner is None and any(ip in network for network in _CARRY_IPV4):
+            inner = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+        if inner is not None:  # the IPv4 address it reaches decides
+            ip = inner
     return ip.is_global and not ip.is_multicast
 
 

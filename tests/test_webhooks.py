@@ -305,6 +305,12 @@ def test_a_burst_is_published_in_part_and_swept_for_the_rest(receiver, monkeypat
         "https://[::1]/hook",
         "https://[::ffff:10.0.0.1]/hook",
         "https://0.0.0.0/hook",
+        # IPv6 forms that carry an IPv4 address a translator or tunnel reaches:
+        "https://[::127.0.0.1]/hook",  # IPv4-compatible
+        "https://[::ffff:0:a00:1]/hook",  # IPv4-translated (SIIT)
+        "https://[64:ff9b::a9fe:a9fe]/hook",  # NAT64: 169.254.169.254
+        "https://[64:ff9b:1::a00:1]/hook",  # local-use NAT64
+        "https://[2002:a00:1::1]/hook",  # 6to4: 10.0.0.1
     ],
 )
 def test_private_addresses_are_refused(address):
@@ -323,6 +329,8 @@ def test_only_https_and_no_credentials():
             webhooks.check_url(address)
         assert refused.value.code == code
     assert webhooks.check_url(" https://93.184.215.14/hook ") == "https://93.184.215.14/hook"
+    for public in ("https://[2606:4700::1111]/", "https://[64:ff9b::5db8:d70e]/"):
+        assert webhooks.check_url(public) == public
 
 
 def test_the_form_says_why_a_private_address_is_refused(admin):
