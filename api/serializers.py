@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -24,6 +25,17 @@ MAX_ID = 2**63 - 1
 
 def id_field(**kwargs: Any) -> serializers.IntegerField:
     return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
+
+
+class ModelSerializer(serializers.ModelSerializer):
+    """Bounds of small integers as PostgreSQL's (production), whatever database
+    the schema is generated on: the committed schema is the same everywhere."""
+
+    def build_standard_field(self, field_name: str, model_field: Any) -> tuple[Any, dict]:
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        if isinstance(model_field, models.PositiveSmallIntegerField):
+            kwargs["min_value"], kwargs["max_value"] = 0, 32767
+        return field_class, kwargs
 
 
 # --- errors -----------------------------------------------------------------------------------
@@ -63,14 +75,14 @@ def fill_dict(seats: int, invited: int, accepted: int) -> dict[str, int]:
 # --- reference data ---------------------------------------------------------------------------
 
 
-class AreaSerializer(serializers.ModelSerializer):
+class AreaSerializer(ModelSerializer):
     class Meta:
         model = Area
         fields = ["id", "name", "sort_order"]
         read_only_fields = ["id", "sort_order"]
 
 
-class StationSerializer(serializers.ModelSerializer):
+class StationSerializer(ModelSerializer):
     area = serializers.PrimaryKeyRelatedField(queryset=Area.objects.all())
 
     class Meta:
@@ -91,7 +103,7 @@ class StationSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "sort_order"]
 
 
-class RoleSerializer(serializers.ModelSerializer):
+class RoleSerializer(ModelSerializer):
     class Meta:
         model = Role
         fields = [
@@ -112,7 +124,7 @@ class RoleSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "sort_order"]
 
 
-class ElectionSerializer(serializers.ModelSerializer):
+class ElectionSerializer(ModelSerializer):
     areas = serializers.PrimaryKeyRelatedField(
         queryset=Area.objects.all(), many=True, required=False
     )
@@ -148,7 +160,7 @@ class ElectionSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class ShiftSerializer(serializers.ModelSerializer):
+class ShiftSerializer(ModelSerializer):
     fill = serializers.SerializerMethodField()
 
     class Meta:
@@ -177,7 +189,7 @@ class ShiftSerializer(serializers.ModelSerializer):
 # --- people -----------------------------------------------------------------------------------
 
 
-class PersonSerializer(serializers.ModelSerializer):
+class PersonSerializer(ModelSerializer):
     """A volunteer as others' rows name them."""
 
     class Meta:
@@ -186,7 +198,7 @@ class PersonSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class TeamSerializer(serializers.ModelSerializer):
+class TeamSerializer(ModelSerializer):
     members = PersonSerializer(many=True, read_only=True, source="members_listed")
 
     class Meta:
@@ -204,7 +216,7 @@ class TeamIds(serializers.ManyRelatedField):
         return listed if listed is not None else super().get_attribute(instance)
 
 
-class VolunteerSerializer(serializers.ModelSerializer):
+class VolunteerSerializer(ModelSerializer):
     teams = TeamIds(
         child_relation=serializers.PrimaryKeyRelatedField(queryset=Team.objects.all()),
         required=False,
@@ -235,7 +247,7 @@ class VolunteerSerializer(serializers.ModelSerializer):
         extra_kwargs = {"phone": {"validators": []}, "email": {"validators": []}}
 
 
-class AssignmentSerializer(serializers.ModelSerializer):
+class AssignmentSerializer(ModelSerializer):
     volunteer = PersonSerializer(read_only=True)
     election = serializers.IntegerField(source="shift.election_id", read_only=True)
     station = serializers.IntegerField(source="shift.station_id", read_only=True)
@@ -301,7 +313,7 @@ class InviteResultSerializer(serializers.Serializer):
 # --- messages ---------------------------------------------------------------------------------
 
 
-class MessageSerializer(serializers.ModelSerializer):
+class MessageSerializer(ModelSerializer):
     assignment = serializers.IntegerField(source="subject_id", read_only=True)
 
     class Meta:
@@ -336,7 +348,7 @@ class MessageDetailSerializer(MessageSerializer):
         return redact(message.body)
 
 
-class GroupMessageSerializer(serializers.ModelSerializer):
+class GroupMessageSerializer(ModelSerializer):
     """A group message: which seats it goes to (the filters, as on the page), its
     subject and text, and once sent, how many it reaches."""
 
