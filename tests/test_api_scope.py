@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import pytest
 
+from accounts.models import AuditEntry
+from tests import factories as f
 from tests.test_api_helpers import client_for, make_world, personas
 
 pytestmark = pytest.mark.django_db
@@ -92,3 +94,28 @@ def test_writes_need_the_pages_capability():
         assert api.post(url).status_code == 404, role
         body = {"shift": w.open_shift.pk, "volunteer": w.member.pk}
         assert api.post("/api/v1/assignments/assign/", body, format="json").status_code == 404
+
+
+def test_a_team_leader_invites_to_their_teams_seats_only():
+    w = make_world()
+    leader = client_for(personas(w)["team_leader"])
+    newcomer = f.volunteer(first_name="Ny", last_name="Medlem")
+    newcomer.teams.add(w.team)
+    body = {"shift": w.team_shift.pk, "volunteers": [newcomer.pk]}
+    invited = leader.post("/api/v1/assignments/invite/", body)
+    assert invited.status_code == 200 and invited.json()["invited"] == 1
+    other = {"shift": w.open_shift.pk, "volunteers": [newcomer.pk]}
+    assert leader.post("/api/v1/assignments/invite/", other).status_code == 404
+
+
+def test_one_read_is_audited_and_a_message_shows_no_live_link():
+    w = make_world()
+    api = client_for(personas(w)["coordinator"])
+    assert api.get(f"/api/v1/volunteers/{w.member.pk}/").status_code == 200
+    entry = AuditEntry.objects.get(action="api.read_volunteers")
+    assert entry.detail["id"] == w.member.pk and entry.detail["count"] == 1
+    [message] = api.get("/api/v1/messages/", {"volunteer": w.member.pk}).json()["results"]
+    assert "body" not in message  # the list carries no texts
+    detail = api.get(f"/api/v1/messages/{message['id']}/").json()
+    assert "/v/[redacted]" in detail["body"]  # the invitation's personal link
+    assert "/v/" not in detail["body"].replace("/v/[redacted]", "")
