@@ -21,6 +21,8 @@ from notifications.services import record_delivery_status
 from pollcrew.refusals import Refused
 from staffing import services
 from staffing.links import issue_link
+from staffing.models import Assignment
+from staffing.services import signup as signup_services
 from staffing.services.closing import change_election_status
 from tests import factories as f
 from tests import test_portal as portal
@@ -419,3 +421,16 @@ def test_a_delivery_in_flight_when_the_endpoint_is_deactivated_is_not_retried(re
     with pytest.raises(Refused) as refused:  # "Send again" says why not
         webhooks.redeliver(cancelled)
     assert refused.value.code == "inactive"
+
+
+def test_the_office_approving_a_held_sign_up_is_an_answer(receiver, invited, committed):
+    subscribe(receiver, events=[Event.ASSIGNMENT_ANSWERED])
+    Assignment.objects.filter(pk=invited.pk).update(awaiting_approval=True)
+    office = f.user("koordinator@kommune.dk", coordinator=True)
+    committed(signup_services.approve_signup, invited, by=office)
+    [event] = [r.json["data"] for r in receiver.verified]
+    assert (event["assignment_id"], event["status"], event["on_behalf"]) == (
+        invited.pk,
+        "accepted",
+        True,
+    )

@@ -470,6 +470,7 @@ def approve_signup(assignment: Assignment, *, by: User | None) -> Assignment:
         record_assignment(
             "staffing.approve_signup", current, by=by, before=before, detail={"approved": True}
         )
+        webhook_events.answered(current, by=by)
         messaging.queue_confirmation(current)
     return current
 
