@@ -13,7 +13,8 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import AuditEntry
-from exchange.imports import jobs
+from exchange import tasks
+from exchange.imports import jobs, volunteers
 from exchange.models import ExternalVolunteerId, ImportJob, MappingPreset
 from tests import factories as f
 from volunteers.models import Volunteer
@@ -163,8 +164,23 @@ def test_xlsx_with_merged_header_cells(coordinator):
     assert Volunteer.objects.get(phone="+4521222324").birth_date == date(1981, 5, 17)
 
 
-def test_large_file_runs_as_a_job_with_progress(coordinator, settings, committed):
+def test_large_file_runs_as_a_job_with_progress(coordinator, settings, committed, monkeypatch):
     settings.IMPORT_IN_REQUEST_MAX_ROWS = 5
+    monkeypatch.setattr(volunteers, "CHUNK", 5)
+    counted: list[int] = []
+    real = jobs.cache
+
+    class Spy:
+        """The cache, noting the progress the job counts in it."""
+
+        def set(self, key, value, *args, **kwargs):
+            counted.append(value)
+            return real.set(key, value, *args, **kwargs)
+
+        def get(self, *args, **kwargs):
+            return real.get(*args, **kwargs)
+
+    monkeypatch.setattr(jobs, "cache", Spy())
     lines = ["Fornavn;Efternavn;Mobil;Fødselsdato"] + [
         f"P{i};Jensen;20 40 {i // 100:02d} {i % 100:02d};1980-01-01" for i in range(12)
     ]
@@ -176,10 +192,15 @@ def test_large_file_runs_as_a_job_with_progress(coordinator, settings, committed
     assert job.status == ImportJob.Status.CHECKED
     assert (job.done_rows, job.total_rows) == (12, 12)
     assert jobs.progress(job) == 12
+    assert counted == [0, 5, 10, 12]  # what the polling page saw go by, chunk by chunk
     committed(jobs.start_commit, job, by=coordinator)
     job.refresh_from_db()
     assert job.status == ImportJob.Status.DONE
     assert Volunteer.objects.count() == 12
+    # A redelivered task finds the import done and writes nothing again.
+    entries = AuditEntry.objects.count()
+    assert tasks.run_import.delay(job.pk).get() == ImportJob.Status.DONE
+    assert (Volunteer.objects.count(), AuditEntry.objects.count()) == (12, entries)
 
 
 def test_pages_upload_map_dry_run_commit_and_refused_csv(client, coordinator):

@@ -191,6 +191,11 @@ def run(job_id: int) -> ImportJob | None:
             _finish(job, Status.CHECKED, report.as_json(), started, checked_at=timezone.now())
         else:
             with transaction.atomic():
+                # Held until the import commits: a second worker given the same
+                # job (a redelivered task) waits here, then finds it done.
+                locked = ImportJob.objects.select_for_update().filter(pk=job_id).first()
+                if locked is None or locked.status != Status.COMMITTING:
+                    return locked
                 report = kind.commit(
                     table, job.mapping, job.match_key, by=job.created_by, job_id=job.pk, **options
                 )
