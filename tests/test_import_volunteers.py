@@ -16,6 +16,7 @@ from accounts.models import AuditEntry
 from exchange import tasks
 from exchange.imports import jobs, volunteers
 from exchange.models import ExternalVolunteerId, ImportJob, MappingPreset
+from pollcrew.refusals import Refused
 from tests import factories as f
 from volunteers.models import Volunteer
 
@@ -71,6 +72,7 @@ def test_commit_writes_through_the_bulk_service_and_reimport_changes_nothing(coo
     assert (soren.postal_code, soren.city, soren.preferred_channel) == ("8000", "Århus C", "sms")
     assert soren.sort_name  # the database computed its search and sort columns
     assert Volunteer.objects.count() == 2  # the refused rows: not a field of them written
+    assert not Volunteer.objects.filter(phone="+4522334455").exists()  # Bent: a bad email only
     entries = AuditEntry.objects.filter(action="volunteers.create_volunteer")
     assert entries.count() == 2
     assert {e.actor_id for e in entries} == {coordinator.pk}
@@ -232,3 +234,9 @@ def test_pages_upload_map_dry_run_commit_and_refused_csv(client, coordinator):
     other = f.user(role="coordinator")
     client.force_login(other)
     assert client.get(reverse("exchange:import_report", args=[job.pk])).status_code == 404
+
+
+def test_a_file_that_is_not_a_workbook_is_refused(coordinator):
+    with pytest.raises(Refused, match="not a workbook Excel can open"):
+        jobs.upload(by=coordinator, kind="volunteers", filename="x.xlsx", content=b"PK\x03\x04junk")
+    assert not ImportJob.objects.exists()
