@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AuditEntry, User
+from elections.models import Election
 from notifications import tasks, webhooks
 from notifications.channels import DeliveryError
 from notifications.models import Message, WebhookDelivery, WebhookEndpoint
@@ -434,3 +435,13 @@ def test_the_office_approving_a_held_sign_up_is_an_answer(receiver, invited, com
         "accepted",
         True,
     )
+
+
+def test_two_closings_at_once_send_one_status_change(receiver, invited, committed):
+    subscribe(receiver, events=[Event.ELECTION_STATUS_CHANGED])
+    election = invited.shift.election
+    # The second request read the election before the first one's commit.
+    stale = Election.objects.get(pk=election.pk)
+    committed(change_election_status, election, "closed", by=None)
+    committed(change_election_status, stale, "closed", by=None)
+    assert [r.json["data"]["status"] for r in receiver.verified] == ["closed"]

@@ -98,7 +98,12 @@ def change_election_status(election: Election, status: str, *, by: User | None) 
     cancels the election's queued messages, in the same transaction, and closing
     withdraws its unanswered invitations (telling the people invited)."""
     with transaction.atomic():
-        before = election.status
+        # Read under the row lock: a stale copy would report a change made meanwhile.
+        before = (
+            Election.objects.select_for_update()
+            .values_list("status", flat=True)
+            .get(pk=election.pk)
+        )
         changed = election_services.set_election_status(election, status, by=by)
         cancelled = 0
         if changed.status in SILENT_STATUSES:
