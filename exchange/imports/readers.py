@@ -81,9 +81,14 @@ def separator(sample: str) -> str:
 
 
 def _csv_rows(content: bytes) -> list[list[Cell]]:
-    text = decode(content)
+    text = decode(content).replace("\x00", "")
     sep = separator(text[:20000])
-    return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text), delimiter=sep)]
+    try:
+        return [
+            [cell.strip() for cell in row] for row in csv.reader(io.StringIO(text), delimiter=sep)
+        ]
+    except csv.Error:  # a field of more than 128 KB, a stray quote at the end of a line…
+        raise Refused("unreadable", _("This file cannot be read as CSV.")) from None
 
 
 _CELL_REF = re.compile(r"([A-Z]+)(\d+)")
