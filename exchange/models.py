@@ -58,6 +58,8 @@ class ImportJob(models.Model):
     content = models.BinaryField(_("file"), blank=True)
     headers = models.JSONField(_("header"), default=list, blank=True)
     header_line = models.PositiveIntegerField(_("header line"), default=1)
+    # The first rows under the header, as text: shown on the mapping page.
+    sample = models.JSONField(_("first rows"), default=list, blank=True)
     mapping = models.JSONField(_("column mapping"), default=dict, blank=True)
     match_key = models.CharField(
         _("match on"), max_length=12, choices=MatchKey.choices, default=MatchKey.PHONE

@@ -213,8 +213,9 @@ def test_pages_upload_map_dry_run_commit_and_refused_csv(client, coordinator):
     job = ImportJob.objects.get()
     assert response.status_code == 302
     assert response["Location"] == reverse("exchange:import_mapping", args=[job.pk])
-    page = client.get(response["Location"])
-    assert "Fødselsdato" in page.content.decode()
+    page = client.get(response["Location"]).content.decode()
+    assert "Fødselsdato" in page
+    assert "soren@example.dk" in page  # the first rows, to see which column is which
     form = {f"col_{name}": str(column) for name, column in job.mapping.items()}
     response = client.post(
         reverse("exchange:import_mapping", args=[job.pk]), {**form, "match_key": "phone"}

@@ -28,12 +28,13 @@ from accounts import audit
 from accounts.models import User
 from elections.models import Election
 from exchange.imports import fields, kinds
-from exchange.imports.readers import Table, read_table
+from exchange.imports.readers import Table, cell_text, read_table
 from exchange.models import ImportJob, MappingPreset
 from pollcrew.refusals import Refused
 
 log = logging.getLogger(__name__)
 Status = ImportJob.Status
+SAMPLE_ROWS = 3  # shown under each column's name on the mapping page
 
 
 def in_request_max_rows() -> int:
@@ -75,6 +76,7 @@ def upload(
             content=content,
             headers=headers,
             header_line=table.header_line,
+            sample=[[cell_text(c)[:80] for c in row] for row in table.rows[:SAMPLE_ROWS]],
             mapping=mapping or fields.guess(kind, headers),
             match_key=preset.match_key
             if preset
