@@ -70,9 +70,15 @@ class WebhookDelivery(models.Model):
         FAILED = "failed", _("Failed")
         CANCELLED = "cancelled", _("Cancelled")
 
+    # No constraint in the database: an event is queued from a cached list of
+    # endpoints, in the transaction of the change it reports (an answer), and an
+    # endpoint deleted meanwhile must not make that change fail at its commit.
+    # Django still deletes an endpoint's deliveries with it; a delivery queued for
+    # one deleted meanwhile is dropped when it is claimed (webhooks._claim).
     endpoint = models.ForeignKey(
         WebhookEndpoint,
         on_delete=models.CASCADE,
+        db_constraint=False,
         related_name="deliveries",
         verbose_name=_("endpoint"),
     )

@@ -447,7 +447,12 @@ def _claim(delivery_id: int) -> WebhookDelivery | None:
             .filter(pk=delivery_id)
             .first()
         )
-        if delivery is None or delivery.status != Status.QUEUED:
+        if delivery is None:
+            # Gone, or its endpoint was deleted as it was queued: the delivery
+            # goes the way of the endpoint's log.
+            WebhookDelivery.objects.filter(pk=delivery_id).delete()
+            return None
+        if delivery.status != Status.QUEUED:
             return None
         if not delivery.endpoint.active and delivery.event_type != Event.PING:
             # Turned off since it was queued (a retry, or an event queued from a

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -445,3 +445,19 @@ def test_two_closings_at_once_send_one_status_change(receiver, invited, committe
     committed(change_election_status, election, "closed", by=None)
     committed(change_election_status, stale, "closed", by=None)
     assert [r.json["data"]["status"] for r in receiver.verified] == ["closed"]
+
+
+def test_an_endpoint_deleted_as_an_answer_is_given_does_not_undo_the_answer(
+    receiver, invited, committed
+):
+    endpoint = subscribe(receiver)
+    webhooks._subscribers()  # another process has the list of endpoints cached…
+    # …as the admin's delete commits (after the cache was cleared).
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).delete()
+    committed(services.accept, invited)
+    connection.check_constraints()  # what the answer's commit checks
+    invited.refresh_from_db()
+    assert invited.status == "accepted"
+    tasks.sweep_outbox()
+    assert receiver.requests == []
+    assert not WebhookDelivery.objects.exists()  # the event went with its endpoint

@@ -49,7 +49,7 @@ class Migration(migrations.Migration):
                 ('last_error', models.CharField(blank=True, max_length=500, verbose_name='last error')),
                 ('delivered_at', models.DateTimeField(blank=True, null=True, verbose_name='delivered')),
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('endpoint', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='deliveries', to='notifications.webhookendpoint', verbose_name='endpoint')),
+                ('endpoint', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.CASCADE, related_name='deliveries', to='notifications.webhookendpoint', verbose_name='endpoint')),
             ],
             options={
                 'verbose_name': 'webhook delivery',
