@@ -54,7 +54,11 @@ class ApiViewSet(viewsets.GenericViewSet):
 
     def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
         forget_token_user(request)
-        return super().finalize_response(request, response, *args, **kwargs)
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if not response.has_header("Cache-Control"):  # personal data: no shared cache
+            response["Cache-Control"] = "private, no-cache"
+        patch_vary_headers(response, ["Authorization"])
+        return response
 
     @property
     def scope(self) -> Scope:
@@ -112,7 +116,6 @@ class ApiViewSet(viewsets.GenericViewSet):
     def _conditional(self, response: Response, etag: str) -> Response:
         response["ETag"] = etag
         response["Cache-Control"] = "private, no-cache"
-        patch_vary_headers(response, ["Authorization"])
         return response
 
     def audit_read(self, count: int, *, object_id: int | None = None) -> None:
