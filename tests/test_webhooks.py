@@ -16,9 +16,10 @@ from django.utils import timezone
 from accounts.models import AuditEntry, User
 from elections.models import Election
 from notifications import tasks, webhooks
+from notifications.bounces import Bounce
 from notifications.channels import DeliveryError
 from notifications.models import Message, WebhookDelivery, WebhookEndpoint
-from notifications.services import record_delivery_status
+from notifications.services import record_bounce, record_delivery_status
 from pollcrew.refusals import Refused
 from staffing import services
 from staffing.links import issue_link
@@ -461,3 +462,23 @@ def test_an_endpoint_deleted_as_an_answer_is_given_does_not_undo_the_answer(
     tasks.sweep_outbox()
     assert receiver.requests == []
     assert not WebhookDelivery.objects.exists()  # the event went with its endpoint
+
+
+def test_a_bounce_and_a_message_interrupted_once_too_often_fail(receiver, invited, committed):
+    subscribe(receiver, events=[Event.MESSAGE_FAILED])
+    bounced = Message.objects.get()
+    Message.objects.filter(pk=bounced.pk).update(
+        channel="email", status="sent", sent_at=timezone.now()
+    )
+    committed(record_bounce, Bounce(bounced.idempotency_key, True, "5.1.1", "no such user"))
+    other = f.shift(invited.shift.election, start=20, end=23)
+    [seat] = services.invite(other, [invited.volunteer], by=None).invited
+    interrupted = Message.objects.get(subject_id=seat.pk)
+    Message.objects.filter(pk=interrupted.pk).update(
+        status="sending",
+        attempts=tasks.MAX_ATTEMPTS,
+        claimed_at=timezone.now() - timedelta(hours=1),
+    )
+    committed(tasks.requeue_interrupted)
+    failed = [r.json["data"]["message_id"] for r in receiver.verified]
+    assert failed == [bounced.pk, interrupted.pk]
