@@ -160,6 +160,10 @@ class ElectionSerializer(ModelSerializer):
         return attrs
 
 
+class StatusSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Election.Status.choices)
+
+
 class ShiftSerializer(ModelSerializer):
     fill = serializers.SerializerMethodField()
 

@@ -213,3 +213,12 @@ def test_a_refusal_speaks_the_requests_language(w, api):
     )
     assert refused.json()["code"] == "full"
     assert refused.json()["message"] != "All seats on this shift are taken."
+
+
+def test_an_election_is_activated_and_a_wrong_step_refused(w, api, coordinator):
+    draft = f.election(status="draft")
+    url = f"/api/v1/elections/{draft.pk}/status/"
+    assert api.post(url, {"status": "active"}).json()["status"] == "active"
+    back = api.post(url, {"status": "draft"})
+    assert back.status_code == 400 and back.json()["code"]
+    assert AuditEntry.objects.filter(actor=coordinator, object_id=draft.pk).exists()

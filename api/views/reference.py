@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status
+from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -22,6 +23,7 @@ from polling_stations import services as station_services
 from polling_stations.models import Area, PollingStation
 from staffing import access
 from staffing.fill import fills_by
+from staffing.services.closing import change_election_status
 from staffing.services.standby import edit_election
 
 
@@ -90,6 +92,24 @@ class ElectionViewSet(ApiViewSet):
         election = edit_election(election, by=request.user, **serializer.validated_data)
         election = self.get_queryset().get(pk=election.pk)
         return Response(self.get_serializer(election).data)
+
+    @extend_schema(
+        summary="Change an election's status",
+        description=(
+            "draft → active → closed → archived, as on the election's page. Closing "
+            "cancels its queued messages and withdraws unanswered invitations "
+            "(telling the people invited). A step that is not allowed is refused (400)."
+        ),
+        request=serializers.StatusSerializer,
+        responses={200: serializers.ElectionSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def status(self, request: Request, pk: str) -> Response:
+        election = access.get_election_for_user(request.user, object_id(pk), C.MANAGE)
+        body = serializers.StatusSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        change_election_status(election, body.validated_data["status"], by=request.user)
+        return Response(self.get_serializer(self.get_queryset().get(pk=election.pk)).data)
 
 
 @extend_schema_view(

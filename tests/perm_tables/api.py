@@ -75,6 +75,14 @@ TABLE: dict[str, list[Case]] = {
         ),
     ],
     "api:election-detail": _api("api:election-detail", E),
+    "api:election-status": [
+        Case(
+            url("api:election-status", E),
+            TOKEN_ONLY,
+            "no session writes",
+            post=lambda w: {"status": "closed"},
+        )
+    ],
     "api:area-list": _api("api:area-list"),
     "api:area-detail": _api("api:area-detail", AREA),
     "api:station-list": _api("api:station-list"),
