@@ -41,9 +41,14 @@ demo: sysdeps-demo $(VENV)/.runtime
 serve: $(VENV)/.runtime
 	$(MANAGE) runserver $(HOST):$(PORT)
 
+# TEST_WORKERS=2 runs the suite in two pytest-xdist processes, a test file each at
+# a time (each with its own test database and Redis broker: tests/xdist_env.py).
+# One process by default: the worker, browser and multi-process tests measure
+# recovery times that two processes sharing 2 cores can stretch.
+TEST_WORKERS ?= 0
 test: sysdeps-test $(VENV)/.dev
 	$(MANAGE) collectstatic --noinput -v0
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .

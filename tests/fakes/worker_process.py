@@ -22,8 +22,10 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-# The broker for these tests when CELERY_BROKER_URL names no Redis (CI sets one).
-FALLBACK_BROKER = "redis://127.0.0.1:6379/15"
+# The broker for these tests when CELERY_BROKER_URL names no Redis (CI sets one):
+# one database per pytest-xdist worker (15, 11, 7…; see tests/xdist_env.py).
+_XDIST_INDEX = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0")[2:] or 0)
+FALLBACK_BROKER = f"redis://127.0.0.1:6379/{15 - 4 * _XDIST_INDEX}"
 
 
 def redis_broker_or_skip() -> str:
