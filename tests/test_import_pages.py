@@ -66,3 +66,18 @@ def test_files_not_imported_are_emptied_after_a_while(coordinator, settings):
     fresh.refresh_from_db()
     assert bytes(job.content) == b"" and bytes(fresh.content) == CSV
     assert jobs.purge_files() == 0  # nothing twice
+
+
+def test_the_report_page_polls_while_the_job_runs(client, coordinator, settings):
+    settings.IMPORT_IN_REQUEST_MAX_ROWS = 0  # a job; its task waits for a commit that never comes
+    client.force_login(coordinator)
+    job = jobs.upload(by=coordinator, kind="volunteers", filename="f.csv", content=CSV)
+    job = jobs.start_check(
+        jobs.set_mapping(job, job.mapping, "phone", by=coordinator), by=coordinator
+    )
+    assert job.status == ImportJob.Status.CHECKING
+    page = client.get(reverse("exchange:import_report", args=[job.pk])).content.decode()
+    assert "0 of 1 rows." in page and 'hx-trigger="every 2s"' in page
+    jobs.run(job.pk)  # the worker's turn
+    page = client.get(reverse("exchange:import_report", args=[job.pk])).content.decode()
+    assert "hx-trigger" not in page and "Import: write 1 row" in page
