@@ -445,7 +445,11 @@ def test_two_closings_at_once_send_one_status_change(receiver, invited, committe
     stale = Election.objects.get(pk=election.pk)
     committed(change_election_status, election, "closed", by=None)
     committed(change_election_status, stale, "closed", by=None)
-    assert [r.json["data"]["status"] for r in receiver.verified] == ["closed"]
+    committed(change_election_status, stale, "active", by=None)  # and reopened
+    changes = [
+        (r.json["data"]["previous_status"], r.json["data"]["status"]) for r in receiver.verified
+    ]
+    assert changes == [("active", "closed"), ("closed", "active")]
 
 
 def test_an_endpoint_deleted_as_an_answer_is_given_does_not_undo_the_answer(
