@@ -18,8 +18,9 @@ from elections.models import Election
 from notifications import tasks, webhooks
 from notifications.bounces import Bounce
 from notifications.channels import DeliveryError
+from notifications.inbound import InboundSms
 from notifications.models import Message, WebhookDelivery, WebhookEndpoint
-from notifications.services import record_bounce, record_delivery_status
+from notifications.services import receive_inbound_sms, record_bounce, record_delivery_status
 from pollcrew.refusals import Refused
 from staffing import services
 from staffing.links import issue_link
@@ -486,3 +487,13 @@ def test_a_bounce_and_a_message_interrupted_once_too_often_fail(receiver, invite
     committed(tasks.requeue_interrupted)
     failed = [r.json["data"]["message_id"] for r in receiver.verified]
     assert failed == [bounced.pk, interrupted.pk]
+
+
+def test_a_no_by_sms_answers_and_frees_the_seat_once(receiver, invited, committed):
+    subscribe(receiver, events=[Event.ASSIGNMENT_ANSWERED, Event.SEAT_FREED])
+    sms = InboundSms(provider_id="SM" + "a" * 32, sender=invited.volunteer.phone, body="NEJ")
+    committed(receive_inbound_sms, sms)
+    committed(receive_inbound_sms, sms)  # Twilio sends it again: already answered
+    events = [(r.json["type"], r.json["data"]["status"]) for r in receiver.verified]
+    assert events == [("assignment.answered", "declined"), ("seat.freed", "declined")]
+    assert receiver.verified[0].json["data"]["on_behalf"] is False
