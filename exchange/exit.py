@@ -50,7 +50,7 @@ from django.conf import settings
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
 from django.db.migrations.loader import MigrationLoader
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts import audit
 from accounts.models import User
@@ -370,7 +370,10 @@ def export_steps(
                 yield None
             manifest["tables"] = tables
             zf.writestr("manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False))
-            zf.writestr("README.md", readme(tables, manifest))
+            # In English, as the column names and types (the field names come
+            # from the models' translatable names).
+            with translation.override("en"):
+                zf.writestr("README.md", readme(tables, manifest))
     yield manifest
 
 
