@@ -109,6 +109,11 @@ def test_the_picker_page_carries_the_filters_and_remembers_the_columns(client, w
     assert _ticked(html) == ["station", "area", "role", "seats", "awaiting", "accepted", "vacant"]
     b"".join(client.get(url, {"format": "csv", "columns": ["vacant", "station"]}).streaming_content)
     assert _ticked(client.get(url).content.decode()) == ["station", "vacant"]
+    # The pages' Export buttons carry their filters.
+    board = client.get(reverse("staffing:board", args=[world["election"].pk]), {"q": "råd"})
+    assert f'href="{url}?q=r%C3%A5d"' in board.content.decode()
+    listed = client.get(reverse("staffing:volunteers"), {"q": "ørum"}).content.decode()
+    assert reverse("exchange:export_volunteers") + "?q=%C3%B8rum" in listed
 
 
 def test_formulas_are_neutralised_in_csv_and_xlsx_and_numbers_stay_numbers(client, world):
