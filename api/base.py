@@ -50,6 +50,7 @@ class ApiViewSet(viewsets.GenericViewSet):
 
     capability: str = C.VIEW_COUNTS
     read_action: str = ""
+    audit_lists: bool = True  # False: only reading one object returns personal data
     filterset_fields: Any = ()
 
     def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
@@ -120,6 +121,8 @@ class ApiViewSet(viewsets.GenericViewSet):
 
     def audit_read(self, count: int, *, object_id: int | None = None) -> None:
         if not self.read_action or not count:
+            return
+        if object_id is None and not self.audit_lists:
             return
         token = self.request.auth
         detail: dict[str, Any] = {"count": count, "filters": self.request.query_params.urlencode()}

@@ -203,11 +203,24 @@ class PersonSerializer(ModelSerializer):
 
 
 class TeamSerializer(ModelSerializer):
-    members = PersonSerializer(many=True, read_only=True, source="members_listed")
+    """A team in a list: how many members (a party may have thousands: list them
+    a page at a time with ``volunteers/?team=<id>``, or read the team)."""
+
+    member_count = serializers.IntegerField(read_only=True)
 
     class Meta:
         model = Team
-        fields = ["id", "name", "short_name", "kind", "members"]
+        fields = ["id", "name", "short_name", "kind", "member_count"]
+        read_only_fields = fields
+
+
+class TeamDetailSerializer(TeamSerializer):
+    """One team, with its members in Danish name order."""
+
+    members = PersonSerializer(many=True, read_only=True, source="members_listed")
+
+    class Meta(TeamSerializer.Meta):
+        fields = [*TeamSerializer.Meta.fields, "members"]
         read_only_fields = fields
 
 

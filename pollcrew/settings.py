@@ -496,6 +496,8 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "ElectionStatusEnum": "elections.models.Election.Status",
+        "ElectionKindEnum": "elections.models.Election.Kind",
+        "TeamKindEnum": "volunteers.models.Team.Kind",
         "AssignmentStatusEnum": "staffing.models.Assignment.Status",
         "MessageStatusEnum": "notifications.models.Message.Status",
         "GroupMessageStatusEnum": "staffing.models_group_messages.GroupMessage.Status",

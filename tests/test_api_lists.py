@@ -33,6 +33,10 @@ def _seated(election, n: int) -> None:
         ("/api/v1/assignments/", 5),
         # token, scope, count, page (seat fill joined)
         ("/api/v1/shifts/", 4),
+        # token, scope, count, page (members counted)
+        ("/api/v1/teams/", 4),
+        # token, scope, count, page (about the seats in scope), audit entry
+        ("/api/v1/messages/", 5),
         # token, scope, count, page, areas, fill per election
         ("/api/v1/elections/", 6),
     ],
@@ -48,6 +52,7 @@ def test_a_page_costs_the_same_queries_for_2_and_30_rows(
         assert api.get(url).status_code == 200
     _seated(election, 28)
     f.election()
+    f.team()
     with django_assert_num_queries(queries):
         response = api.get(url)
     assert response.status_code == 200
@@ -117,7 +122,9 @@ def test_reads_of_personal_data_are_audited_once_per_request(coordinator):
     api = client_for(coordinator)
     api.get("/api/v1/volunteers/", {"search": "karen"})
     api.get("/api/v1/assignments/", {"election": election.pk})
-    api.get("/api/v1/teams/")
+    team = api.get("/api/v1/teams/").json()["results"][0]  # counts only: not audited
+    assert team["member_count"] == 3
+    assert len(api.get(f"/api/v1/teams/{team['id']}/").json()["members"]) == 3
     api.get("/api/v1/messages/")
     api.get("/api/v1/shifts/")  # counts only: not personal data
     entries = {e.action: e for e in AuditEntry.objects.filter(action__startswith="api.read")}

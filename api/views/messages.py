@@ -57,7 +57,10 @@ class MessageViewSet(ApiViewSet):
             seats = seats.filter(shift__election_id=int(election))
         if volunteer.isdigit():
             seats = seats.filter(volunteer_id=int(volunteer))
-        return about(seats)
+        messages = about(seats)
+        if self.action == "list":  # the texts only on a message of its own
+            messages = messages.defer("body", "body_html")
+        return messages
 
 
 @extend_schema_view(

@@ -4,7 +4,9 @@ every read that returns people written to the audit log."""
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from typing import Any
+
+from django.db.models import Count, Prefetch, QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.request import Request
@@ -19,11 +21,12 @@ from volunteers.models import Team, Volunteer
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List teams with their members"),
+    list=extend_schema(summary="List teams with their number of members"),
     retrieve=extend_schema(summary="One team with its members"),
 )
 class TeamViewSet(ApiViewSet):
-    """Teams in the user's scope (a team leader: theirs) with their members."""
+    """Teams in the user's scope (a team leader: theirs): a list with the number
+    of members, one team with its members (a read of personal data, audited)."""
 
     capability = C.VIEW_CONTACT
     read_action = "api.read_teams"
@@ -34,9 +37,21 @@ class TeamViewSet(ApiViewSet):
     ordering = ["name", "id"]
     http_method_names = ["get", "head", "options"]
 
+    audit_lists = False  # a list names nobody
+
+    def get_serializer_class(self) -> Any:
+        if self.action == "retrieve":
+            return serializers.TeamDetailSerializer
+        return serializers.TeamSerializer
+
     def scoped_queryset(self) -> QuerySet[Team]:
+        teams = self.scope.filter(Team.objects.all(), C.VIEW_CONTACT).annotate(
+            member_count=Count("members")
+        )
+        if self.action != "retrieve":
+            return teams
         members = search.in_danish_order(Volunteer.objects.only("pk", "first_name", "last_name"))
-        return self.scope.filter(Team.objects.all(), C.VIEW_CONTACT).prefetch_related(
+        return teams.prefetch_related(
             Prefetch("members", queryset=members, to_attr="members_listed")
         )
 
