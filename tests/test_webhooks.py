@@ -334,6 +334,10 @@ def test_only_https_and_no_credentials():
             webhooks.check_url(address)
         assert refused.value.code == code
     assert webhooks.check_url(" https://93.184.215.14/hook ") == "https://93.184.215.14/hook"
+    # 127.0.0.1 written in decimal, octal, hex or short: never let through.
+    for loopback in ("https://2130706433/", "https://0177.0.0.1/", "https://0x7f.1/"):
+        with pytest.raises(Refused):
+            webhooks.check_url(loopback)
     for public in ("https://[2606:4700::1111]/", "https://[64:ff9b::5db8:d70e]/"):
         assert webhooks.check_url(public) == public
 
