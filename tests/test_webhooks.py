@@ -310,6 +310,7 @@ def test_a_burst_is_published_in_part_and_swept_for_the_rest(receiver, monkeypat
         "https://[::1]/hook",
         "https://[::ffff:10.0.0.1]/hook",
         "https://0.0.0.0/hook",
+        "https://localhost/hook",  # a name: what it resolves to is checked
         # IPv6 forms that carry an IPv4 address a translator or tunnel reaches:
         "https://[::127.0.0.1]/hook",  # IPv4-compatible
         "https://[::ffff:0:a00:1]/hook",  # IPv4-translated (SIIT)
