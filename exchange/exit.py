@@ -38,7 +38,7 @@ import io
 import json
 import tempfile
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -335,7 +335,12 @@ def _write_table(
 
 
 def export_steps(
-    out: Any, *, by: User | None, ip: str | None = None, compresslevel: int = 6
+    out: Any,
+    *,
+    by: User | None,
+    ip: str | None = None,
+    compresslevel: int = 6,
+    on_table: Callable[[int, int], None] | None = None,
 ) -> Iterator[dict[str, Any] | None]:
     """Write the full export into ``out`` (a binary file, or a stream that
     cannot seek), pausing (yielding None) after every chunk of rows so that a
@@ -343,7 +348,8 @@ def export_steps(
 
     The run is recorded in the audit log first (who, when): a download broken
     off is recorded too. Then every table is read in one read-only transaction
-    (on PostgreSQL a repeatable-read snapshot)."""
+    (on PostgreSQL a repeatable-read snapshot). ``on_table(done, total)`` is
+    called after each table (a job's progress)."""
     models_ = exported_models()
     with transaction.atomic():
         audit.record("exchange.export_all", by=by, ip=ip, detail={"tables": len(models_)})
@@ -367,6 +373,8 @@ def export_steps(
                 done: dict[str, Any] = {}
                 yield from _write_table(zf, model, done)
                 tables.append(done)
+                if on_table is not None:
+                    on_table(len(tables), len(models_))
                 yield None
             manifest["tables"] = tables
             zf.writestr("manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False))

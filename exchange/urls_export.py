@@ -12,4 +12,6 @@ urlpatterns = [
     path(f"{_E}station-staffing/", views.export_station_staffing, name="export_station_staffing"),
     path("volunteers/", views.export_volunteers, name="export_volunteers"),
     path("all/", views.export_all, name="export_all"),
+    path("all/<str:token>/", views.export_all_job, name="export_all_job"),
+    path("all/<str:token>/download/", views.export_all_download, name="export_all_download"),
 ]

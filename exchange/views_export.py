@@ -5,25 +5,32 @@ format downloads the file (a GET: an export changes nothing, and is audited).
 Outside the user's scope is the 404 of the page the export belongs to.
 
 The full data export (exit) is the admin's: a page with a button whose POST
-builds the ZIP (``exchange.exit``) and sends it."""
+queues the ZIP as a background job (``exchange.exit_jobs``: at national scale it
+takes longer than a web request may last), a page following the job, and the
+download, recorded in the audit log."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
-from django.shortcuts import render
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts import audit
+from accounts.audit import client_ip
 from accounts.models import User
 from accounts.scopes import Capability, scope_of
 from elections.models import Election
 from exchange import exit as data_exit
+from exchange import exit_jobs
 from exchange.exports import lists, payroll, station_staffing
 from exchange.exports.base import Column, Export, picked, respond
 from exchange.forms_export import AssignmentFilterForm, ExportForm
@@ -227,19 +234,29 @@ def export_station_staffing(request: HttpRequest, election_id: int) -> HttpRespo
 # --- the full data export (exit) ------------------------------------------------------------
 
 
+REFRESH_SECONDS = 2
+
+
+def _admin(request: HttpRequest) -> User:
+    if not scope_of(request.user).is_admin:
+        raise Http404
+    return request.user  # type: ignore[return-value]
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def export_all(request: HttpRequest) -> HttpResponse:
-    if not scope_of(request.user).is_admin:
-        raise Http404
+    """The button: a POST queues the export (``exchange.exit_jobs``) and shows
+    its page; the ZIP is made by a worker, not in this request."""
+    user = _admin(request)
     if request.method == "POST":
-        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-        response = StreamingHttpResponse(
-            data_exit.stream_export(by=request.user, ip=request.META.get("REMOTE_ADDR")),
-            content_type="application/zip",
-        )
-        response["Content-Disposition"] = f'attachment; filename="pollcrew-export-{stamp}.zip"'
-        return response
+        token, new = exit_jobs.request_export(by=user, ip=client_ip(request))
+        if not new:
+            messages.info(
+                request, _("Your full export is being made already: this is how far it is.")
+            )
+        return redirect("exchange:export_all_job", token)
+    found = exit_jobs.latest(user)
     return render(
         request,
         "exchange/export_all.html",
@@ -247,6 +264,60 @@ def export_all(request: HttpRequest) -> HttpResponse:
             "tables": [
                 (m._meta.label_lower, m._meta.verbose_name_plural)
                 for m in data_exit.exported_models()
-            ]
+            ],
+            "latest": found[0] if found else None,
         },
     )
+
+
+def _job_context(token: str, state: dict[str, Any]) -> dict[str, Any]:
+    total = state.get("tables_total") or 0
+    done = state.get("tables_done") or 0
+    created = datetime.fromisoformat(state["created_at"])
+    return {
+        "token": token,
+        "job": state,
+        "percent": int(100 * done / total) if total else 0,
+        "active": exit_jobs.active(state),
+        "stale": state["status"] in exit_jobs.ACTIVE and not exit_jobs.active(state),
+        "expires_at": created + exit_jobs.keep_for(),
+        "refresh": REFRESH_SECONDS if exit_jobs.active(state) else None,
+    }
+
+
+@login_required
+@require_GET
+def export_all_job(request: HttpRequest, token: str) -> HttpResponse:
+    state = exit_jobs.job_for(_admin(request), token)
+    if state is None:
+        raise Http404
+    if state["status"] == exit_jobs.DONE and not exit_jobs.file_path(token).is_file():
+        state = {**state, "status": "expired"}
+    return render(request, "exchange/exit_job.html", _job_context(token, state))
+
+
+@login_required
+@require_GET
+def export_all_download(request: HttpRequest, token: str) -> HttpResponse:
+    state = exit_jobs.job_for(_admin(request), token)
+    path = exit_jobs.file_path(token)
+    if state is None or state["status"] != exit_jobs.DONE:
+        raise Http404
+    try:
+        handle = path.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    audit.record_read(
+        request,
+        "read.export_all",
+        detail={"made_at": state["created_at"], "size": state["size"]},
+    )
+    stamp = timezone.localtime(datetime.fromisoformat(state["created_at"])).strftime("%Y%m%d-%H%M")
+    response = FileResponse(
+        handle,
+        content_type="application/zip",
+        as_attachment=True,
+        filename=f"pollcrew-export-{stamp}.zip",
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response

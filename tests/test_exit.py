@@ -171,17 +171,81 @@ def test_import_all_refuses_another_schema_version(tmp_path):
     assert refused.value.code == "schema_differs"
 
 
-def test_the_admin_button_streams_the_zip_and_is_audited(client):
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+def test_the_admin_button_makes_the_zip_in_a_job_and_the_download_is_audited(client, media):
     seed()
     admin = f.user("admin@kommune.dk", is_superuser=True)
     client.force_login(admin)
     page = client.get(reverse("exchange:export_all"))
     assert b"staffing.assignment" in page.content
+    # The POST queues a task (eager here) and shows the job's page, not the file.
     response = client.post(reverse("exchange:export_all"))
+    assert response.status_code == 302
+    job_url = response["Location"]
+    token = job_url.rstrip("/").rsplit("/", 1)[-1]
+    page = client.get(job_url)
+    assert b"Ready" in page.content and b"hx-trigger" not in page.content
+    download = reverse("exchange:export_all_download", args=[token])
+    assert download.encode() in page.content
+    assert not list((media / "exit").glob("*.part"))
+    response = client.get(download)
     assert response["Content-Type"] == "application/zip"
-    data = b"".join(response.streaming_content)
-    zf = zipfile.ZipFile(io.BytesIO(data))
+    assert response["Cache-Control"] == "private, no-store"
+    zf = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
     assert zf.testzip() is None
     assert "data/staffing.assignment.csv" in zf.namelist()
     entry = AuditEntry.objects.get(action="exchange.export_all")
     assert entry.actor == admin and entry.at > timezone.now() - timedelta(minutes=1)
+    assert AuditEntry.objects.get(action="read.export_all").actor == admin
+    # The admin page links the latest job.
+    assert job_url.encode() in client.get(reverse("exchange:export_all")).content
+
+    # Another admin (or anyone else) cannot follow or take it.
+    client.force_login(f.user("admin2@kommune.dk", is_superuser=True))
+    assert client.get(job_url).status_code == 404
+    assert client.get(download).status_code == 404
+
+
+def test_a_running_export_is_followed_not_started_twice(client, media, monkeypatch):
+    from exchange import exit_jobs, exit_tasks
+
+    queued: list[str] = []
+    monkeypatch.setattr(exit_tasks.run_full_export, "delay", queued.append)
+    admin = f.user("admin@kommune.dk", is_superuser=True)
+    client.force_login(admin)
+    first = client.post(reverse("exchange:export_all"))["Location"]
+    page = client.get(first)
+    assert b"Waiting to start" in page.content and b"hx-trigger" in page.content
+    assert client.post(reverse("exchange:export_all"))["Location"] == first
+    assert len(queued) == 1
+    # The worker runs it (twice: a redelivered task does nothing more).
+    exit_jobs.run(queued[0])
+    exit_jobs.run(queued[0])
+    assert AuditEntry.objects.filter(action="exchange.export_all").count() == 1
+    assert b"Ready" in client.get(first).content
+
+
+def test_old_export_files_are_deleted_when_the_next_export_runs(client, media, settings):
+    import os
+    import time
+
+    from exchange import exit_jobs
+
+    settings.EXIT_FILES_KEEP_HOURS = 24
+    admin = f.user("admin@kommune.dk", is_superuser=True)
+    client.force_login(admin)
+    old_url = client.post(reverse("exchange:export_all"))["Location"]
+    old_token = old_url.rstrip("/").rsplit("/", 1)[-1]
+    old_file = exit_jobs.file_path(old_token)
+    day_ago = time.time() - 25 * 3600
+    os.utime(old_file, (day_ago, day_ago))
+    exit_jobs.request_export(by=f.user("other@kommune.dk", is_superuser=True))
+    assert not old_file.exists()
+    assert b"Expired" in client.get(old_url).content
+    download = reverse("exchange:export_all_download", args=[old_token])
+    assert client.get(download).status_code == 404
