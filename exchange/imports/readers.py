@@ -25,6 +25,7 @@ from datetime import date, datetime, time
 from typing import Any
 from xml.etree import ElementTree
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from pollcrew.refusals import Refused
@@ -32,6 +33,58 @@ from pollcrew.refusals import Refused
 Cell = Any  # str, or from XLSX also int, float, datetime, date, time, bool (never None)
 HEADER_SEARCH_ROWS = 20  # a header further down than this is not looked for
 SEPARATORS = (";", ",", "\t")
+MAX_COLUMNS = 200  # columns further right are not read
+# Empty rows a file may have besides its filled ones: a sheet that declares a cell
+# on row 999,999,999 is refused, not padded with a billion empty rows.
+EMPTY_ROWS_MAX = 100_000
+_EMPTY: tuple = ()  # every empty row under the header search, shared
+
+
+def max_rows() -> int:
+    """Rows with something in them a file may have (IMPORT_MAX_ROWS)."""
+    return getattr(settings, "IMPORT_MAX_ROWS", 200_000)
+
+
+def max_unpacked_bytes() -> int:
+    """What an XLSX may unpack to (IMPORT_MAX_UNPACKED_BYTES): a zip bomb is refused
+    before openpyxl reads a byte of it."""
+    return getattr(settings, "IMPORT_MAX_UNPACKED_BYTES", 200 * 1024 * 1024)
+
+
+def _too_many_rows() -> Refused:
+    return Refused(
+        "too_many_rows",
+        _("The file has more than %(max)d rows: split it into smaller files.")
+        % {"max": max_rows()},
+    )
+
+
+def _bounded(rows: Iterable[Any]) -> list[list[Cell]]:
+    """The rows as lists (cells "" when empty, at most MAX_COLUMNS), refused past
+    ``max_rows()`` filled rows or EMPTY_ROWS_MAX empty ones; empty rows under the header
+    search are one shared empty tuple (a sheet of a million empty rows stays small)."""
+    found: list[Any] = []
+    limit = max_rows() + HEADER_SEARCH_ROWS
+    filled = empty = 0
+    for row in rows:
+        if row.count(None) + row.count("") == len(row):  # quick, for the many empty ones
+            empty += 1
+            if empty > EMPTY_ROWS_MAX:
+                raise _too_many_rows()
+            found.append([] if len(found) < HEADER_SEARCH_ROWS else _EMPTY)
+            continue
+        cells = [
+            ("" if value is None else value.strip() if isinstance(value, str) else value)
+            for _i, value in zip(range(MAX_COLUMNS), row, strict=False)
+        ]
+        if _is_empty(cells):  # spaces only
+            found.append(cells if len(found) < HEADER_SEARCH_ROWS else _EMPTY)
+            continue
+        filled += 1
+        if filled > limit:
+            raise _too_many_rows()
+        found.append(cells)
+    return found
 
 
 @dataclass
@@ -84,9 +137,7 @@ def _csv_rows(content: bytes) -> list[list[Cell]]:
     text = decode(content).replace("\x00", "")
     sep = separator(text[:20000])
     try:
-        return [
-            [cell.strip() for cell in row] for row in csv.reader(io.StringIO(text), delimiter=sep)
-        ]
+        return _bounded(csv.reader(io.StringIO(text), delimiter=sep))
     except csv.Error:  # a field of more than 128 KB, a stray quote at the end of a line…
         raise Refused("unreadable", _("This file cannot be read as CSV.")) from None
 
@@ -128,22 +179,25 @@ def _xlsx_rows(content: bytes) -> tuple[list[list[Cell]], list[tuple[int, int, i
     from openpyxl import load_workbook
 
     try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, EOFError):
+        raise Refused("unreadable", _("This file is not a workbook Excel can open.")) from None
+    if unpacked > max_unpacked_bytes():
+        # zipfile reads no more of a member than its declared size.
+        raise Refused("too_large", _("The workbook is too large once unpacked."))
+    try:
         book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds for a file that is not a workbook
         raise Refused("unreadable", _("This file is not a workbook Excel can open.")) from None
     try:
         sheet = book.worksheets[0]
-        rows = [
-            ["" if value is None else value for value in row]
-            for row in sheet.iter_rows(values_only=True)
-        ]
+        # openpyxl pads every row to the width the sheet declares (up to 16,384).
+        width = min(sheet.max_column or MAX_COLUMNS, MAX_COLUMNS)
+        rows = _bounded(sheet.iter_rows(values_only=True, max_col=width))
         merges = _merges(sheet)
     finally:
         book.close()
-    for row in rows:
-        for i, value in enumerate(row):
-            if isinstance(value, str):
-                row[i] = value.strip()
     return rows, merges
 
 
@@ -205,6 +259,8 @@ def read_table(name: str, content: bytes, score: Callable[[list[str]], int]) -> 
     table = Table(headers=headers, header_line=start + 1)
     for index in range(start + 1, len(rows)):
         row = rows[index]
+        if not row:
+            continue
         if len(row) < width:
             row = [*row, *([""] * (width - len(row)))]
         elif len(row) > width:
