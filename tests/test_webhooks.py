@@ -502,3 +502,32 @@ def test_a_no_by_sms_answers_and_frees_the_seat_once(receiver, invited, committe
     events = [(r.json["type"], r.json["data"]["status"]) for r in receiver.verified]
     assert events == [("assignment.answered", "declined"), ("seat.freed", "declined")]
     assert receiver.verified[0].json["data"]["on_behalf"] is False
+
+
+def test_merging_two_records_on_one_shift_frees_the_dropped_seat(receiver, invited, committed):
+    subscribe(receiver, events=[Event.SEAT_FREED])
+    twin = f.volunteer(email="twin@example.dk")
+    [theirs] = services.invite(invited.shift, [twin], by=None).invited
+    committed(services.merge_volunteers, invited.volunteer, twin, by=None)
+    freed = [(r.json["data"]["assignment_id"], r.json["data"]["reason"]) for r in receiver.verified]
+    assert len(freed) == 1
+    assert freed[0][1] == "merged"
+    assert freed[0][0] in {invited.pk, theirs.pk}
+
+
+def test_claiming_a_standby_offer_one_was_invited_to_meanwhile_is_an_answer(
+    receiver, committed, coordinator
+):
+    from staffing.services import standby
+    from tests.test_standby import full_shift, offer_of, queue
+
+    shift, [seat] = full_shift()
+    [person] = queue(shift, 1)
+    committed(services.decline, seat)
+    offer = offer_of(person)
+    services.invite(shift, [person], by=coordinator)  # the office, by phone meanwhile
+    subscribe(receiver, events=[Event.ASSIGNMENT_ANSWERED])
+    claimed = committed(standby.claim_offer, offer)
+    [event] = receiver.verified
+    assert event.json["data"]["assignment_id"] == claimed.pk
+    assert event.json["data"]["status"] == "accepted"

@@ -44,6 +44,7 @@ from staffing.models import (
     ReinviteRow,
     StandbyEntry,
 )
+from staffing.services import webhook_events
 from staffing.services._common import assignment_entry, lock_shifts
 from volunteers.models import Volunteer
 
@@ -122,6 +123,9 @@ def merge_volunteers(survivor: Volunteer, merged: Volunteer, *, by: User | None)
             .order_by("pk")
         )
         entries = _resolve_conflicts(assignments, keep, gone, result, by=by)
+        webhook_events.seats_freed(
+            [c.dropped for c in result.conflicts if c.dropped is not None], reason="merged"
+        )
         moving = [a for a in assignments if a.volunteer_id == gone.pk]
         before = {a.pk: audit.snapshot(a, ("volunteer",)) for a in moving}
         result.assignments = Assignment.objects.filter(volunteer=gone).update(volunteer=keep)

@@ -16,6 +16,7 @@ from elections.models import Election, Shift
 from staffing import messaging, rules
 from staffing.models import Assignment, SeatOffer, StandbyEntry, hash_token
 from staffing.rules import RuleViolation
+from staffing.services import webhook_events
 from staffing.services._common import (
     check_no_overlap,
     lock_shift,
@@ -143,6 +144,7 @@ def _seat(
             before=before,
             detail={"offer": offer.pk},
         )
+        webhook_events.answered(seat, by=None)
         messaging.queue_confirmation(seat)
     offer.status, offer.answered_at = Offer.CLAIMED, now
     offer.save(update_fields=["status", "answered_at"])
