@@ -54,6 +54,7 @@ from django.utils import timezone, translation
 
 from accounts import audit
 from accounts.models import User
+from pollcrew.redaction import redact
 from pollcrew.refusals import Refused
 from pollcrew.spreadsheets import safe_cell
 from volunteers.search import trigram_index_rebuilt_after
@@ -63,6 +64,11 @@ FORMAT_VERSION = 1
 CHUNK = 5000
 # Kept by triggers (staffing.counters): restored after the rows they count.
 KEPT_BY_TRIGGERS = ("staffing.seatfill", "staffing.volunteerseats", "staffing.electiontally")
+# Columns that may hold a live secret: a message not yet sent still carries the
+# volunteer's personal link (or a staff password-reset link) in its text. The
+# export keeps the text with the secret cut out (pollcrew.redaction), as the
+# outbox does once a message has gone out; the links' hashes are exported.
+REDACTED_COLUMNS = {"notifications.message": ("body", "body_html")}
 
 
 # --- what is exported -----------------------------------------------------------------------
@@ -235,6 +241,9 @@ def readme(tables: list[dict[str, Any]], manifest: dict[str, Any]) -> str:
         "",
         "The export holds personal data (volunteers' names, addresses, phone numbers)",
         "and the staff users' password hashes: keep it as safely as the database.",
+        "Personal links are not in it: `staffing.personallink` holds their hashes,",
+        "and a message not yet sent has its link cut out (`[redacted]`) of `body` and",
+        "`body_html` in `notifications.message`.",
         "",
     ]
     for table in tables:
@@ -301,6 +310,8 @@ def _write_table(
     names = [f.column for f in fields]
     base = base_name(model)
     count = 0
+    secret = REDACTED_COLUMNS.get(model._meta.label_lower, ())
+    redacted = [i for i, name in enumerate(names) if name in secret]
     dumps = json.JSONEncoder(ensure_ascii=False, default=json_value).encode
     with tempfile.TemporaryFile() as csv_file:
         text = io.TextIOWrapper(csv_file, encoding="utf-8", newline="")
@@ -309,6 +320,8 @@ def _write_table(
         with zf.open(f"{base}.jsonl", "w", force_zip64=True) as raw:
             out = io.BufferedWriter(raw, buffer_size=1 << 20)  # type: ignore[arg-type]
             for row in _rows(model, fields):
+                if redacted:
+                    row = tuple(redact(v) if i in redacted and v else v for i, v in enumerate(row))
                 values = [json_value(v) for v in row]
                 out.write(dumps(dict(zip(names, values, strict=True))).encode() + b"\n")
                 writer.writerow([csv_value(v) for v in row])
