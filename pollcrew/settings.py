@@ -334,7 +334,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "staffing.tasks.expire_offers",
         "schedule": timedelta(minutes=1),
     },
+    # Uploaded spreadsheets never imported are emptied (exchange.imports.jobs).
+    "purge-import-files": {
+        "task": "exchange.tasks.purge_import_files",
+        "schedule": timedelta(hours=24),
+    },
 }
+# Webhook deliveries due for a retry, or whose task was lost, are sent by the
+# sweep-outbox task above (notifications.webhooks.sweep).
 
 # --- Printing (documents) ------------------------------------------------------
 # How long a printed batch (letters, rosters…) stays downloadable, and after how
@@ -504,3 +511,13 @@ SPECTACULAR_SETTINGS = {
         "ChannelEnum": "volunteers.models.Volunteer.Channel",
     },
 }
+
+# --- Webhooks (notifications.webhooks) and imports (exchange) ---
+# docs/webhooks.md, docs/import.md.
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+# http:// and private, loopback or link-local addresses (a receiver on your own network).
+WEBHOOK_ALLOW_PRIVATE = env.bool("WEBHOOK_ALLOW_PRIVATE", default=False)
+IMPORT_IN_REQUEST_MAX_ROWS = env.int("IMPORT_IN_REQUEST_MAX_ROWS", default=2000)
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=30 * 1024 * 1024)
+IMPORT_FILES_KEEP_DAYS = env.int("IMPORT_FILES_KEEP_DAYS", default=7)
