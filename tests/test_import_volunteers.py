@@ -241,3 +241,34 @@ def test_a_file_that_is_not_a_workbook_is_refused(coordinator):
     with pytest.raises(Refused, match="not a workbook Excel can open"):
         jobs.upload(by=coordinator, kind="volunteers", filename="x.xlsx", content=b"PK\x03\x04junk")
     assert not ImportJob.objects.exists()
+
+
+def test_a_number_or_email_two_known_people_share_is_refused_not_guessed(coordinator):
+    """A family sharing one mobile number: the import cannot tell which of them a
+    row is, so it says so instead of updating whichever was stored first."""
+    mum = f.volunteer(channel="sms", phone="+4520556677", first_name="Mor", last_name="Dahl")
+    son = f.volunteer(phone="+4520556677", email="son@example.dk", first_name="Søn",
+                      last_name="Dahl")  # fmt: skip
+    f.volunteer(email="faelles@example.dk", first_name="A", last_name="Ager")
+    f.volunteer(email="FAELLES@example.dk", first_name="B", last_name="Ager")
+    content = (
+        "Fornavn;Efternavn;Mobil;Email;Fødselsdato\n"
+        "Mor;Dahl-Berg;20 55 66 77;;1970-01-01\n"
+        "Ny;Ager;20 99 88 77;faelles@example.dk;1990-01-01\n"
+    ).encode()
+    rows = by_line(dry_run(coordinator, "s.csv", content))
+    message = dict(rows[2]["problems"])["phone"]
+    assert "Mor Dahl" in message and "Søn Dahl" in message
+    assert rows[2]["outcome"] == "refused"
+    assert rows[3]["outcome"] == "refused" and "A Ager" in dict(rows[3]["problems"])["email"]
+    # Matched on email, the son's row may keep the number he shares with his mother.
+    content = (
+        "Fornavn;Efternavn;Mobil;Email;Fødselsdato\n"
+        "Søn;Dahl;20 55 66 77;son@example.dk;2001-02-03\n"
+    ).encode()
+    job = dry_run(coordinator, "e.csv", content, key="email")
+    assert by_line(job)[2]["outcome"] == "updated", job.report
+    jobs.start_commit(job, by=coordinator)
+    son.refresh_from_db()
+    mum.refresh_from_db()
+    assert son.birth_date == date(2001, 2, 3) and mum.last_name == "Dahl"

@@ -77,21 +77,27 @@ def _people(table: Table, mapping: Mapping) -> tuple[dict, dict, dict]:
         | Volunteer.objects.filter(email__in=emails)
         | Volunteer.objects.filter(pk__in=set(external.values()))
     )
-    by_pk = {v.pk: v for v in people.prefetch_related("teams")}
-    return (
-        {v.phone: v for v in by_pk.values() if v.phone},
-        {v.email.lower(): v for v in by_pk.values() if v.email},
-        {e: by_pk[v] for e, v in external.items() if v in by_pk},
-    )
+    by_pk = {v.pk: v for v in people.order_by("pk").prefetch_related("teams")}
+    by_phone: dict[str, list[Volunteer]] = {}
+    by_email: dict[str, list[Volunteer]] = {}
+    for person in by_pk.values():
+        if person.phone:
+            by_phone.setdefault(person.phone, []).append(person)
+        if person.email:
+            by_email.setdefault(person.email.lower(), []).append(person)
+    return by_phone, by_email, {e: [by_pk[v]] for e, v in external.items() if v in by_pk}
 
 
 def check(table: Table, mapping: Mapping, key: str = "", *, election=None, progress=None) -> Plan:
     plan = Plan()
     known = {folded(t.name): t for t in Team.objects.all()}
     by_phone, by_email, by_external = _people(table, mapping)
-    memberships = {v.pk: {t.pk for t in v.teams.all()} for v in by_phone.values()}
-    memberships |= {v.pk: {t.pk for t in v.teams.all()} for v in by_email.values()}
-    memberships |= {v.pk: {t.pk for t in v.teams.all()} for v in by_external.values()}
+    memberships = {
+        v.pk: {t.pk for t in v.teams.all()}
+        for found in (by_phone, by_email, by_external)
+        for people in found.values()
+        for v in people
+    }
     teams_in_file: dict[str, tuple[int, dict]] = {}
     added: set[tuple[str, int]] = set()
     for cells, line in zip(table.rows, table.lines, strict=True):
@@ -104,15 +110,28 @@ def check(table: Table, mapping: Mapping, key: str = "", *, election=None, progr
         person = None
         member_given = any(n in got for n in ("member_phone", "member_email", "member_external_id"))
         if member_given and not problems:
-            person = (
-                by_phone.get(got.get("member_phone", ""))
-                or by_email.get(got.get("member_email", "").lower())
-                or by_external.get(got.get("member_external_id", ""))
-            )
-            if person is None:
+            found: list[Volunteer] = []
+            source = "member"
+            for column, people in (
+                ("member_phone", by_phone.get(got.get("member_phone", ""))),
+                ("member_email", by_email.get(got.get("member_email", "").lower())),
+                ("member_external_id", by_external.get(got.get("member_external_id", ""))),
+            ):
+                if people:
+                    found, source = people, column
+                    break
+            if not found:
                 problems.append(
                     ("member", _("No volunteer has this mobile number, email or external id."))
                 )
+            elif len(found) > 1:  # a number a family shares: which of them is it?
+                problems.append((
+                    source,
+                    _("Several volunteers have it: %(names)s. Match on another column.")
+                    % {"names": ", ".join(f"{o.full_name} (#{o.pk})" for o in found[:5])},
+                ))  # fmt: skip
+            else:
+                person = found[0]
         first = teams_in_file.get(folded(name))
         if not problems and first is not None:
             earlier_line, earlier = first

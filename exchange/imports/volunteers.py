@@ -227,16 +227,16 @@ class Checker:
         people = Volunteer.objects.filter(query).only(*_READ).order_by("pk")
         if self.for_commit:
             people = people.select_for_update(no_key=True)
-        by_phone: dict[str, Volunteer] = {}
-        by_email: dict[str, Volunteer] = {}
+        by_phone: dict[str, list[Volunteer]] = {}
+        by_email: dict[str, list[Volunteer]] = {}
         by_pk: dict[int, Volunteer] = {}
         for person in people:
             by_pk[person.pk] = person
             if person.phone:
-                by_phone.setdefault(person.phone, person)
+                by_phone.setdefault(person.phone, []).append(person)
             if person.email:
-                by_email.setdefault(person.email.lower(), person)
-        return by_phone, by_email, {e: by_pk[v] for e, v in by_external.items() if v in by_pk}
+                by_email.setdefault(person.email.lower(), []).append(person)
+        return by_phone, by_email, {e: [by_pk[v]] for e, v in by_external.items() if v in by_pk}
 
     def _chunk(self, parsed: list[Parsed], start: int) -> None:
         by_phone, by_email, by_external = self._known(parsed)
@@ -281,20 +281,35 @@ class Checker:
         for name, mine in ((key, value), ("phone", phone), ("email", email)):
             if mine:
                 self.seen[name][mine] = row.line
+        on = key
         if key == MatchKey.PHONE:
-            person = by_phone.get(value)
+            found = by_phone.get(value, [])
         elif key == MatchKey.EMAIL:
-            person = by_email.get(value)
+            found = by_email.get(value, [])
         else:
-            person = by_external.get(value)
-            if person is None:  # known by number or email: link the id to them
-                person = by_phone.get(phone) or by_email.get(email)
-                if person is not None:
-                    self.adopt = (value, person.pk)
-        by_number = by_phone.get(phone) if phone else None
-        by_mail = by_email.get(email) if email else None
-        for name, other in (("phone", by_number), ("email", by_mail)):
-            if other is not None and (person is None or other.pk != person.pk):
+            found = by_external.get(value, [])
+            if not found:  # known by number or email: link the id to them
+                on, found = ("phone", by_phone[phone]) if phone in by_phone else ("email", [])
+                if not found and email in by_email:
+                    on, found = "email", by_email[email]
+                if len(found) == 1:
+                    self.adopt = (value, found[0].pk)
+        if len(found) > 1:
+            # A number a family shares, say: which of them the row is cannot be told.
+            problems.append((
+                on,
+                _("Several volunteers have it: %(names)s. Match on another column.")
+                % {"names": ", ".join(f"{o.full_name} (#{o.pk})" for o in found[:5])},
+            ))  # fmt: skip
+            return None
+        person = found[0] if found else None
+        for name, holders in (
+            ("phone", by_phone.get(phone, []) if phone else []),
+            ("email", by_email.get(email, []) if email else []),
+        ):
+            # Someone else's address, unless the person shares it with them already.
+            if holders and (person is None or all(h.pk != person.pk for h in holders)):
+                other = holders[0]
                 problems.append(
                     (
                         name,
