@@ -13,7 +13,8 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.core.management.color import no_style
+from django.db import connection, models
 from django.urls import reverse
 from django.utils import timezone
 
@@ -83,7 +84,36 @@ def empty_everything() -> None:
         for _round in range(2):
             for table in tables:
                 cursor.execute(f"DELETE FROM {connection.ops.quote_name(table)}")  # noqa: S608
+        # A fresh installation's id sequences start at 1.
+        for statement in connection.ops.sequence_reset_sql(no_style(), data_exit.exported_models()):
+            cursor.execute(statement)
     assert not data_exit._non_empty(data_exit.exported_models())
+
+
+def next_ids_after_restore(before: dict[str, list[dict]]) -> dict[str, tuple[int, int]]:
+    """Per table: the id the database gives the next row, and the highest
+    restored id, where the first is not above the second (a collision)."""
+    clashes = {}
+    with connection.cursor() as cursor:
+        for model in data_exit.exported_models():
+            pk = model._meta.pk
+            rows = before[model._meta.label_lower]
+            if not isinstance(pk, models.AutoField) or not rows:
+                continue
+            if connection.vendor == "postgresql":
+                cursor.execute(
+                    "SELECT nextval(pg_get_serial_sequence(%s, %s))",
+                    [model._meta.db_table, pk.column],
+                )
+            else:
+                cursor.execute(
+                    "SELECT seq + 1 FROM sqlite_sequence WHERE name = %s", [model._meta.db_table]
+                )
+            found = cursor.fetchone()
+            highest = max(row[pk.attname] for row in rows)
+            if found is None or found[0] <= highest:
+                clashes[model._meta.label_lower] = (found and found[0], highest)
+    return clashes
 
 
 def test_round_trip_gives_back_every_row_of_every_table():
@@ -157,6 +187,7 @@ def test_round_trip_gives_back_every_row_of_every_table():
     )
     assert ElectionTally.objects.exists()
     # New rows after a restore get new ids (the sequences go on from the restored ones).
+    assert next_ids_after_restore(before) == {}
     assert f.volunteer().pk > max(v["id"] for v in before["volunteers.volunteer"])
 
 
