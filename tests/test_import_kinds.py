@@ -139,3 +139,36 @@ def test_reference_data_only_for_coordinators_of_every_election(client):
         by=limited, kind="stations", filename="s.csv", content=upload.getvalue()
     )  # made before their grant was narrowed, say
     assert client.get(reverse("exchange:import_report", args=[job.pk])).status_code == 404
+
+
+def test_a_row_the_database_would_refuse_is_a_refused_row_and_the_rest_imported(coordinator):
+    """A value every field accepts but a named constraint does not (a minimum age
+    of 150): its row is refused in the dry run with the constraint's message, and
+    the import writes the others instead of stopping with an error."""
+    content = (
+        b"Funktion;Kort navn;Start;Slut;Min. alder\n"
+        b"Tolk;TOLK;07:00;12:00;150\n"
+        b"Vagt;VAGT;07:00;12:00;18\n"
+    )
+    job = run(coordinator, "roles", content)
+    assert job.status == ImportJob.Status.DONE, job.error
+    assert problems(job)[2] == {"min_age": "The minimum age must be 120 or less."}
+    assert job.counts == {"created": 1, "updated": 0, "unchanged": 0, "refused": 1}
+    assert list(Role.objects.values_list("name", flat=True)) == ["Vagt"]
+
+
+def test_a_member_the_volunteer_service_refuses_is_a_refused_row_not_a_failed_import(
+    coordinator,
+):
+    """Adding someone to a team saves them through ``update_volunteer``, which checks
+    the whole person: one stored before an email rule (an address it now refuses)
+    makes their row refused, with why; the team and its other members are imported."""
+    legacy = f.volunteer(channel="sms", phone="+4520121212", email="ib(at)example.dk")
+    fine = f.volunteer(channel="sms", phone="+4520131313")
+    content = b"Parti;Mobil\nVenstre;20 12 12 12\nVenstre;20 13 13 13\n"
+    job = run(coordinator, "teams", content)
+    assert job.status == ImportJob.Status.DONE, job.error
+    assert problems(job)[2] == {"email": "Enter a valid email address."}
+    assert job.counts["refused"] == 1
+    team = Team.objects.get(name="Venstre")
+    assert list(team.members.all()) == [fine] and not legacy.teams.exists()

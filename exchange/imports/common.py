@@ -5,17 +5,21 @@ one transaction."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Model
+from django.db import IntegrityError, transaction
+from django.db.models import CheckConstraint, Model
+from django.utils.translation import gettext as _
 
 from exchange.imports import values
 from exchange.imports.fields import Mapping
-from exchange.imports.readers import Cell
+from exchange.imports.readers import Cell, Table
 from exchange.imports.report import ROW, Report
+from pollcrew.refusals import Refused
 
 Parser = Callable[[Cell], Any]
 
@@ -52,7 +56,9 @@ def read_cells(
 
 
 def model_problems(obj: Model, exclude: list[str]) -> list[tuple[str, str]]:
-    """``full_clean``'s field errors (no uniqueness: the import checks its keys)."""
+    """``full_clean``'s field errors, and the model's check constraints (a minimum
+    age of 150) with their messages, so that the database never refuses a row
+    the dry run let through. No uniqueness: the import matches on its keys."""
     try:
         obj.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
     except ValidationError as error:
@@ -61,7 +67,16 @@ def model_problems(obj: Model, exclude: list[str]) -> list[tuple[str, str]]:
             for name, messages in error.message_dict.items()
             for message in messages
         ]
-    return []
+    problems: list[tuple[str, str]] = []
+    for constraint in obj._meta.constraints:
+        if not isinstance(constraint, CheckConstraint):
+            continue
+        try:
+            constraint.validate(type(obj), obj, exclude=set(exclude))
+        except ValidationError as error:
+            names = sorted(constraint.condition.referenced_base_fields)
+            problems.append((names[0] if len(names) == 1 else ROW, values.first_message(error)))
+    return problems
 
 
 def changes_of(obj: Model, got: dict[str, Any]) -> dict[str, Any]:
@@ -72,3 +87,33 @@ def plain_text(value: Cell) -> str:
     from pollcrew.text import strip_controls
 
     return strip_controls(values.text(value))
+
+
+def problems_of(error: Exception) -> list[tuple[str, str]]:
+    """What a service's refusal says, per field where it names one."""
+    if isinstance(error, ValidationError):
+        if hasattr(error, "error_dict"):
+            return [
+                (name if name != "__all__" else ROW, str(message))
+                for name, messages in error.message_dict.items()
+                for message in messages
+            ]
+        return [(ROW, str(message)) for message in error.messages]
+    if isinstance(error, Refused):
+        return [(ROW, str(error.message))]
+    return [(ROW, _("The database refused this row."))]
+
+
+@contextmanager
+def refusing(report: Report, table: Table, lines: list[int]) -> Iterator[None]:
+    """Write the rows of ``lines`` in a savepoint: if a service refuses them after
+    all (a rule the check does not know), they are refused rows in the report —
+    nothing of them written — and the import goes on with the others."""
+    try:
+        with transaction.atomic():
+            yield
+    except (ValidationError, Refused, IntegrityError) as error:
+        problems = problems_of(error)
+        at = {line: index for index, line in enumerate(table.lines)}
+        for line in lines:
+            report.refuse(line, problems, table.rows[at[line]] if line in at else [])

@@ -33,6 +33,8 @@ class Report:
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(OUTCOMES, 0))
     rows: list[dict[str, Any]] = field(default_factory=list)
     shown: int = 0
+    # Each line's outcome and label, for ``refuse`` (not stored).
+    outcomes: dict[int, tuple[str, str]] = field(default_factory=dict, repr=False)
 
     def add(
         self,
@@ -45,6 +47,7 @@ class Report:
         cells: list[Cell] | None = None,
     ) -> None:
         self.counts[outcome] += 1
+        self.outcomes[line] = (outcome, label)
         if outcome != REFUSED:
             if self.shown >= SHOWN:
                 return
@@ -57,6 +60,19 @@ class Report:
         if outcome == REFUSED and cells is not None:
             item["cells"] = [cell_text(c) for c in cells]
         self.rows.append(item)
+
+    def refuse(self, line: int, problems: list[tuple[str, str]], cells: list[Cell]) -> None:
+        """A line the check let through but the writing refused after all: counted
+        and shown as refused instead."""
+        outcome, label = self.outcomes.get(line, (None, ""))
+        if outcome == REFUSED:
+            return
+        if outcome is not None:
+            self.counts[outcome] -= 1
+            kept = [r for r in self.rows if r["line"] != line]
+            self.shown -= len(self.rows) - len(kept)
+            self.rows = kept
+        self.add(line, REFUSED, label, problems=problems, cells=cells)
 
     def as_json(self) -> dict[str, Any]:
         self.rows.sort(key=lambda r: r["line"])

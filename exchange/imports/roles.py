@@ -11,7 +11,15 @@ from accounts.models import User
 from elections.models import Role
 from elections.services import roles as services
 from exchange.imports import values
-from exchange.imports.common import Plan, changes_of, folded, model_problems, plain_text, read_cells
+from exchange.imports.common import (
+    Plan,
+    changes_of,
+    folded,
+    model_problems,
+    plain_text,
+    read_cells,
+    refusing,
+)
 from exchange.imports.fields import Mapping
 from exchange.imports.readers import Table
 from exchange.imports.report import CREATED, REFUSED, UNCHANGED, UPDATED, Report
@@ -87,9 +95,10 @@ def commit(
 ) -> Report:  # fmt: skip
     with transaction.atomic():
         plan = check(table, mapping)
-        for _line, (role, fields) in plan.todo:
-            if role is None:
-                services.create_role(by=by, **fields)
-            else:
-                services.update_role(role, by=by, **fields)
+        for line, (role, fields) in plan.todo:
+            with refusing(plan.report, table, [line]):
+                if role is None:
+                    services.create_role(by=by, **fields)
+                else:
+                    services.update_role(role, by=by, **fields)
     return plan.report

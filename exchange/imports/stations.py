@@ -11,7 +11,15 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from exchange.imports.common import Plan, changes_of, folded, model_problems, plain_text, read_cells
+from exchange.imports.common import (
+    Plan,
+    changes_of,
+    folded,
+    model_problems,
+    plain_text,
+    read_cells,
+    refusing,
+)
 from exchange.imports.fields import Mapping
 from exchange.imports.readers import Table
 from exchange.imports.report import CREATED, REFUSED, UNCHANGED, UPDATED, Report
@@ -83,13 +91,17 @@ def commit(
     with transaction.atomic():
         plan = check(table, mapping)
         made: dict[str, Area] = {}
-        for _line, (area_name, area, station, fields) in plan.todo:
-            if area is None:
-                area = made.get(folded(area_name))
+        for line, (area_name, area, station, fields) in plan.todo:
+            with refusing(plan.report, table, [line]):
+                new_area = None
                 if area is None:
-                    area = made[folded(area_name)] = services.create_area(by=by, name=area_name)
-            if station is None:
-                services.create_station(by=by, area=area, **fields)
-            else:
-                services.update_station(station, by=by, **fields)
+                    area = made.get(folded(area_name))
+                    if area is None:
+                        area = new_area = services.create_area(by=by, name=area_name)
+                if station is None:
+                    services.create_station(by=by, area=area, **fields)
+                else:
+                    services.update_station(station, by=by, **fields)
+                if new_area is not None:  # only once its row is written
+                    made[folded(area_name)] = new_area
     return plan.report

@@ -15,7 +15,15 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from exchange.imports import values
-from exchange.imports.common import Plan, changes_of, folded, model_problems, plain_text, read_cells
+from exchange.imports.common import (
+    Plan,
+    changes_of,
+    folded,
+    model_problems,
+    plain_text,
+    read_cells,
+    refusing,
+)
 from exchange.imports.fields import Mapping
 from exchange.imports.readers import Cell, Table
 from exchange.imports.report import CREATED, REFUSED, UNCHANGED, UPDATED, Report
@@ -185,17 +193,30 @@ def commit(
     with transaction.atomic():
         plan = check(table, mapping)
         teams: dict[str, Team] = {folded(t.name): t for t in Team.objects.all()}
-        joins: dict[int, tuple[Volunteer, set[int]]] = {}
-        for _line, (what, subject, detail) in plan.todo:
+        joins: dict[int, tuple[Volunteer, set[int], list[int]]] = {}
+        for line, (what, subject, detail) in plan.todo:
             if what == "create":
-                teams[folded(subject)] = services.create_team(by=by, name=subject, **detail)
+                with refusing(plan.report, table, [line]):
+                    teams[folded(subject)] = services.create_team(by=by, name=subject, **detail)
             elif what == "update":
-                teams[folded(subject.name)] = services.update_team(subject, by=by, **detail)
-            else:
+                with refusing(plan.report, table, [line]):
+                    teams[folded(subject.name)] = services.update_team(subject, by=by, **detail)
+            elif folded(subject) in teams:  # (not if its team was refused)
                 person = detail
-                entry = joins.setdefault(person.pk, (person, set()))
+                entry = joins.setdefault(person.pk, (person, set(), []))
                 entry[1].add(teams[folded(subject)].pk)
-        for person, team_ids in joins.values():
-            current = set(person.teams.values_list("pk", flat=True))
-            services.update_volunteer(person, by=by, teams=sorted(current | team_ids))
+                entry[2].append(line)
+            else:
+                plan.report.refuse(
+                    line, [("name", _("The team could not be created."))], _cells(table, line)
+                )
+        for person, team_ids, lines in joins.values():
+            # One write per person (all their new teams): refused, all their lines are.
+            with refusing(plan.report, table, lines):
+                current = set(person.teams.values_list("pk", flat=True))
+                services.update_volunteer(person, by=by, teams=sorted(current | team_ids))
     return plan.report
+
+
+def _cells(table: Table, line: int) -> list[Cell]:
+    return table.rows[table.lines.index(line)]
