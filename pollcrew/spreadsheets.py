@@ -59,7 +59,7 @@ def _xlsx_cell(sheet: Any, value: Any) -> Any:
     from decimal import Decimal
 
     from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import TYPE_STRING
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, TYPE_STRING
 
     if value is None:
         return None
@@ -70,7 +70,9 @@ def _xlsx_cell(sheet: Any, value: Any) -> Any:
 
             value = timezone.localtime(value).replace(tzinfo=None)
         return value
-    text = str(value)
+    # Control characters (a name pasted from another system) cannot be stored in
+    # a worksheet: openpyxl refuses the whole file. They are left out of the cell.
+    text = ILLEGAL_CHARACTERS_RE.sub("", str(value))
     if not text.startswith(_FORMULA_START):
         return text
     cell = WriteOnlyCell(sheet)

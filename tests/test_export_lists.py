@@ -132,6 +132,13 @@ def test_formulas_are_neutralised_in_csv_and_xlsx_and_numbers_stay_numbers(clien
     sheet_xml = zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml")
     assert b"<f>" not in sheet_xml  # no formula anywhere
 
+    # A control character (pasted from another system) does not break the workbook.
+    f.volunteer(first_name="Bo\x0bil", last_name="=Tab\x01")
+    rows = sheet_of(client.get(url, {"format": "xlsx", "q": "tab", "columns": ["first_name"]}))
+    assert rows == [["First name"], ["Boil"]]
+    rows = sheet_of(client.get(url, {"format": "xlsx", "q": "tab", "columns": ["last_name"]}))
+    assert rows == [["Last name"], ["=Tab"]]
+
     board = reverse("exchange:export_board", args=[world["election"].pk])
     rows = sheet_of(client.get(board, {"format": "xlsx"}))
     assert rows[0][:4] == ["Polling station", "Area", "Role", "Seats"]
