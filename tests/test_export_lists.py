@@ -175,6 +175,28 @@ def test_assignments_export_scope_and_statuses(client, world):
     assert entry.election_id == world["election"].pk
 
 
+def test_a_team_leader_and_a_station_manager_get_only_their_rows_in_every_export(client, world):
+    election = world["election"].pk
+
+    def rows(name: str, fmt: str = "csv") -> list[list[str]]:
+        response = client.get(reverse(f"exchange:{name}", args=[election]), {"format": fmt})
+        assert "no-store" in response["Cache-Control"]  # personal data: never cached
+        if fmt == "xlsx":
+            return sheet_of(response)
+        body = b"".join(response.streaming_content).decode().removeprefix("\ufeff")
+        return list(csv.reader(io.StringIO(body)))
+
+    client.force_login(f.user(role="team_leader", teams=[world["team"]]))
+    assert [r[:3] for r in rows("export_board")[1:]] == [["Rådhuset", "Midtbyen", "Valgstyrer"]]
+    assert [r[2] for r in rows("export_station_staffing")[1:]] == ["Rådhuset"]
+    assert [r[4] for r in rows("export_messages", "xlsx")[1:]] == ["Ørum, Åse"]
+    client.force_login(f.user(role="station_manager", stations=[world["other"]]))
+    assert [r[0] for r in rows("export_board", "xlsx")[1:]] == ["Skolen"]
+    assert [r[2] for r in rows("export_station_staffing")[1:]] == ["Skolen"]
+    names = [r[4] for r in rows("export_messages")[1:]]
+    assert len(names) == 1 and names[0].startswith("Andersen, ")
+
+
 def test_viewers_get_the_board_but_no_people_and_outsiders_nothing(client, world):
     election = world["election"].pk
     people = [
