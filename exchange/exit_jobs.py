@@ -174,7 +174,7 @@ def run(token: str) -> dict[str, Any] | None:
         Path(temporary).unlink(missing_ok=True)
         state.update(status=FAILED, error="failed")
         _save(token, state)
-        raise
+        return state  # the page says so; running it again would fail again
     state.update(status=DONE, size=file_path(token).stat().st_size)
     _save(token, state)
     return state

@@ -277,6 +277,17 @@ def test_a_running_export_is_followed_not_started_twice(client, media, monkeypat
     assert b"Ready" in client.get(first).content
 
 
+def test_a_failed_export_says_so_and_leaves_no_file(client, media, monkeypatch):
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(data_exit, "export_all", broken)
+    client.force_login(f.user("admin@kommune.dk", is_superuser=True))
+    page = client.get(client.post(reverse("exchange:export_all"))["Location"])
+    assert b"could not be made" in page.content
+    assert not list((media / "exit").iterdir())
+
+
 def test_old_export_files_are_deleted_when_the_next_export_runs(client, media, settings):
     import os
     import time
