@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms, template
+from django.forms.boundfield import BoundWidget
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
@@ -19,6 +20,25 @@ def _css_class(widget: forms.Widget) -> str:
     if isinstance(widget, forms.Select | forms.SelectMultiple):
         return "form-select"
     return "form-input"
+
+
+@register.filter
+def ds_radios(field: forms.BoundField) -> list[BoundWidget]:
+    """``{% for radio in field|ds_radios %}{{ radio.tag }}…``: a radio field's options,
+    each input with DKFDS's class (the design system hides a bare input and draws the
+    circle on the label that follows it, so an input without the class shows none)."""
+    attrs: dict[str, object] = {"class": "form-radio"}
+    id_ = field.field.widget.attrs.get("id") or field.auto_id
+    if id_:
+        attrs["id"] = id_
+    if field.help_text:
+        attrs["aria-describedby"] = f"{field.auto_id}_hint"
+    attrs = field.build_widget_attrs(attrs)
+    widget = field.field.widget
+    return [
+        BoundWidget(widget, option, field.form.renderer)
+        for option in widget.subwidgets(field.html_name, field.value(), attrs=attrs)
+    ]
 
 
 @register.filter
