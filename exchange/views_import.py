@@ -138,6 +138,8 @@ def report(request: HttpRequest, job_id: int) -> HttpResponse:
     job = _job(request, job_id)
     labels = _labels(job.kind)
     show = request.GET.get("show", "")
+    if show not in OUTCOME_LABELS:
+        show = ""
     rows = [
         {**row, "outcome_label": OUTCOME_LABELS.get(row["outcome"], ""),
          "problems": [(labels.get(f, f), m) for f, m in row.get("problems", [])],
@@ -159,6 +161,7 @@ def report(request: HttpRequest, job_id: int) -> HttpResponse:
             "refresh": REFRESH_SECONDS if job.running else None,
             "here_url": request.get_full_path(),
             "show": show,
+            "show_label": OUTCOME_LABELS.get(show, ""),
         },
     )
 

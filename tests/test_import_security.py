@@ -38,6 +38,11 @@ def test_names_from_the_file_are_escaped_and_refused_cells_neutralised(client, c
     page = client.get(reverse("exchange:import_report", args=[job.pk])).content.decode()
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert" not in page
     assert "&lt;b&gt;Bo&lt;/b&gt;" in page and "<b>Bo</b>" not in page
+    url = reverse("exchange:import_report", args=[job.pk])
+    refused_only = client.get(url, {"show": "refused"}).content.decode()
+    assert "alert(1)" in refused_only and "Bo&lt;/b&gt;" not in refused_only
+    unknown = client.get(url, {"show": "<i>x"}).content.decode()  # not a filter: every row
+    assert "alert(1)" in unknown and "Bo&lt;/b&gt;" in unknown and "<i>x" not in unknown
     response = client.get(reverse("exchange:import_refused", args=[job.pk]))
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert rows[1][1:3] == ["<script>alert(1)</script>", '\'=HYPERLINK("http://x")']
