@@ -276,26 +276,6 @@ def readme(tables: list[dict[str, Any]], manifest: dict[str, Any]) -> str:
 # --- export ---------------------------------------------------------------------------------
 
 
-class _Pipe:
-    """A write-only sink that keeps what was written until it is taken (the ZIP
-    streamed to a browser as it is made: zipfile writes to a stream it cannot
-    seek with data descriptors)."""
-
-    def __init__(self) -> None:
-        self.parts: list[bytes] = []
-
-    def write(self, data: bytes) -> int:
-        self.parts.append(bytes(data))
-        return len(data)
-
-    def flush(self) -> None:
-        pass
-
-    def take(self) -> bytes:
-        data, self.parts = b"".join(self.parts), []
-        return data
-
-
 def _rows(model: type[models.Model], fields: list[models.Field]) -> Iterator[tuple[Any, ...]]:
     names = [f.attname for f in fields]
     pk = model._meta.pk.attname
@@ -356,11 +336,11 @@ def export_steps(
     on_table: Callable[[int, int], None] | None = None,
 ) -> Iterator[dict[str, Any] | None]:
     """Write the full export into ``out`` (a binary file, or a stream that
-    cannot seek), pausing (yielding None) after every chunk of rows so that a
-    caller can send what was written so far; the last item is the manifest.
+    cannot seek), pausing (yielding None) after every chunk of rows; the last
+    item is the manifest.
 
-    The run is recorded in the audit log first (who, when): a download broken
-    off is recorded too. Then every table is read in one read-only transaction
+    The run is recorded in the audit log first (who, when): a run broken off
+    is recorded too. Then every table is read in one read-only transaction
     (on PostgreSQL a repeatable-read snapshot). ``on_table(done, total)`` is
     called after each table (a job's progress)."""
     models_ = exported_models()
@@ -405,20 +385,6 @@ def export_all(out: IO[bytes], **kwargs: Any) -> dict[str, Any]:
         if step is not None:
             manifest = step
     return manifest
-
-
-def stream_export(*, by: User | None, ip: str | None = None) -> Iterator[bytes]:
-    """The ZIP, a part at a time, as it is made (for a StreamingHttpResponse):
-    nothing is built before the first part is asked for, and no more of it is
-    held in memory than one chunk of rows compresses to."""
-    pipe = _Pipe()
-    for _step in export_steps(pipe, by=by, ip=ip):
-        data = pipe.take()
-        if data:
-            yield data
-    data = pipe.take()
-    if data:
-        yield data
 
 
 # --- import ---------------------------------------------------------------------------------
