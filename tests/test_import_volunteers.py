@@ -272,3 +272,28 @@ def test_a_number_or_email_two_known_people_share_is_refused_not_guessed(coordin
     son.refresh_from_db()
     mum.refresh_from_db()
     assert son.birth_date == date(2001, 2, 3) and mum.last_name == "Dahl"
+
+
+def test_dry_run_and_commit_take_as_many_queries_for_30_rows_as_for_3(coordinator):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries(count: int, offset: int) -> tuple[int, int]:
+        for i in range(2):  # some known people to update, the rest new
+            f.volunteer(channel="sms", phone=f"+452055{offset + i:04d}", last_name="Gammel")
+        lines = ["Fornavn;Efternavn;Mobil;Email;Fødselsdato"] + [
+            f"P{i};Ny;20 55 {(offset + i) // 100:02d} {(offset + i) % 100:02d};"
+            f"p{offset + i}@example.dk;1980-01-01"
+            for i in range(count)
+        ]
+        job = jobs.upload(by=coordinator, kind="volunteers", filename="q.csv",
+                          content="\n".join(lines).encode())  # fmt: skip
+        job = jobs.set_mapping(job, job.mapping, "phone", by=coordinator)
+        with CaptureQueriesContext(connection) as checking:
+            job = jobs.start_check(job, by=coordinator)
+        with CaptureQueriesContext(connection) as committing:
+            job = jobs.start_commit(job, by=coordinator)
+        assert job.counts["created"] == count - 2 and job.counts["updated"] == 2, job.report
+        return len(checking), len(committing)
+
+    assert queries(3, 0) == queries(30, 100)
