@@ -10,6 +10,7 @@ import re
 import zipfile
 
 import pytest
+from django.urls import reverse
 from openpyxl import Workbook
 
 from exchange.imports import jobs, readers
@@ -101,3 +102,13 @@ def test_a_workbook_that_unpacks_to_too_much_is_refused_before_it_is_read(
         jobs.upload(by=coordinator, kind="volunteers", filename="b.xlsx",
                     content=bomb.getvalue())  # fmt: skip
     assert len(bomb.getvalue()) < 20000 and not ImportJob.objects.exists()
+
+
+def test_a_file_over_the_size_limit_is_refused_on_the_page(client, coordinator, settings):
+    settings.IMPORT_MAX_BYTES = 40
+    client.force_login(coordinator)
+    upload = io.BytesIO("\n".join([HEADER, person(1), person(2)]).encode())
+    upload.name = "big.csv"
+    response = client.post(reverse("exchange:import_start"), {"kind": "volunteers", "file": upload})
+    assert response.status_code == 400 and "The file is too large." in response.content.decode()
+    assert not ImportJob.objects.exists()
