@@ -19,6 +19,7 @@ from exchange.models import ImportJob
 from polling_stations.models import Area, PollingStation
 from staffing import services as staffing
 from tests import factories as f
+from tests.test_fill_counters import assert_kept_equals_recount
 from volunteers.models import Team
 
 pytestmark = pytest.mark.django_db
@@ -124,6 +125,7 @@ def test_seat_grid(coordinator):
     assert AuditEntry.objects.filter(object_type="elections.shift").exists()
     again = run(coordinator, "grid", content, election=election)
     assert again.counts["unchanged"] == 1 and again.counts["created"] == 0
+    assert_kept_equals_recount()  # the seat-fill triggers counted the new shift
 
 
 def test_reference_data_only_for_coordinators_of_every_election(client):
