@@ -297,3 +297,17 @@ def test_dry_run_and_commit_take_as_many_queries_for_30_rows_as_for_3(coordinato
         return len(checking), len(committing)
 
     assert queries(3, 0) == queries(30, 100)
+
+
+def test_a_preset_is_used_only_for_the_same_columns_in_the_same_order(coordinator):
+    """The preset maps fields to column positions: a file with the same names in
+    another order must not get first and last names swapped."""
+    first = "Navn A;Navn B;Mobil;Fødselsdato\nBo;Berg;20 12 34 56;1980-01-01\n".encode()
+    job = jobs.upload(by=coordinator, kind="volunteers", filename="a.csv", content=first)
+    jobs.set_mapping(job, {"first_name": 0, "last_name": 1, "phone": 2, "birth_date": 3},
+                     "phone", by=coordinator)  # fmt: skip
+    same = jobs.upload(by=coordinator, kind="volunteers", filename="b.csv", content=first)
+    assert same.mapping == {"first_name": 0, "last_name": 1, "phone": 2, "birth_date": 3}
+    swapped = "Navn B;Navn A;Mobil;Fødselsdato\nBerg;Bo;20 12 34 56;1980-01-01\n".encode()
+    other = jobs.upload(by=coordinator, kind="volunteers", filename="c.csv", content=swapped)
+    assert other.mapping.get("first_name") != 0 and other.mapping.get("last_name") != 1

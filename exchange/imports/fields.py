@@ -251,8 +251,10 @@ def guess(kind: str, headers: list[str]) -> Mapping:
 
 
 def headers_key(headers: list[str]) -> str:
-    """The same for the same header names, in any order or case (a preset's key)."""
-    folded = sorted(fold_header(h) for h in headers if h)
+    """The same for the same header names in the same order, whatever their case
+    and spacing (a preset's key): a preset maps fields to column positions, so a
+    file with the columns in another order must not get it."""
+    folded = [fold_header(h) for h in headers]
     return hashlib.sha256("\x1f".join(folded).encode()).hexdigest()[:40]
 
 
