@@ -12,13 +12,16 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from rest_framework import status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts import audit
+from accounts.language import AVAILABLE
 from accounts.scopes import Capability, Scope, scope_of
+from api import throttling
 from api.models import ApiToken
 
 C = Capability
@@ -27,9 +30,26 @@ C = Capability
 def forget_token_user(request: Request) -> None:
     """DRF hands the token's user down to Django's request; the session
     middleware would then take the API call for a signed-in browser and start a
-    session (a row and a cookie per call). A token is no session: undo that."""
-    if isinstance(request.auth, ApiToken):
+    session (a row and a cookie per call). A token is no session: undo that.
+
+    Reads what authentication found without authenticating (``request.auth``
+    would): an error raised before authentication (a bad ``Accept``) must not
+    authenticate here, where a bad token's 401 would become a 500."""
+    if isinstance(getattr(request, "_auth", None), ApiToken):
         request._request.user = AnonymousUser()
+
+
+def speak_users_language(request: Request) -> None:
+    """Messages in the language the request asks for (``Accept-Language``); a
+    client that asks for none (curl, most HTTP libraries) gets the language its
+    token's user chose for the staff pages, as a signed-in page would, and only
+    then the site's default."""
+    if request.META.get("HTTP_ACCEPT_LANGUAGE"):
+        return
+    chosen = getattr(request.user, "language", "")
+    if chosen in AVAILABLE:
+        translation.activate(chosen)
+        request._request.LANGUAGE_CODE = chosen
 
 
 def etag_of(data: Any) -> str:
@@ -59,6 +79,7 @@ class ApiViewSet(viewsets.GenericViewSet):
         if not response.has_header("Cache-Control"):  # personal data: no shared cache
             response["Cache-Control"] = "private, no-cache"
         patch_vary_headers(response, ["Authorization"])
+        throttling.add_headers(request, response)
         return response
 
     @property
@@ -67,6 +88,7 @@ class ApiViewSet(viewsets.GenericViewSet):
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
+        speak_users_language(request)
         if getattr(self, "swagger_fake_view", False):
             return
         if not self.scope.can(self.capability):
@@ -130,18 +152,26 @@ class ApiViewSet(viewsets.GenericViewSet):
             detail["token"] = f"{token.name} ({token.prefix}…)"
         if object_id is not None:
             detail["id"] = object_id
-        election = self.request.query_params.get("election", "")
         audit.record_read(
             self.request,
             self.read_action,
-            election_id=int(election) if election.isdigit() else None,
+            election_id=id_or_none(self.request.query_params.get("election", "")),
             detail=detail,
         )
 
 
+def id_or_none(value: Any) -> int | None:
+    """``value`` as an id if it is one (ASCII digits, at most 18 of them: ``"²"`` is
+    a digit to ``str.isdigit`` but no number to ``int``), else None."""
+    text = str(value)
+    if not (text.isascii() and text.isdigit()) or len(text) > 18:
+        return None
+    return int(text)
+
+
 def object_id(value: Any) -> int:
     """A URL's id, or the 404 (never a 500 on ``/assignments/abc/``)."""
-    text = str(value)
-    if not text.isdigit() or len(text) > 18:
+    found = id_or_none(value)
+    if found is None:
         raise Http404
-    return int(text)
+    return found

@@ -7,12 +7,14 @@ for a service's refusal and ``fields`` for bad input.
   the errors per field;
 - no token, or one that is unknown, expired or revoked: 401, always the same body;
 - outside the token user's scope, or not there at all: 404 (never 403);
+- a body over ``DATA_UPLOAD_MAX_MEMORY_SIZE``: 413, code ``too_large``;
 - too many requests: 429 with ``Retry-After``."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -22,6 +24,7 @@ from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_handler
 
 from api.authentication import INVALID
+from api.parsers import TooLarge
 from pollcrew.refusals import Refused
 
 
@@ -38,6 +41,8 @@ def handle(exc: Exception, context: dict[str, Any]) -> Response | None:
         return Response(refusal_body(exc), status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))
+    if isinstance(exc, RequestDataTooBig):  # over DATA_UPLOAD_MAX_MEMORY_SIZE
+        exc = TooLarge()
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     if isinstance(exc, exceptions.PermissionDenied):

@@ -5,10 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters as df
+from django import forms
+from django.db import models
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from accounts.scopes import Capability, scope_of
+from api.serializers import MAX_ID
 from elections.models import Election, Shift
 from notifications.models import Channel, Message
 from polling_stations.models import PollingStation
@@ -20,20 +23,46 @@ from volunteers import search
 from volunteers.models import Team, Volunteer
 
 
-class ElectionFilter(df.FilterSet):
+class IdFilter(df.NumberFilter):
+    """An id: a whole number from 1 to the largest the database holds. A bigger
+    one would overflow the query (a 500); a ``ModelChoiceFilter`` would also
+    tell ids that exist outside the user's scope (400) from those that do not."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
+
+    def get_max_validator(self) -> None:
+        return None  # max_value above
+
+
+class FilterSet(df.FilterSet):
+    """A foreign key is filtered by its id (``IdFilter``), never looked up."""
+
+    FILTER_DEFAULTS = {
+        **df.filterset.FILTER_FOR_DBFIELD_DEFAULTS,
+        models.ForeignKey: {"filter_class": IdFilter},
+        models.OneToOneField: {"filter_class": IdFilter},
+    }
+
+
+class ElectionFilter(FilterSet):
     class Meta:
         model = Election
         fields = ["status", "kind"]
 
 
-class StationFilter(df.FilterSet):
+class StationFilter(FilterSet):
     class Meta:
         model = PollingStation
         fields = ["area"]
 
 
-class ShiftFilter(df.FilterSet):
-    area = df.NumberFilter(field_name="station__area_id", label=_("Area"))
+class ShiftFilter(FilterSet):
+    area = IdFilter(field_name="station__area_id", label=_("Area"))
     day = df.DateFilter(method="on_day", label=_("Day (local)"))
 
     class Meta:
@@ -44,12 +73,12 @@ class ShiftFilter(df.FilterSet):
         return queryset.on_day(value)
 
 
-class VolunteerFilter(df.FilterSet):
+class VolunteerFilter(FilterSet):
     search = df.CharFilter(method="matching", label=_("Name, email or phone number contains"))
-    team = df.NumberFilter(method="in_team", label=_("Team"))
-    skill = df.NumberFilter(method="with_skill", label=_("Skill"))
+    team = IdFilter(method="in_team", label=_("Team"))
+    skill = IdFilter(method="with_skill", label=_("Skill"))
     channel = df.ChoiceFilter(field_name="preferred_channel", choices=Volunteer.Channel.choices)
-    election = df.NumberFilter(method="noop", label=_("Election (with status)"))
+    election = IdFilter(method="noop", label=_("Election (with status)"))
     status = df.ChoiceFilter(
         method="seat_status",
         choices=[c for c in SeatStatus.CHOICES if c[0]],
@@ -88,12 +117,12 @@ class VolunteerFilter(df.FilterSet):
         return with_status(queryset, election, value, scope_of(self.request.user))
 
 
-class AssignmentFilter(df.FilterSet):
-    election = df.NumberFilter(field_name="shift__election_id", label=_("Election"))
-    station = df.NumberFilter(field_name="shift__station_id", label=_("Polling station"))
-    area = df.NumberFilter(field_name="shift__station__area_id", label=_("Area"))
-    role = df.NumberFilter(field_name="shift__role_id", label=_("Role"))
-    team = df.NumberFilter(field_name="shift__team_id", label=_("Team"))
+class AssignmentFilter(FilterSet):
+    election = IdFilter(field_name="shift__election_id", label=_("Election"))
+    station = IdFilter(field_name="shift__station_id", label=_("Polling station"))
+    area = IdFilter(field_name="shift__station__area_id", label=_("Area"))
+    role = IdFilter(field_name="shift__role_id", label=_("Role"))
+    team = IdFilter(field_name="shift__team_id", label=_("Team"))
     status = df.MultipleChoiceFilter(choices=Assignment.Status.choices)
 
     class Meta:
@@ -101,15 +130,15 @@ class AssignmentFilter(df.FilterSet):
         fields = ["election", "shift", "station", "area", "role", "team", "volunteer", "status"]
 
 
-class TeamFilter(df.FilterSet):
+class TeamFilter(FilterSet):
     class Meta:
         model = Team
         fields = ["kind"]
 
 
-class MessageFilter(df.FilterSet):
-    election = df.NumberFilter(method="noop", label=_("Election"))
-    volunteer = df.NumberFilter(method="noop", label=_("Volunteer"))
+class MessageFilter(FilterSet):
+    election = IdFilter(method="noop", label=_("Election"))
+    volunteer = IdFilter(method="noop", label=_("Volunteer"))
     channel = df.ChoiceFilter(choices=Channel.choices)
     status = df.ChoiceFilter(choices=Message.Status.choices)
 

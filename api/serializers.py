@@ -5,6 +5,7 @@ the rules."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.db import models
@@ -12,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts.scopes import scope_of
 from elections.models import Election, Role, Shift
 from notifications.models import Message
 from pollcrew.redaction import redact
@@ -27,7 +29,29 @@ def id_field(**kwargs: Any) -> serializers.IntegerField:
     return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
 
 
-class ModelSerializer(serializers.ModelSerializer):
+class Strict:
+    # A body naming a field the endpoint does not write (a typo, or a read-only
+    # field such as an election's ``status``) is refused, never silently ignored:
+    # the caller would believe it changed. (A comment: a docstring here would be
+    # every request body's description in the schema.)
+
+    fields: Any
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, Mapping):
+            writable = {name for name, field in self.fields.items() if not field.read_only}
+            unknown = sorted(str(name) for name in data if name not in writable)
+            if unknown:
+                message = _("Unknown field, or one that cannot be written here.")
+                raise serializers.ValidationError({name: [message] for name in unknown})
+        return super().to_internal_value(data)  # type: ignore[misc]
+
+
+class Serializer(Strict, serializers.Serializer):
+    pass
+
+
+class ModelSerializer(Strict, serializers.ModelSerializer):
     """Bounds of small integers as PostgreSQL's (production), whatever database
     the schema is generated on: the committed schema is the same everywhere."""
 
@@ -101,6 +125,24 @@ class StationSerializer(ModelSerializer):
             "sort_order",
         ]
         read_only_fields = ["id", "sort_order"]
+        extra_kwargs = {
+            name: {"help_text": _("Only for those who manage the reference data (else absent).")}
+            for name in ("manager_contact", "notes")
+        }
+
+    # Who to call at the station (a person's name and number) and the election
+    # office's own notes: shown, as on the setup pages, only to those who manage
+    # the reference data. Viewers never see names or contact data.
+    OFFICE_ONLY = ("manager_contact", "notes")
+
+    def to_representation(self, instance: PollingStation) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        if user is None or not scope_of(user).manages_reference_data:
+            for name in self.OFFICE_ONLY:
+                data.pop(name, None)
+        return data
 
 
 class RoleSerializer(ModelSerializer):
@@ -160,7 +202,7 @@ class ElectionSerializer(ModelSerializer):
         return attrs
 
 
-class StatusSerializer(serializers.Serializer):
+class StatusSerializer(Serializer):
     status = serializers.ChoiceField(choices=Election.Status.choices)
 
 
@@ -294,21 +336,21 @@ class AssignmentSerializer(ModelSerializer):
 # --- assignment writes ------------------------------------------------------------------------
 
 
-class InviteSerializer(serializers.Serializer):
+class InviteSerializer(Serializer):
     shift = id_field()
     volunteers = serializers.ListField(child=id_field(), min_length=1, max_length=500)
 
 
-class AssignSerializer(serializers.Serializer):
+class AssignSerializer(Serializer):
     shift = id_field()
     volunteer = id_field()
 
 
-class ReasonSerializer(serializers.Serializer):
+class ReasonSerializer(Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=1000, default="")
 
 
-class MoveSerializer(serializers.Serializer):
+class MoveSerializer(Serializer):
     shift = id_field(help_text=_("The shift to move the seat to."))
 
 
@@ -391,7 +433,7 @@ class GroupMessageSerializer(ModelSerializer):
         read_only_fields = fields
 
 
-class GroupMessageSendSerializer(serializers.Serializer):
+class GroupMessageSendSerializer(Serializer):
     """Send a group message now (a draft is saved and sent in one call). Empty
     filters: every seat of the election."""
 

@@ -76,12 +76,23 @@ def test_outside_the_scope_is_a_404():
 
 def test_a_viewer_sees_the_counts_of_a_shift():
     w = make_world()
-    viewer = client_for(personas(w)["viewer"])
+    users = personas(w)
+    viewer = client_for(users["viewer"])
     shift = viewer.get(f"/api/v1/shifts/{w.open_shift.pk}/").json()
     assert shift["fill"] == {"seats": 3, "awaiting": 0, "accepted": 1, "vacant": 2}
     election = viewer.get(f"/api/v1/elections/{w.election.pk}/").json()
     assert election["fill"] == {"seats": 7, "awaiting": 1, "accepted": 1, "vacant": 5}
     assert "volunteer" not in shift
+    # A station's manager contact (a name and a number) and the office's notes:
+    # only for those who manage the reference data, as on the setup pages.
+    w.station.manager_contact, w.station.notes = "Bo Berg, 20 12 34 56", "Nøglen hos Bo"
+    w.station.save()
+    for role in ("viewer", "station_manager", "team_leader"):
+        station = client_for(users[role]).get(f"/api/v1/stations/{w.station.pk}/").json()
+        assert "manager_contact" not in station and "notes" not in station, role
+        assert station["name"] == "Nordskolen"
+    full = client_for(users["coordinator"]).get("/api/v1/stations/", {"area": w.station.area_id})
+    assert full.json()["results"][0]["manager_contact"] == "Bo Berg, 20 12 34 56"
 
 
 def test_writes_need_the_pages_capability():

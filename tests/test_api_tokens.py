@@ -110,10 +110,13 @@ def test_revoking_on_the_page_own_tokens_only_an_admin_everyones(client, coordin
 def test_the_rate_limit_is_per_token_with_retry_after(settings, coordinator):
     settings.API_RATE = "3/minute"
     busy, calm = client_for(coordinator), client_for(coordinator)
-    for _ in range(3):
-        assert busy.get(ELECTIONS).status_code == 200
+    for left in (2, 1, 0):
+        answer = busy.get(ELECTIONS)
+        assert answer.status_code == 200
+        assert (answer["RateLimit-Limit"], answer["RateLimit-Remaining"]) == ("3", str(left))
+        assert 0 < int(answer["RateLimit-Reset"]) <= 60
     refused = busy.get(ELECTIONS)
-    assert refused.status_code == 429
+    assert refused.status_code == 429 and refused["RateLimit-Remaining"] == "0"
     assert refused.json()["code"] == "throttled"
     assert int(refused["Retry-After"]) > 0
     assert calm.get(ELECTIONS).status_code == 200  # another token counts on its own

@@ -5,8 +5,10 @@ bulk invite), never a 500."""
 from __future__ import annotations
 
 import pytest
+from rest_framework.test import APIClient
 
 from accounts.models import AuditEntry
+from api import tokens
 from notifications.models import Message
 from polling_stations.models import Area
 from staffing.models import Assignment, GroupMessage
@@ -197,22 +199,54 @@ def test_odd_requests_get_an_error_body_never_a_500(w, api):
         api.post("/api/v1/assignments/invite/", {"shift": w.open_shift.pk, "volunteers": [2**70]}),
         api.put(f"/api/v1/areas/{w.station.area_id}/", {"name": "x"}),
         api.get("/api/v1/volunteers/", {"page": "zzz"}),
+        # ids beyond the database's integers, and "²" (a digit to str.isdigit, not to int)
+        api.get("/api/v1/volunteers/", {"skill": "9" * 23}),
+        api.get("/api/v1/assignments/", {"volunteer": "9" * 23}),
+        api.get("/api/v1/messages/", {"election": "²"}),
+        api.get("/api/v1/volunteers/", {"election": "²"}),
+        # nesting too deep for Python's JSON parser
+        api.post("/api/v1/assignments/invite/", "[" * 50000, content_type="application/json"),
+        # a field the endpoint does not write: refused, never silently ignored
+        api.patch(f"/api/v1/volunteers/{w.member.pk}/", {"frist_name": "Ib"}),
+        api.patch(f"/api/v1/elections/{w.election.pk}/", {"status": "closed"}),
     ]
-    assert [r.status_code for r in odd] == [400, 400, 400, 400, 400, 400, 405, 404]
+    codes = [400, 400, 400, 400, 400, 400, 405, 404, 400, 400, 400, 400, 400, 400, 400]
+    assert [r.status_code for r in odd] == codes
     for response in odd:
         assert set(response.json()) >= {"code", "message"}, response.content
+    assert odd[-1].json()["fields"] == {
+        "status": ["Unknown field, or one that cannot be written here."]
+    }
+    w.election.refresh_from_db()
+    assert w.election.status == "active"
 
 
-def test_a_refusal_speaks_the_requests_language(w, api):
+def test_an_error_before_authentication_is_no_500(w, api, settings):
+    """A bad Accept header is refused before the token is read: the response must
+    not then read (and refuse) the token on its way out."""
+    unknown = APIClient()
+    unknown.credentials(HTTP_AUTHORIZATION="Bearer " + tokens.new_secret())
+    refused = unknown.get("/api/v1/elections/", HTTP_ACCEPT="text/bogus")
+    assert refused.status_code == 406 and refused.json()["code"] == "not_acceptable"
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100
+    big = api.post("/api/v1/assignments/invite/", {"shift": 1, "volunteers": [1] * 60})
+    assert big.status_code == 413 and big.json()["code"] == "too_large"
+
+
+def test_a_refusal_speaks_the_requests_language(w, api, coordinator):
     full = f.shift(w.election, station_=w.station, capacity=1, start=5, end=6)
     api.post("/api/v1/assignments/assign/", {"shift": full.pk, "volunteer": f.volunteer().pk})
-    refused = api.post(
-        "/api/v1/assignments/assign/",
-        {"shift": full.pk, "volunteer": f.volunteer().pk},
-        HTTP_ACCEPT_LANGUAGE="da",
-    )
+    body = {"shift": full.pk, "volunteer": f.volunteer().pk}
+    refused = api.post("/api/v1/assignments/assign/", body, HTTP_ACCEPT_LANGUAGE="da")
     assert refused.json()["code"] == "full"
-    assert refused.json()["message"] != "All seats on this shift are taken."
+    danish = refused.json()["message"]
+    assert danish != "All seats on this shift are taken."
+    # No Accept-Language (curl, most libraries): the language the user chose.
+    coordinator.language = "da"
+    coordinator.save(update_fields=["language"])
+    assert api.post("/api/v1/assignments/assign/", body).json()["message"] == danish
+    english = api.post("/api/v1/assignments/assign/", body, HTTP_ACCEPT_LANGUAGE="en")
+    assert english.json()["message"] == "All seats on this shift are taken."
 
 
 def test_an_election_is_activated_and_a_wrong_step_refused(w, api, coordinator):

@@ -16,7 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api import filters, serializers
-from api.base import ApiViewSet, C
+from api.base import ApiViewSet, C, id_or_none
 from elections.models import Election
 from notifications.models import Message
 from staffing import access
@@ -52,11 +52,12 @@ class MessageViewSet(ApiViewSet):
             Assignment.objects.filter(shift__election__in=elections), C.VIEW_CONTACT
         )
         params = self.request.query_params
-        election, volunteer = params.get("election", ""), params.get("volunteer", "")
-        if election.isdigit():
-            seats = seats.filter(shift__election_id=int(election))
-        if volunteer.isdigit():
-            seats = seats.filter(volunteer_id=int(volunteer))
+        election = id_or_none(params.get("election", ""))
+        volunteer = id_or_none(params.get("volunteer", ""))
+        if election is not None:
+            seats = seats.filter(shift__election_id=election)
+        if volunteer is not None:
+            seats = seats.filter(volunteer_id=volunteer)
         messages = about(seats)
         if self.action == "list":  # the texts only on a message of its own
             messages = messages.defer("body", "body_html")
