@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from django.db.models import Sum
 from django.http import QueryDict
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 
@@ -158,8 +160,8 @@ VOLUNTEER_COLUMNS = [
     Column("address", _("Address"), lambda r: r.v.address, default=False, contact=True),
     Column("postal_code", _("Postal code"), lambda r: r.v.postal_code, default=False, contact=True),
     Column("city", _("City"), lambda r: r.v.city, default=False, contact=True),
-    Column("language", _("Language"), _language, default=False),
-    Column("channel", _("Preferred channel"), _channel, default=False),
+    Column("language", _("Language"), lambda r: _language(r.v), default=False),
+    Column("channel", _("Preferred channel"), lambda r: _channel(r.v), default=False),
     Column("do_not_contact", _("Do not contact"), lambda r: _yes(r.v.do_not_contact), False),
 ]
 
@@ -214,8 +216,14 @@ def volunteers_export(user: User, data: QueryDict, wanted: list[str]) -> Export:
 # --- assignments ----------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=32)
+def _status_labels(language: str) -> dict[str, str]:
+    # Once per language, not per row (a national export has tens of thousands).
+    return {value: str(label) for value, label in Assignment.Status.choices}
+
+
 def _status(a: Assignment) -> str:
-    return str(dict(Assignment.Status.choices).get(a.status, a.status))
+    return _status_labels(get_language() or "").get(a.status, a.status)
 
 
 ASSIGNMENT_COLUMNS = [
@@ -234,6 +242,16 @@ ASSIGNMENT_COLUMNS = [
     Column("responded_at", _("Answered"), lambda a: local(a.responded_at), default=False),
     Column("checked_in_at", _("Checked in"), lambda a: local(a.checked_in_at), default=False),
 ]
+
+
+# What the columns read (a national export instantiates every row: no more).
+ASSIGNMENT_FIELDS = (
+    "status", "invited_at", "responded_at", "checked_in_at",
+    "volunteer__first_name", "volunteer__last_name", "volunteer__phone", "volunteer__email",
+    "shift__starts_at", "shift__ends_at",
+    "shift__station__name", "shift__station__area__name", "shift__role__name",
+    "shift__team__name",
+)  # fmt: skip
 
 
 def assignment_columns(user: User) -> list[Column]:
@@ -260,17 +278,19 @@ def assignments_export(
         seats = seats.filter(shift__team=filters["team"])
     if filters.get("status"):
         seats = seats.filter(status=filters["status"])
-    seats = seats.select_related(
-        "volunteer", "shift__station__area", "shift__role", "shift__team"
-    ).order_by(
-        "shift__station__area__sort_order",
-        "shift__station__area__name",
-        "shift__station__name",
-        "shift__starts_at",
-        "shift__role__sort_order",
-        "volunteer__last_name",
-        "volunteer__first_name",
-        "pk",
+    seats = (
+        seats.select_related("volunteer", "shift__station__area", "shift__role", "shift__team")
+        .only(*ASSIGNMENT_FIELDS)
+        .order_by(
+            "shift__station__area__sort_order",
+            "shift__station__area__name",
+            "shift__station__name",
+            "shift__starts_at",
+            "shift__role__sort_order",
+            "volunteer__last_name",
+            "volunteer__first_name",
+            "pk",
+        )
     )
     return Export(
         kind="assignments",
