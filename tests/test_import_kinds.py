@@ -174,3 +174,14 @@ def test_a_member_the_volunteer_service_refuses_is_a_refused_row_not_a_failed_im
     assert job.counts["refused"] == 1
     team = Team.objects.get(name="Venstre")
     assert list(team.members.all()) == [fine] and not legacy.teams.exists()
+
+
+def test_danish_amounts_with_a_thousands_dot_are_read_as_thousands():
+    from exchange.imports.values import parse_decimal
+
+    assert parse_decimal("1.250") == Decimal("1250")  # Danish: one thousand two hundred…
+    assert parse_decimal("12.500.000") == Decimal("12500000")
+    assert parse_decimal("1 250 kr.") == Decimal("1250")
+    assert parse_decimal("1.250,50") == Decimal("1250.50")
+    assert parse_decimal("150.50") == Decimal("150.50")  # a decimal point, as typed in English
+    assert parse_decimal(1250.5) == Decimal("1250.5")

@@ -105,14 +105,18 @@ def parse_int(value: Cell) -> int | None:
     )
 
 
+_THOUSANDS = re.compile(r"-?\d{1,3}(?:\.\d{3})+")
+
+
 def parse_decimal(value: Cell) -> Decimal | None:
-    """150, 150,50, 1.250,50 (Danish), 150.50; None if empty."""
+    """150, 150,50, 1.250,50 and 1.250 (Danish: a thousand and…), 150.50; None if
+    empty."""
     if isinstance(value, int | float) and not isinstance(value, bool):
         return Decimal(str(value))
     raw = text(value).replace(" ", "").replace("\u00a0", "").removesuffix("kr.").strip()
     if not raw:
         return None
-    if "," in raw:
+    if "," in raw or _THOUSANDS.fullmatch(raw):  # 1.250,50 and 1.250: Danish
         raw = raw.replace(".", "").replace(",", ".")
     try:
         return Decimal(raw)
