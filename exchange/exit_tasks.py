@@ -12,3 +12,13 @@ def run_full_export(token: str) -> str:
 
     state = exit_jobs.run(token)
     return state["status"] if state is not None else ""
+
+
+@shared_task(acks_late=True)
+def purge_full_exports() -> int:
+    """Full export files older than EXIT_FILES_KEEP_HOURS are deleted (each
+    export run does it too; on the beat schedule it happens even when nobody
+    exports again). Safe to run at any time."""
+    from exchange import exit_jobs
+
+    return exit_jobs.purge()
