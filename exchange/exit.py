@@ -36,6 +36,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
@@ -54,7 +55,7 @@ from django.utils import timezone, translation
 
 from accounts import audit
 from accounts.models import User
-from pollcrew.redaction import redact
+from pollcrew.redaction import REDACTED, redact
 from pollcrew.refusals import Refused
 from pollcrew.spreadsheets import safe_cell
 from volunteers.search import trigram_index_rebuilt_after
@@ -69,6 +70,16 @@ KEPT_BY_TRIGGERS = ("staffing.seatfill", "staffing.volunteerseats", "staffing.el
 # export keeps the text with the secret cut out (pollcrew.redaction), as the
 # outbox does once a message has gone out; the links' hashes are exported.
 REDACTED_COLUMNS = {"notifications.message": ("body", "body_html")}
+# Beyond the outbox's own patterns (which cut the first part after /v/ only): the
+# whole rest of any volunteer-facing address, /v/… (personal links, standby
+# offers /v/offer/<token>/, calendar feeds /v/calendar/<token>.ics) and /s/…
+# (sign-up links), so no token of any kind is in the file.
+_ADDRESS_SECRETS = re.compile(r"(?<=/[vs]/)[^\s\"'<>]+")
+
+
+def without_secrets(text: str) -> str:
+    """A message text as the export holds it."""
+    return _ADDRESS_SECRETS.sub(REDACTED, redact(text))
 
 
 # --- what is exported -----------------------------------------------------------------------
@@ -242,8 +253,8 @@ def readme(tables: list[dict[str, Any]], manifest: dict[str, Any]) -> str:
         "The export holds personal data (volunteers' names, addresses, phone numbers)",
         "and the staff users' password hashes: keep it as safely as the database.",
         "Personal links are not in it: `staffing.personallink` holds their hashes,",
-        "and a message not yet sent has its link cut out (`[redacted]`) of `body` and",
-        "`body_html` in `notifications.message`.",
+        "and the addresses in `body` and `body_html` of `notifications.message`",
+        "(personal, standby offer, calendar and sign-up links) end in `[redacted]`.",
         "",
     ]
     for table in tables:
@@ -301,7 +312,9 @@ def _write_table(
             out = io.BufferedWriter(raw, buffer_size=1 << 20)  # type: ignore[arg-type]
             for row in _rows(model, fields):
                 if redacted:
-                    row = tuple(redact(v) if i in redacted and v else v for i, v in enumerate(row))
+                    row = tuple(
+                        without_secrets(v) if i in redacted and v else v for i, v in enumerate(row)
+                    )
                 values = [json_value(v) for v in row]
                 out.write(dumps(dict(zip(names, values, strict=True))).encode() + b"\n")
                 writer.writerow([csv_value(v) for v in row])
