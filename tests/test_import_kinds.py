@@ -185,3 +185,32 @@ def test_danish_amounts_with_a_thousands_dot_are_read_as_thousands():
     assert parse_decimal("1.250,50") == Decimal("1250.50")
     assert parse_decimal("150.50") == Decimal("150.50")  # a decimal point, as typed in English
     assert parse_decimal(1250.5) == Decimal("1250.5")
+
+
+def test_a_grid_cell_changed_while_importing_is_a_refused_row_and_the_others_saved(
+    coordinator, monkeypatch
+):
+    from exchange.imports import grid
+
+    election = f.election()
+    busy = f.shift(election, capacity=2)
+    quiet = f.station(busy.station.area, name="Stille Skole")
+    real_save = grid.save_grid
+
+    def someone_else_first(*args, **kwargs):
+        # A coordinator on the grid page saves the cell just before the import does.
+        Shift.objects.filter(pk=busy.pk).update(capacity=5)
+        monkeypatch.setattr(grid, "save_grid", real_save)
+        return real_save(*args, **kwargs)
+
+    monkeypatch.setattr(grid, "save_grid", someone_else_first)
+    content = (
+        f"Valgsted;Funktion;Pladser\n{busy.station.name};{busy.role.name};4\n"
+        f"{quiet.name};{busy.role.name};3\n"
+    ).encode()
+    job = run(coordinator, "grid", content, election=election)
+    assert job.status == ImportJob.Status.DONE, job.error
+    assert job.counts == {"created": 1, "updated": 0, "unchanged": 0, "refused": 1}
+    assert list(problems(job)[2]) == ["seats"]
+    assert Shift.objects.get(pk=busy.pk).capacity != 4  # the import did not overwrite it
+    assert Shift.objects.get(station=quiet).capacity == 3

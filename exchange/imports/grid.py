@@ -19,10 +19,11 @@ from django.utils.translation import ngettext
 from accounts.models import User
 from elections.models import Election, Role, Shift
 from exchange.imports import values
-from exchange.imports.common import Plan, folded, plain_text, read_cells
+from exchange.imports.common import Plan, folded, plain_text, problems_of, read_cells
 from exchange.imports.fields import Mapping
 from exchange.imports.readers import Table
 from exchange.imports.report import CREATED, REFUSED, UNCHANGED, UPDATED, Report
+from pollcrew.refusals import Refused
 from polling_stations.models import PollingStation
 from staffing import grid as grid_model
 from staffing.services.grid import MAX_SEATS, CellEdit, GridRefused, SeatsHeld, save_grid
@@ -149,12 +150,46 @@ def commit(
         for line, (day, edit) in plan.todo:
             by_day[day].append((line, edit))
         for day, edits in sorted(by_day.items()):
-            try:
-                save_grid(election, day, [e for _l, e in edits], by=by)
-            except (GridRefused, SeatsHeld, ValidationError) as refusal:
-                # Changed since the check (a coordinator on the grid page): nothing
-                # of the import is written; the job says why.
-                from pollcrew.refusals import Refused
-
-                raise Refused("grid_changed", getattr(refusal, "message", str(refusal))) from None
+            _save_day(plan, table, election, day, edits, by=by)
     return plan.report
+
+
+def _save_day(
+    plan: Plan,
+    table: Table,
+    election: Election,
+    day: date,
+    edits: list[tuple[int, CellEdit]],
+    *,
+    by: User | None,
+) -> None:
+    """A day's cells in one ``save_grid`` (in a savepoint). Cells it refuses after
+    all — changed since the check, by a coordinator on the grid page — are refused
+    rows with its reason, and the day is saved again without them; a refusal that
+    names no cell refuses the day's rows."""
+    while edits:
+        try:
+            with transaction.atomic():
+                save_grid(election, day, [e for _l, e in edits], by=by)
+            return
+        except GridRefused as refusal:
+            bad = [
+                (line, edit)
+                for line, edit in edits
+                if (edit.station_id, edit.role_id) in refusal.errors
+            ]
+            for line, edit in bad or edits:
+                messages = refusal.errors.get((edit.station_id, edit.role_id)) or [refusal.message]
+                plan.report.refuse(line, [("seats", str(m)) for m in messages], _row(table, line))
+            if not bad:
+                return
+            edits = [item for item in edits if item not in bad]
+        except (SeatsHeld, ValidationError, Refused) as refusal:
+            problems = problems_of(refusal)
+            for line, _edit in edits:
+                plan.report.refuse(line, problems, _row(table, line))
+            return
+
+
+def _row(table: Table, line: int) -> list:
+    return table.rows[table.lines.index(line)]
