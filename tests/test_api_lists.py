@@ -114,6 +114,11 @@ def test_an_unchanged_list_answers_304_to_its_etag(coordinator):
     f.volunteer()
     changed = api.get("/api/v1/volunteers/", HTTP_IF_NONE_MATCH=etag)
     assert changed.status_code == 200 and changed["ETag"] != etag
+    # Another user's tag says nothing about what this user sees: a list they see
+    # differently is never a 304 to the tag of someone who sees more.
+    leader = client_for(f.user(role="team_leader", teams=[f.team()]))
+    theirs = leader.get("/api/v1/volunteers/", HTTP_IF_NONE_MATCH=changed["ETag"])
+    assert theirs.status_code == 200 and theirs.json()["count"] == 0
 
 
 def test_reads_of_personal_data_are_audited_once_per_request(coordinator):
