@@ -167,11 +167,13 @@ def test_a_member_the_volunteer_service_refuses_is_a_refused_row_not_a_failed_im
     makes their row refused, with why; the team and its other members are imported."""
     legacy = f.volunteer(channel="sms", phone="+4520121212", email="ib(at)example.dk")
     fine = f.volunteer(channel="sms", phone="+4520131313")
-    content = b"Parti;Mobil\nVenstre;20 12 12 12\nVenstre;20 13 13 13\n"
+    content = b"Parti;Mobil\nVenstre;20 12 12 12\nVenstre;20 13 13 13\nEnhedslisten;20 12 12 12\n"
     job = run(coordinator, "teams", content)
     assert job.status == ImportJob.Status.DONE, job.error
     assert problems(job)[2] == {"email": "Enter a valid email address."}
-    assert job.counts["refused"] == 1
+    assert job.counts["refused"] == 2
+    # A refused line leaves nothing behind: not even the team only it names.
+    assert not Team.objects.filter(name="Enhedslisten").exists()
     team = Team.objects.get(name="Venstre")
     assert list(team.members.all()) == [fine] and not legacy.teams.exists()
 

@@ -8,6 +8,7 @@ through ``volunteers.services`` (``create_team``, ``update_team``,
 from __future__ import annotations
 
 from contextlib import suppress
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -190,33 +191,32 @@ def commit(
     table: Table, mapping: Mapping, key: str = "", *, by: User | None, job_id=None,
     election=None, progress=None,
 ) -> Report:  # fmt: skip
+    """Each line in its own savepoint — its team created or changed, its member
+    added — so that a line a service refuses leaves nothing of it behind. A team
+    whose first line was refused is created by the next line of it written."""
     with transaction.atomic():
         plan = check(table, mapping)
         teams: dict[str, Team] = {folded(t.name): t for t in Team.objects.all()}
-        joins: dict[int, tuple[Volunteer, set[int], list[int]]] = {}
-        for line, (what, subject, detail) in plan.todo:
-            if what == "create":
-                with refusing(plan.report, table, [line]):
-                    teams[folded(subject)] = services.create_team(by=by, name=subject, **detail)
-            elif what == "update":
-                with refusing(plan.report, table, [line]):
-                    teams[folded(subject.name)] = services.update_team(subject, by=by, **detail)
-            elif folded(subject) in teams:  # (not if its team was refused)
-                person = detail
-                entry = joins.setdefault(person.pk, (person, set(), []))
-                entry[1].add(teams[folded(subject)].pk)
-                entry[2].append(line)
-            else:
-                plan.report.refuse(
-                    line, [("name", _("The team could not be created."))], _cells(table, line)
-                )
-        for person, team_ids, lines in joins.values():
-            # One write per person (all their new teams): refused, all their lines are.
-            with refusing(plan.report, table, lines):
-                current = set(person.teams.values_list("pk", flat=True))
-                services.update_volunteer(person, by=by, teams=sorted(current | team_ids))
+        planned = {folded(s): (s, d) for _l, (w, s, d) in plan.todo if w == "create"}
+        by_line: dict[int, list[tuple[str, Any, Any]]] = {}
+        for line, step in plan.todo:
+            by_line.setdefault(line, []).append(step)
+        for line, steps in by_line.items():
+            made: dict[str, Team] = {}
+            with refusing(plan.report, table, [line]):
+                for what, subject, detail in steps:
+                    if what == "update":
+                        made[folded(subject.name)] = services.update_team(subject, by=by, **detail)
+                        continue
+                    team = made.get(folded(subject)) or teams.get(folded(subject))
+                    if team is None:
+                        name, fields = planned[folded(subject)]
+                        team = made[folded(name)] = services.create_team(by=by, name=name, **fields)
+                    if what == "member":
+                        current = set(detail.teams.values_list("pk", flat=True))
+                        if team.pk not in current:
+                            services.update_volunteer(
+                                detail, by=by, teams=sorted(current | {team.pk})
+                            )
+                teams.update(made)  # only once the line is written
     return plan.report
-
-
-def _cells(table: Table, line: int) -> list[Cell]:
-    return table.rows[table.lines.index(line)]
