@@ -33,10 +33,13 @@ def test_the_schema_is_valid_warning_free_and_committed(tmp_path):
 
 
 @pytest.mark.django_db
-def test_the_schema_and_docs_page_for_tokens_and_signed_in_staff(client, coordinator):
+def test_the_schema_and_docs_page_for_tokens_and_signed_in_staff(client, coordinator, settings):
+    settings.API_RATE = "1/minute"
     api = client_for(coordinator)
     schema = api.get(reverse("api:schema"), HTTP_ACCEPT="application/vnd.oai.openapi")
     assert schema.status_code == 200 and b"/api/v1/volunteers/" in schema.content
+    # Making the schema costs the server about a second: a token's rate limit applies.
+    assert api.get(reverse("api:schema")).status_code == 429
     client.force_login(coordinator)
     page = client.get(reverse("api:docs"))
     assert page.status_code == 200

@@ -14,6 +14,7 @@ from rest_framework.authentication import SessionAuthentication
 from api.authentication import BearerTokenAuthentication
 from api.base import forget_token_user
 from api.permissions import HasRole
+from api.throttling import TokenRateThrottle
 
 READERS = [BearerTokenAuthentication, SessionAuthentication]
 
@@ -21,7 +22,9 @@ READERS = [BearerTokenAuthentication, SessionAuthentication]
 class _Readers:
     authentication_classes = READERS
     permission_classes = [HasRole]
-    throttle_classes: list = []
+    # A token's reads of the schema count against its rate limit (making the
+    # schema takes about a second of the server's time); a session is not limited.
+    throttle_classes = [TokenRateThrottle]
 
     def finalize_response(self, request: Any, response: Any, *args: Any, **kwargs: Any) -> Any:
         forget_token_user(request)
