@@ -311,3 +311,10 @@ def test_a_preset_is_used_only_for_the_same_columns_in_the_same_order(coordinato
     swapped = "Navn B;Navn A;Mobil;Fødselsdato\nBerg;Bo;20 12 34 56;1980-01-01\n".encode()
     other = jobs.upload(by=coordinator, kind="volunteers", filename="c.csv", content=swapped)
     assert other.mapping.get("first_name") != 0 and other.mapping.get("last_name") != 1
+
+
+def test_excel_unicode_text_utf16_tab_separated(coordinator):
+    text = "Fornavn\tEfternavn\tMobil\tFødselsdato\r\nSøren\tØster\t20 12 34 56\t17.05.1980\r\n"
+    job = dry_run(coordinator, "u.txt", "\ufeff".encode("utf-16-le") + text.encode("utf-16-le"))
+    assert job.headers[0] == "Fornavn"  # no byte-order mark glued to it
+    assert by_line(job)[2]["outcome"] == "created" and by_line(job)[2]["label"] == "Søren Øster"

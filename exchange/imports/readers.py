@@ -107,7 +107,10 @@ def is_xlsx(name: str, content: bytes) -> bool:
 
 
 def decode(content: bytes) -> str:
-    """UTF-8 (its byte-order mark dropped), else Windows-1252."""
+    """UTF-8 (its byte-order mark dropped), UTF-16 with its byte-order mark
+    (Excel's "Unicode text"), else Windows-1252."""
+    if content.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return content.decode("utf-16", errors="replace")
     if content.startswith(b"\xef\xbb\xbf"):
         content = content[3:]
     try:
