@@ -89,6 +89,8 @@ def main() -> None:
 
     call_command("migrate", verbosity=0, interactive=False)
     settings.IMPORT_IN_REQUEST_MAX_ROWS = 10**9  # each step in this process, timed
+    settings.IMPORT_MAX_ROWS = max(args.rows, getattr(settings, "IMPORT_MAX_ROWS", 0))
+    settings.IMPORT_MAX_BYTES = 10**10  # --rows beyond what an upload may hold
     _empty_volunteers()
     user, _ = User.objects.get_or_create(email="bench-import@kommune.dk")
     started = time.perf_counter()
