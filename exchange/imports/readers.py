@@ -7,6 +7,10 @@ splits the first lines most evenly. XLSX: the first sheet, read with openpyxl in
 read-only mode (rows stream; a 100,000-row sheet is never held as cells), with
 merged header cells filled from their merge.
 
+Bounded whatever the file claims: at most ``IMPORT_MAX_ROWS`` filled rows and
+EMPTY_ROWS_MAX empty ones, MAX_COLUMNS columns, and an XLSX unpacking to at most
+``IMPORT_MAX_UNPACKED_BYTES`` (a zip bomb is refused before openpyxl opens it).
+
 Wherever the header is — under a title, a date and an empty line — the row that
 names most of the kind's known columns is taken as the header
 (``find_header``). Empty trailing rows and columns are dropped; every row has as
