@@ -9,3 +9,8 @@ class ExchangeConfig(AppConfig):
 
     name = "exchange"
     verbose_name = _("Import and export")
+
+    def ready(self) -> None:
+        # Celery's autodiscovery imports exchange.tasks only; the full export's
+        # tasks live beside the exit code.
+        from exchange import exit_tasks  # noqa: F401

@@ -334,6 +334,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "staffing.tasks.expire_offers",
         "schedule": timedelta(minutes=1),
     },
+    # Finished full data exports (exchange.exit_jobs) are deleted after
+    # EXIT_FILES_KEEP_HOURS.
+    "purge-full-exports": {
+        "task": "exchange.exit_tasks.purge_full_exports",
+        "schedule": timedelta(hours=1),
+    },
     # Uploaded spreadsheets never imported are emptied (exchange.imports.jobs).
     "purge-import-files": {
         "task": "exchange.tasks.purge_import_files",
@@ -396,6 +402,10 @@ AUDIT_RETENTION_MONTHS = env.int("AUDIT_RETENTION_MONTHS", default=13)
 # copy once a message is sent, failed or cancelled, and never shown in the admin.
 # The same patterns keep them out of log lines (request paths).
 MESSAGE_SECRET_PATTERNS = [
+    # standby claim links and calendar feeds first: the generic one below would
+    # take "offer" or "calendar" for the token and leave the real one
+    r"(?<=/v/offer/)[^/\s\"'<>?#&]+",
+    r"(?<=/v/calendar/)[^/\s\"'<>?#&.]+",
     # personal links, also at the end of a path ("/v/<token>", "/v/<token>?x")
     r"(?<=/v/)[^/\s\"'<>?#&]+",
     r"(?<=/password/reset/key/)[^/\s\"'<>?#&]+",  # staff password reset links
@@ -521,3 +531,5 @@ WEBHOOK_ALLOW_PRIVATE = env.bool("WEBHOOK_ALLOW_PRIVATE", default=False)
 IMPORT_IN_REQUEST_MAX_ROWS = env.int("IMPORT_IN_REQUEST_MAX_ROWS", default=2000)
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=30 * 1024 * 1024)
 IMPORT_FILES_KEEP_DAYS = env.int("IMPORT_FILES_KEEP_DAYS", default=7)
+# A full data export's ZIP (personal data) is kept this long for its admin to download.
+EXIT_FILES_KEEP_HOURS = env.int("EXIT_FILES_KEEP_HOURS", default=24)

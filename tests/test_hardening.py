@@ -392,3 +392,20 @@ def test_an_election_day_beyond_the_calendar_is_a_field_error(day):
         response = client.post(url, {**data, "election_date": day, "response_days": "7"})
         assert response.status_code in (200, 400), url
         assert "Choose an election day between" in response.content.decode(), url
+
+
+@pytest.mark.parametrize(
+    ("text", "token"),
+    [
+        ("Tag pladsen: https://valg.example.dk/v/offer/Abc-123_xyz/ inden kl. 12", "Abc-123_xyz"),
+        ("Kalender: https://valg.example.dk/v/calendar/Q9w-e_R7.ics", "Q9w-e_R7"),
+        ("Dit link: https://valg.example.dk/v/Zz9_-Yy8/", "Zz9_-Yy8"),
+    ],
+)
+def test_every_kind_of_volunteer_link_is_redacted_from_stored_messages(text, token):
+    """A sent standby offer or calendar feed keeps no live token (the generic
+    pattern alone took "offer" and "calendar" for the token)."""
+    stored = redact(text)
+    assert token not in stored
+    assert "[redacted]" in stored
+    assert scrub(text).count(token) == 0
