@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 from django.db import connection
-from django.utils import timezone
 from django.db.migrations.executor import MigrationExecutor
+from django.utils import timezone
 
 BEFORE = [("notifications", "0008_webhooks")]
 AFTER = [("notifications", "0009_redact_offer_and_calendar_links")]
