@@ -45,6 +45,8 @@ def _setup(legacy: bool) -> None:
             # Apps that did not exist yet (or had no models).
             "staffing": None,
             "documents": None,
+            "api": None,
+            "exchange": None,
         }
 
 
