@@ -562,3 +562,9 @@ def deliver_webhook(self: Task, delivery_id: int) -> str:
 def sweep_webhooks() -> int:
     """The webhook part of ``sweep_outbox`` on its own (for a beat entry of its own)."""
     return webhooks.sweep()
+
+
+@shared_task(acks_late=True)
+def purge_webhook_deliveries() -> int:
+    """Old finished webhook deliveries out of the log (daily; safe to run twice)."""
+    return webhooks.purge_deliveries()

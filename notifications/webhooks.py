@@ -599,3 +599,20 @@ def sweep(now: datetime | None = None) -> int:
     WebhookDelivery.objects.filter(pk__in=ids, status=Status.QUEUED).update(dispatched_at=now)
     _dispatch(ids)
     return len(ids)
+
+
+def keep_days() -> int:
+    return max(1, int(getattr(settings, "WEBHOOK_DELIVERIES_KEEP_DAYS", 30)))
+
+
+def purge_deliveries(now: datetime | None = None) -> int:
+    """Deliveries that are over (delivered, failed or cancelled) and older than
+    WEBHOOK_DELIVERIES_KEEP_DAYS are deleted: the log keeps what an admin needs
+    to follow up, not every event since the first election. Queued and sending
+    ones are kept whatever their age. How many were deleted."""
+    cutoff = (now or timezone.now()) - timedelta(days=keep_days())
+    finished = (Status.DELIVERED, Status.FAILED, Status.CANCELLED)
+    deleted, _per_model = WebhookDelivery.objects.filter(
+        status__in=finished, created_at__lt=cutoff
+    ).delete()
+    return deleted

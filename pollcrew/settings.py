@@ -340,6 +340,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "exchange.exit_tasks.purge_full_exports",
         "schedule": timedelta(hours=1),
     },
+    # Webhook deliveries over and older than WEBHOOK_DELIVERIES_KEEP_DAYS.
+    "purge-webhook-deliveries": {
+        "task": "notifications.tasks.purge_webhook_deliveries",
+        "schedule": timedelta(hours=24),
+    },
     # Uploaded spreadsheets never imported are emptied (exchange.imports.jobs).
     "purge-import-files": {
         "task": "exchange.tasks.purge_import_files",
@@ -528,6 +533,7 @@ WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
 WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
 # http:// and private, loopback or link-local addresses (a receiver on your own network).
 WEBHOOK_ALLOW_PRIVATE = env.bool("WEBHOOK_ALLOW_PRIVATE", default=False)
+WEBHOOK_DELIVERIES_KEEP_DAYS = env.int("WEBHOOK_DELIVERIES_KEEP_DAYS", default=30)
 IMPORT_IN_REQUEST_MAX_ROWS = env.int("IMPORT_IN_REQUEST_MAX_ROWS", default=2000)
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=30 * 1024 * 1024)
 IMPORT_FILES_KEEP_DAYS = env.int("IMPORT_FILES_KEEP_DAYS", default=7)

@@ -4,6 +4,7 @@ docs/webhooks.md tells receivers to)."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -531,3 +532,31 @@ def test_claiming_a_standby_offer_one_was_invited_to_meanwhile_is_an_answer(
     [event] = receiver.verified
     assert event.json["data"]["assignment_id"] == claimed.pk
     assert event.json["data"]["status"] == "accepted"
+
+
+def test_old_finished_deliveries_leave_the_log_and_queued_ones_stay(receiver, settings):
+    settings.WEBHOOK_DELIVERIES_KEEP_DAYS = 30
+    endpoint = subscribe(receiver)
+    now = timezone.now()
+    made = {}
+    for name, status, age in [
+        ("old_delivered", "delivered", 31),
+        ("old_failed", "failed", 40),
+        ("old_queued", "queued", 60),
+        ("recent_delivered", "delivered", 29),
+    ]:
+        delivery = WebhookDelivery.objects.create(
+            endpoint=endpoint,
+            event_type=Event.ASSIGNMENT_ANSWERED,
+            event_id=uuid.uuid4(),
+            payload={},
+            status=status,
+            delivered_at=now if status == "delivered" else None,
+        )
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(created_at=now - timedelta(days=age))
+        made[name] = delivery.pk
+
+    assert tasks.purge_webhook_deliveries() == 2
+    left = set(WebhookDelivery.objects.values_list("pk", flat=True))
+    assert left == {made["old_queued"], made["recent_delivered"]}
+    assert tasks.purge_webhook_deliveries() == 0
