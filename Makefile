@@ -41,14 +41,21 @@ demo: sysdeps-demo $(VENV)/.runtime
 serve: $(VENV)/.runtime
 	$(MANAGE) runserver $(HOST):$(PORT)
 
-# TEST_WORKERS=2 runs the suite in two pytest-xdist processes, a test file each at
-# a time (each with its own test database and Redis broker: tests/xdist_env.py).
-# One process by default: the worker, browser and multi-process tests measure
-# recovery times that two processes sharing 2 cores can stretch.
+# TEST_WORKERS=2 (CI's) runs the suite in two parts: every test but the browser,
+# Celery-worker and multi-process ones in two pytest-xdist processes, a test file
+# each at a time (each with its own test database and Redis broker:
+# tests/xdist_env.py); then those in one process, since they measure recovery
+# times that two processes sharing 2 cores would stretch. 0: all in one process.
 TEST_WORKERS ?= 0
+SERIAL_MARKS = e2e or worker or server
 test: sysdeps-test $(VENV)/.dev
 	$(MANAGE) collectstatic --noinput -v0
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+ifeq ($(TEST_WORKERS),0)
+	$(PY) -m pytest $(PYTEST_ARGS)
+else
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile -m "not ($(SERIAL_MARKS))" $(PYTEST_ARGS)
+	$(PY) -m pytest -m "$(SERIAL_MARKS)" $(PYTEST_ARGS)
+endif
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
