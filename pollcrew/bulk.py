@@ -56,20 +56,27 @@ def _reserve_ids(connection, table: str, column: str, count: int) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def bulk_insert(objs: Sequence[M], *, batch_size: int = 1000, ids: bool = True) -> list[M]:
+def bulk_insert(
+    objs: Sequence[M],
+    *,
+    batch_size: int = 1000,
+    ids: bool = True,
+    copy_at_least: int = COPY_AT_LEAST,
+) -> list[M]:
     """Store ``objs`` (new instances of one model) and give them their ids
-    (``ids=False``: the caller does not need them, and COPY is one query)."""
+    (``ids=False``: the caller does not need them, and COPY is one query).
+    Columns the database computes (``GeneratedField``) are left to it."""
     objs = list(objs)
     if not objs:
         return objs
     model = type(objs[0])
     connection = connections[router.db_for_write(model)]
-    if connection.vendor != "postgresql" or len(objs) < COPY_AT_LEAST:
+    if connection.vendor != "postgresql" or len(objs) < copy_at_least:
         return model.objects.bulk_create(objs, batch_size=batch_size)
     opts = model._meta
     pk = opts.pk
     table = opts.db_table
-    fields = list(opts.concrete_fields)
+    fields = [field for field in opts.concrete_fields if not field.generated]
     if ids:
         reserved = _reserve_ids(connection, table, pk.column, len(objs))
         for obj, pk_value in zip(objs, reserved, strict=True):

@@ -99,9 +99,9 @@ def test_new_people_are_found_by_the_volunteer_search(coordinator, monkeypatch, 
     copied: list[int] = []
     real_copy = volunteers._copy
 
-    def spy(new, now):
+    def spy(new):
         copied.append(len(new))
-        return real_copy(new, now)
+        return real_copy(new)
 
     monkeypatch.setattr(volunteers, "_copy", spy)
     content = (

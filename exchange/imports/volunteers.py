@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -38,6 +38,7 @@ from exchange.imports.fields import Mapping
 from exchange.imports.readers import Table
 from exchange.imports.report import CREATED, REFUSED, ROW, UNCHANGED, UPDATED, Report
 from exchange.models import ExternalVolunteerId, MatchKey
+from pollcrew.bulk import bulk_insert
 from pollcrew.text import strip_controls
 from volunteers.models import Volunteer
 from volunteers.search import trigram_index_rebuilt_after
@@ -383,38 +384,11 @@ def commit(
     return plan.report
 
 
-# Columns a COPY writes: all but the two the database computes (search_text, sort_name).
-_COPIED = [f for f in Volunteer._meta.concrete_fields if not f.generated]
-
-
-def _copy(new: list[Volunteer], now: datetime) -> None:
-    """New people with one COPY on PostgreSQL, their ids taken from the sequence
-    first (one query), as ``pollcrew.bulk.bulk_insert`` does for other tables:
-    Django's INSERTs of 100,000 rows spend their time building parameters. The
-    database computes the search and sort columns and checks every constraint."""
-    table = Volunteer._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-            [table, len(new)],
-        )
-        ids = [row[0] for row in cursor.fetchall()]
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in _COPIED)
-    names = [f.attname for f in _COPIED]
-    with (
-        connection.wrap_database_errors,
-        connection.cursor() as cursor,
-        cursor.cursor.copy(f"COPY {quote(table)} ({columns}) FROM STDIN") as copy,
-    ):
-        for volunteer, pk in zip(new, ids, strict=True):
-            volunteer.pk = pk
-            volunteer.created_at = volunteer.updated_at = now
-            values = volunteer.__dict__
-            copy.write_row([values[name] for name in names])
-    for volunteer in new:
-        volunteer._state.adding = False
-        volunteer._state.db = connection.alias
+def _copy(new: list[Volunteer]) -> None:
+    """New people with one COPY on PostgreSQL (``pollcrew.bulk.bulk_insert``: ids
+    from the sequence first; the database computes the search and sort columns and
+    checks every constraint)."""
+    bulk_insert(new, copy_at_least=0)
 
 
 def _write(plan: Plan, *, by: User | None, job_id: int | None) -> None:
@@ -428,10 +402,10 @@ def _write(plan: Plan, *, by: User | None, job_id: int | None) -> None:
         if connection.vendor != "postgresql" or len(new) < COPY_FROM:
             Volunteer.objects.bulk_create(new, batch_size=1000)
         elif len(new) < REBUILD_INDEX_FROM:
-            _copy(new, now)
+            _copy(new)
         else:
             with trigram_index_rebuilt_after(connection):
-                _copy(new, now)
+                _copy(new)
         for volunteer in new:
             given = sorted(
                 n for n in VOLUNTEER_FIELDS if getattr(volunteer, n) not in (None, "", False)
