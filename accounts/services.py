@@ -383,7 +383,10 @@ def _write_organisation(
             setattr(org, field, value.strip())
         if set_logo:
             org.logo.name = logo_name
-        org.full_clean()
+        # Not the unique code: when another admin's first save commits after the
+        # lookup above, the INSERT's IntegrityError is what the caller retries on
+        # (full_clean would find the row and raise a ValidationError instead).
+        org.full_clean(exclude=["code"])
         diff = audit.changes_between(before, audit.snapshot(org, before))
         if diff or org._state.adding:
             org.save()
