@@ -213,6 +213,13 @@ class Role(models.Model):
     invitation_reminders_max = models.PositiveSmallIntegerField(
         _("invitation reminders at most"), null=True, blank=True
     )
+    required_skills = models.ManyToManyField(
+        "volunteers.Skill",
+        blank=True,
+        related_name="required_by_roles",
+        verbose_name=_("required skills"),
+        help_text=_("Everyone in this role must have all of these (e.g. a chair's training)."),
+    )
     sort_order = models.PositiveSmallIntegerField(_("sort order"), default=100)
 
     class Meta:

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "administration",
     "api",
     "exchange",
+    "autoassign",
     "bench",
 ]
 

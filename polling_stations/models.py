@@ -49,6 +49,13 @@ class PollingStation(models.Model):
     sort_order = models.PositiveIntegerField(
         _("sort order"), default=100, help_text=_("Lower numbers come first within the area.")
     )
+    latitude = models.FloatField(
+        _("latitude"),
+        null=True,
+        blank=True,
+        help_text=_("Where the station is, for “near home”. Empty: the postal code's centre."),
+    )
+    longitude = models.FloatField(_("longitude"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("polling station")
@@ -62,6 +69,16 @@ class PollingStation(models.Model):
                     "This area has a polling station with this name already."
                 ),
             ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(latitude__isnull=True, longitude__isnull=True)
+                    | models.Q(latitude__range=(-90, 90), longitude__range=(-180, 180))
+                ),
+                name="station_position_valid",
+                violation_error_message=_(
+                    "Give both latitude (-90 to 90) and longitude (-180 to 180), or neither."
+                ),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -70,3 +87,29 @@ class PollingStation(models.Model):
     @property
     def full_address(self) -> str:
         return f"{self.address}, {self.postal_code} {self.city}"
+
+
+class PostalCode(models.Model):
+    """The centre of a postal code area, so that "near home" can be measured from a
+    volunteer's postal code to a station. Loaded from a file of the national
+    address register with ``manage.py load_postal_codes``."""
+
+    code = models.CharField(_("postal code"), max_length=10, primary_key=True)
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    latitude = models.FloatField(_("latitude"))
+    longitude = models.FloatField(_("longitude"))
+
+    class Meta:
+        verbose_name = _("postal code")
+        verbose_name_plural = _("postal codes")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(latitude__range=(-90, 90), longitude__range=(-180, 180)),
+                name="postal_code_position_valid",
+                violation_error_message=_("Latitude must be -90 to 90 and longitude -180 to 180."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}".strip()

@@ -33,6 +33,7 @@ LAYERS: dict[str, int] = {
     "administration": 6,
     "api": 6,
     "exchange": 6,
+    "autoassign": 6,
     "bench": 7,
 }
 WIRING = {"pollcrew/urls.py", "pollcrew/settings.py", "pollcrew/celery.py"}

@@ -38,7 +38,17 @@ class Team(models.Model):
 
 
 class Skill(models.Model):
+    """Something a person can do or has done: a skill, a training course, or a
+    language they speak. Roles may require skills; the auto-assigner can ask for
+    at least so many speakers of a language per station."""
+
+    class Kind(models.TextChoices):
+        SKILL = "skill", _("skill")
+        TRAINING = "training", _("training")
+        LANGUAGE = "language", _("language")
+
     name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.SKILL)
 
     class Meta:
         verbose_name = _("skill")

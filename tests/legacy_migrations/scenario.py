@@ -47,6 +47,7 @@ def _setup(legacy: bool) -> None:
             "documents": None,
             "api": None,
             "exchange": None,
+            "autoassign": None,
         }
 
 
