@@ -1,6 +1,6 @@
 from django.urls import path
 
-from portal import standby, views
+from portal import preferences, standby, views
 
 app_name = "portal"
 urlpatterns = [
@@ -14,6 +14,7 @@ urlpatterns = [
     path("<str:token>/needs/", views.needs, name="needs"),
     path("<str:token>/contact/", views.change_contact, name="change_contact"),
     path("<str:token>/contact/verify/", views.verify_contact, name="verify_contact"),
+    path("<str:token>/wishes/", preferences.wishes, name="wishes"),
     path("<str:token>/standby/join/", standby.join, name="standby_join"),
     path("<str:token>/standby/leave/", standby.leave, name="standby_leave"),
     path(
