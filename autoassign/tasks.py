@@ -1,0 +1,12 @@
+from celery import shared_task
+
+
+@shared_task(bind=True, acks_late=True)
+def run_proposal(self, proposal_id: int) -> str:
+    """Make a queued proposal (autoassign.job.run): load, solve, explain, save.
+    A redelivered or second job for a proposal that is no longer queued does
+    nothing. Returns the proposal's status ("" if it was not queued)."""
+    from autoassign import job
+
+    proposal = job.run(proposal_id)
+    return proposal.status if proposal is not None else ""
