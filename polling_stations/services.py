@@ -41,6 +41,8 @@ STATION_DESCRIBED = (
     "manager_contact",
     "accessibility",
     "notes",
+    "latitude",
+    "longitude",
 )
 # What the services may set (an update records every change, the place too).
 AREA_FIELDS = (*AREA_DESCRIBED, "sort_order")

@@ -1,4 +1,5 @@
-"""Forms of the setup pages: areas, polling stations, roles, and the list filters.
+"""Forms of the setup pages: areas, polling stations (with their position),
+roles (with the skills they require), and the list filters.
 
 The model forms check fields and named constraints as the model states them
 (with their messages); the services check again when they write, and a refusal
@@ -16,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from elections.models import Role
 from pollcrew.ids import parse_id
 from polling_stations.models import Area, PollingStation
+from volunteers.models import Skill
 
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 SHORT_TEXT = {"rows": 3}
@@ -70,6 +72,13 @@ class ConstraintsOnFields(forms.ModelForm):
             del self._errors[NON_FIELD_ERRORS]
 
 
+def skill_label(skill: Skill) -> str:
+    """A skill as a choice: its name, and its kind unless it is a plain skill."""
+    if skill.kind == Skill.Kind.SKILL:
+        return skill.name
+    return f"{skill.name} ({skill.get_kind_display()})"
+
+
 class AreaForm(ConstraintsOnFields):
     constraint_fields = {"area_unique_name": "name"}
 
@@ -93,6 +102,8 @@ class StationForm(ConstraintsOnFields):
             "capacity_note",
             "manager_contact",
             "notes",
+            "latitude",
+            "longitude",
         ]
         widgets = {
             "accessibility": forms.Textarea(attrs=SHORT_TEXT),
@@ -100,11 +111,35 @@ class StationForm(ConstraintsOnFields):
             "notes": forms.Textarea(attrs=SHORT_TEXT),
         }
         labels = {"city": _("Town or city")}
+        help_texts = {
+            "latitude": _(
+                "Where the station is, for volunteers who want to help near home: degrees "
+                "north, e.g. 56.1572. Empty (with the longitude): the postal code's centre."
+            ),
+            "longitude": _("Degrees east, e.g. 10.2107."),
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["area"].empty_label = _("Choose an area")
         self.fields["postal_code"].widget.attrs.update(inputmode="numeric", autocomplete="off")
+        for name, most in (("latitude", 90), ("longitude", 180)):
+            field = self.fields[name]
+            field.validators += [MinValueValidator(-most), MaxValueValidator(most)]
+            field.widget.attrs.update(min=str(-most), max=str(most), step="any")
+            field.widget.attrs["inputmode"] = "decimal"
+
+    def clean(self) -> dict[str, Any]:
+        """Both coordinates or neither (the constraint's message would be at the top)."""
+        cleaned = super().clean()
+        latitude, longitude = cleaned.get("latitude"), cleaned.get("longitude")
+        if "latitude" in self.errors or "longitude" in self.errors:
+            return cleaned
+        if latitude is None and longitude is not None:
+            self.add_error("latitude", _("Give the latitude too, or leave both empty."))
+        elif longitude is None and latitude is not None:
+            self.add_error("longitude", _("Give the longitude too, or leave both empty."))
+        return cleaned
 
 
 class RoleForm(ConstraintsOnFields):
@@ -129,8 +164,10 @@ class RoleForm(ConstraintsOnFields):
             "description_en",
             "what_to_bring",
             "what_to_bring_en",
+            "required_skills",
         ]
         widgets = {
+            "required_skills": forms.CheckboxSelectMultiple,
             "default_start": TIME,
             "default_end": TIME,
             "description": forms.Textarea(attrs=SHORT_TEXT),
@@ -153,6 +190,10 @@ class RoleForm(ConstraintsOnFields):
                 "this many days. Empty: as the election says. 0: none."
             ),
             "invitation_reminders_max": _("Empty: as the election says."),
+            "required_skills": _(
+                "Only people with all of the ticked skills, trainings or languages are "
+                "proposed for this role."
+            ),
         }
         labels = {
             "invitation_reminder_days": _("Remind unanswered invitations after (days)"),
@@ -166,6 +207,9 @@ class RoleForm(ConstraintsOnFields):
         self.fields["pay"].validators.append(MinValueValidator(0))
         self.fields["min_age"].validators.append(MaxValueValidator(120))
         self.fields["min_age"].widget.attrs["max"] = "120"
+        skills = self.fields["required_skills"]
+        skills.queryset = Skill.objects.order_by("kind", "name")
+        skills.label_from_instance = skill_label
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()

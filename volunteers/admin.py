@@ -26,7 +26,10 @@ class TeamAdmin(ServiceAdmin):
 
 @admin.register(Skill)
 class SkillAdmin(ServiceAdmin):
+    list_display = ["name", "kind"]
+    list_filter = ["kind"]
     search_fields = ["name"]
+    fields = ["name", "kind"]
 
     def create(self, request, fields):
         return services.create_skill(by=request.user, **fields)

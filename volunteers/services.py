@@ -114,16 +114,22 @@ def delete_team(team: Team, *, by: User | None) -> None:
         account_services.forget_scope_object(ScopeKind.TEAM, pk, by=by)
 
 
-def create_skill(*, by: User | None, name: str) -> Skill:
-    return writes.create(Skill, "volunteers.create_skill", {"name": name}, ("name",), by=by)
+SKILL_FIELDS = ("name", "kind")
+
+
+def create_skill(*, by: User | None, name: str, kind: str = Skill.Kind.SKILL) -> Skill:
+    """A skill, a training course or a language (``kind``)."""
+    return writes.create(
+        Skill, "volunteers.create_skill", {"name": name, "kind": kind}, SKILL_FIELDS, by=by
+    )
 
 
 def update_skill(skill: Skill, *, by: User | None, **changes: Any) -> Skill:
-    return writes.update(skill, "volunteers.update_skill", changes, ("name",), by=by)
+    return writes.update(skill, "volunteers.update_skill", changes, SKILL_FIELDS, by=by)
 
 
 def delete_skill(skill: Skill, *, by: User | None) -> None:
-    writes.delete(skill, "volunteers.delete_skill", ("name",), by=by)
+    writes.delete(skill, "volunteers.delete_skill", SKILL_FIELDS, by=by)
 
 
 def delete_volunteer(volunteer: Volunteer, *, by: User | None) -> None:

@@ -1,17 +1,19 @@
 """Writes to roles (the task types: chair, poll clerk, counter…), audited: create,
-edit, order, delete. A role's default end earlier than its start means the next
-day (a count that runs past midnight); the same time for both is refused.
+edit (with the skills the role requires: an entry of their own), order, delete.
+A role's default end earlier than its start means the next day (a count that
+runs past midnight); the same time for both is refused.
 Deleting a role that shifts use is refused with where (elections.where_used)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from accounts import writes
+from accounts import audit, writes
 from accounts.models import User
 from elections import where_used
 from elections.models import Role
@@ -47,20 +49,51 @@ def _check_times(start: Any, end: Any) -> None:
         )
 
 
+def _set_skills(role: Role, skills: Iterable[Any], *, by: User | None) -> None:
+    """The skills (trainings, languages) everyone in ``role`` must have; an entry
+    with the ids before and after, if they changed."""
+    wanted = sorted({getattr(skill, "pk", skill) for skill in skills})
+    before = sorted(role.required_skills.values_list("pk", flat=True))
+    if wanted != before:
+        role.required_skills.set(wanted)
+        audit.record(
+            "elections.set_role_skills",
+            role,
+            by=by,
+            changes={"required_skills": [before, wanted]},
+        )
+
+
 def create_role(*, by: User | None, **fields: Any) -> Role:
     """A new role (last, unless a sort order is given)."""
+    skills = fields.pop("required_skills", None)
     _check_times(fields.get("default_start"), fields.get("default_end"))
-    return create_last(
-        Role, "elections.create_role", fields, ROLE_DESCRIBED, siblings=Role.objects.all(), by=by
-    )
+    with transaction.atomic():
+        role = create_last(
+            Role,
+            "elections.create_role",
+            fields,
+            ROLE_DESCRIBED,
+            siblings=Role.objects.all(),
+            by=by,
+        )
+        if skills is not None:
+            _set_skills(role, skills, by=by)
+    return role
 
 
 def update_role(role: Role, *, by: User | None, **changes: Any) -> Role:
+    skills = changes.pop("required_skills", None)
     _check_times(
         changes.get("default_start", role.default_start),
         changes.get("default_end", role.default_end),
     )
-    return writes.update(role, "elections.update_role", changes, ROLE_FIELDS, by=by)
+    with transaction.atomic():
+        if changes:
+            role = writes.update(role, "elections.update_role", changes, ROLE_FIELDS, by=by)
+        if skills is not None:
+            _set_skills(role, skills, by=by)
+    return role
 
 
 def move_role(role: Role, *, by: User | None, to: Where) -> Role:

@@ -185,6 +185,7 @@ STATIONS = Kind(
     [
         (None, ["area", "name"]),
         (gettext_lazy("Address"), ["address", "postal_code", "city"]),
+        (gettext_lazy("Position"), ["latitude", "longitude"]),
         (
             gettext_lazy("On the day"),
             ["accessibility", "capacity_note", "manager_contact", "notes"],
@@ -214,6 +215,7 @@ ROLES = Kind(
                 "reminders_enabled",
                 "invitation_reminder_days",
                 "invitation_reminders_max",
+                "required_skills",
             ],
         ),
         (gettext_lazy("Danish"), ["description", "what_to_bring"]),
