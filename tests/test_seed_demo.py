@@ -14,14 +14,15 @@ from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import AuditEntry, User
+from autoassign.models import SeatRule
 from bench.management.commands.seed_demo import ADMIN_EMAIL, COORDINATOR_EMAIL, DEMO_PASSWORD
-from elections.models import Election
+from elections.models import Election, Role
 from notifications.models import Message
-from polling_stations.models import Area, PollingStation
+from polling_stations.models import Area, PollingStation, PostalCode
 from staffing.links import resolve_link
-from staffing.models import Assignment, PersonalLink
-from volunteers.models import Volunteer
+from staffing.models import Assignment, PersonalLink, Preference
+from volunteers.models import Skill, Volunteer
 
 pytestmark = pytest.mark.django_db
 
@@ -48,6 +49,7 @@ def row_counts() -> dict[str, int]:
             "staffing",
             "notifications",
             "accounts",
+            "autoassign",
         )
         for model in apps.get_app_config(app).get_models()
     }
@@ -132,3 +134,43 @@ def test_printed_sign_up_link_lists_open_seats(client):
     assert "free seat" in page.content.decode()
     second = seed()
     assert match.group(1) in second  # the same link again, not a new one each run
+
+
+def test_the_demo_gives_auto_assign_data_and_work():
+    output = seed()
+    election = Election.objects.get()
+    languages = Skill.objects.filter(kind=Skill.Kind.LANGUAGE)
+    assert {"Engelsk", "Arabisk"} <= set(languages.values_list("name", flat=True))
+    assert all(language.volunteers.count() >= 10 for language in languages)
+    training = Skill.objects.get(kind=Skill.Kind.TRAINING)
+    chair = Role.objects.get(name="Valgstyrer")
+    assert list(chair.required_skills.all()) == [training]
+    # Everyone holding a chair's seat has the training; more party members have it.
+    chairs = Volunteer.objects.filter(
+        assignments__shift__role=chair, assignments__status__in=["invited", "accepted"]
+    ).distinct()
+    assert chairs.exists() and not chairs.exclude(skills=training).exists()
+    assert Volunteer.objects.filter(skills=training, teams__kind="party").count() > chairs.count()
+    # Every station has a position near its postal code's centre (demo values).
+    for station in PollingStation.objects.all():
+        centre = PostalCode.objects.get(code=station.postal_code)
+        assert abs(station.latitude - centre.latitude) < 0.02
+        assert abs(station.longitude - centre.longitude) < 0.03
+    assert not Volunteer.objects.exclude(postal_code__in=PostalCode.objects.values("code")).exists()
+    # Wishes for a share of the volunteers, of every kind.
+    wishes = Preference.objects.filter(election=election)
+    assert 80 <= wishes.count() <= 240
+    assert wishes.filter(near_home=True).exists()
+    assert wishes.filter(preferred_stations__isnull=False).exists()
+    assert wishes.filter(preferred_areas__isnull=False).exists()
+    assert wishes.filter(wanted_roles__isnull=False).exists()
+    assert wishes.filter(refused_roles__isnull=False).exists()
+    assert wishes.filter(available=False).exists()
+    assert wishes.exclude(available_days=[]).exists()
+    # One seat rule of each kind, added through the service (audited).
+    assert sorted(SeatRule.objects.values_list("kind", flat=True)) == ["max_party", "min_skill"]
+    assert AuditEntry.objects.filter(action="autoassign.add_seat_rule").count() == 2
+    # Open seats are left for auto-assign.
+    live = Assignment.objects.filter(status__in=["invited", "accepted"]).count()
+    assert election.shifts.aggregate(n=Sum("capacity"))["n"] - live >= 30
+    assert "Auto-assign:" in output and "open seats" in output

@@ -7,6 +7,7 @@ passwords and prints one fresh volunteer link.
 from __future__ import annotations
 
 import logging
+import random
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -15,22 +16,25 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Count, Q, Sum
 from django.test.utils import override_settings
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from accounts import services as account_services
 from accounts.models import User
+from autoassign import settings_services as autoassign_settings
+from autoassign.models import SeatRule
 from bench import danish, datagen
-from elections.models import Election, Shift
+from elections.models import Election, Role, Shift
 from notifications.models import Message
-from polling_stations.models import PollingStation
+from polling_stations.models import PollingStation, PostalCode
 from staffing import services
 from staffing import signup as open_signup
 from staffing.fill import fills_by
 from staffing.links import issue_link, link_url
-from staffing.models import Assignment, SignupLink
+from staffing.models import Assignment, Preference, SignupLink
 from staffing.rules import RuleViolation
 from staffing.services.signup import create_signup_link
-from volunteers.models import Volunteer
+from volunteers.models import Skill, Volunteer
 
 DEMO_PASSWORD = "pollcrew-demo"  # noqa: S105 - printed on purpose: it is the demo login
 COORDINATOR_EMAIL = "koordinator@pollcrew.demo"
@@ -46,6 +50,25 @@ SERVICE_INVITES = 36
 INVITES_PER_SHIFT = 4
 DECLINE_REASONS = ["Jeg er på ferie i uge 45.", "Skal passe mine børnebørn.", ""]
 
+# Auto-assign's data (see _autoassign_data). Demo values, not real places: the
+# centres of the demo's four postal codes, made up in southern Jutland; each
+# station lies up to about a kilometre from its town's centre.
+POSTAL_CENTRES = {
+    "6535": ("Sønderå", 55.1012, 9.0031),
+    "6536": ("Ålunde", 55.1528, 8.8874),
+    "6537": ("Kærbæk", 55.0466, 9.1149),
+    "6538": ("Østerby", 55.0195, 9.1986),
+}
+STATION_JITTER = 0.009  # degrees (about a kilometre)
+LANGUAGES = ("Engelsk", "Arabisk", "Polsk", "Tyrkisk")  # danish.SKILLS made as skills
+CHAIR_TRAINING = "Valgstyrerkursus"
+CHAIR_ROLE = "Valgstyrer"
+CLERK_ROLE = "Tilforordnet"
+# Shares of the volunteers (not do-not-contact) with wishes for the election, and
+# of those, who wish what.
+WISH_SHARE = 0.4
+TRAINED_PARTY_SHARE = 0.6  # party members with the chair training
+EXTRA_LANGUAGE_SHARE = 0.08
 Status = Assignment.Status
 # One INFO line per delivered message; a warning about the (unused) broker URL.
 _CHATTY_LOGGERS = ("celery.app.trace", "kombu.connection")
@@ -193,7 +216,151 @@ class Command(BaseCommand):
             f"Through the services: {invited} invitations, {accepted} accepted, "
             f"{declined} declined ({Message.objects.count()} messages in the outbox)."
         )
+        self._autoassign_data(result.election, coordinator)
         return result.election
+
+    # --- what auto-assign reads ------------------------------------------------------
+
+    def _autoassign_data(self, election: Election, coordinator: User) -> None:
+        """Languages and the chair training (required of chairs), positions of
+        the postal codes and stations, wishes of a share of the volunteers, and
+        one seat rule of each kind. The open seats are left for auto-assign."""
+        rng = random.Random(datagen.DEFAULT_SEED)
+        Skill.objects.filter(name__in=LANGUAGES).update(kind=Skill.Kind.LANGUAGE)
+        languages = list(Skill.objects.filter(kind=Skill.Kind.LANGUAGE).order_by("name"))
+        training, _ = Skill.objects.get_or_create(
+            name=CHAIR_TRAINING, defaults={"kind": Skill.Kind.TRAINING}
+        )
+        chair = Role.objects.filter(name=CHAIR_ROLE).first()
+        clerk = Role.objects.filter(name=CLERK_ROLE).first()
+        if chair is not None:
+            chair.required_skills.add(training)
+        self._positions(election, rng)
+        people = list(
+            Volunteer.objects.filter(do_not_contact=False)
+            .order_by("pk")
+            .values_list("pk", "postal_code")
+        )
+        # The chair training: everyone holding a chair's seat, the experienced
+        # chairs, and most party members (party seats are chairs' seats).
+        trained = set(
+            Assignment.objects.filter(
+                shift__election=election,
+                shift__role=chair,
+                status__in=[Status.INVITED, Status.ACCEPTED],
+            ).values_list("volunteer_id", flat=True)
+        )
+        trained |= set(
+            Volunteer.objects.filter(skills__name="Erfaren valgstyrer").values_list("pk", flat=True)
+        )
+        party_members = sorted(
+            set(Volunteer.objects.filter(teams__kind="party").values_list("pk", flat=True))
+        )
+        trained |= {pk for pk in party_members if rng.random() < TRAINED_PARTY_SHARE}
+        has = set(Volunteer.skills.through.objects.values_list("volunteer_id", "skill_id"))
+        links = [(pk, training.pk) for pk in sorted(trained)]
+        for pk, _code in people:
+            if languages and rng.random() < EXTRA_LANGUAGE_SHARE:
+                links.append((pk, rng.choice(languages).pk))
+        Skills = Volunteer.skills.through
+        Skills.objects.bulk_create(
+            [
+                Skills(volunteer_id=v, skill_id=k)
+                for v, k in dict.fromkeys(links)
+                if (v, k) not in has
+            ]
+        )
+        wishes = self._wishes(election, people, rng, roles=Role.objects.order_by("sort_order"))
+        for kind, values in (
+            (SeatRule.Kind.AT_LEAST_SKILL, {"count": 1, "role": clerk}),
+            (SeatRule.Kind.AT_MOST_PER_PARTY, {"count": 2, "role": chair}),
+        ):
+            if kind == SeatRule.Kind.AT_LEAST_SKILL:
+                values["skill"] = next((s for s in languages if s.name == "Engelsk"), None)
+                if values["skill"] is None:  # pragma: no cover - datagen makes it
+                    continue
+            autoassign_settings.add_seat_rule(election, by=coordinator, kind=kind, **values)
+        self.stdout.write(
+            f"For auto-assign: {len(languages)} languages, {len(trained)} with the chair "
+            f"training, {wishes} volunteers with wishes, {SeatRule.objects.count()} seat rules."
+        )
+
+    def _positions(self, election: Election, rng: random.Random) -> None:
+        """Postal code centres and station positions (demo values, see POSTAL_CENTRES)."""
+        for code, (name, lat, lon) in POSTAL_CENTRES.items():
+            PostalCode.objects.get_or_create(
+                code=code, defaults={"name": name, "latitude": lat, "longitude": lon}
+            )
+        stations = list(
+            PollingStation.objects.filter(shifts__election=election).distinct().order_by("pk")
+        )
+        for station in stations:
+            centre = POSTAL_CENTRES.get(station.postal_code)
+            if centre is None:  # pragma: no cover - the demo's stations are in these codes
+                continue
+            station.latitude = round(centre[1] + rng.uniform(-1, 1) * STATION_JITTER, 6)
+            station.longitude = round(centre[2] + rng.uniform(-1, 1) * STATION_JITTER * 1.7, 6)
+        PollingStation.objects.bulk_update(stations, ["latitude", "longitude"])
+
+    def _wishes(
+        self,
+        election: Election,
+        people: list[tuple[int, str]],
+        rng: random.Random,
+        *,
+        roles: object,
+    ) -> int:
+        """Preferences for a share of the volunteers: a station or area near home,
+        "near home", the election day only, a role wanted or refused."""
+        roles = {role.name: role for role in roles}
+        days = [day.isoformat() for day in Shift.objects.filter(election=election).local_days()]
+        stations: dict[str, list[PollingStation]] = {}
+        for station in PollingStation.objects.filter(shifts__election=election).distinct():
+            stations.setdefault(station.postal_code, []).append(station)
+        for group in stations.values():
+            group.sort(key=lambda s: s.pk)
+        made: list[tuple[Preference, dict[str, list[int]]]] = []
+        for pk, code in people:
+            if rng.random() >= WISH_SHARE:
+                continue
+            near = stations.get(code, [])
+            chosen: dict[str, list[int]] = {}
+            if near and rng.random() < 0.45:
+                chosen["preferred_stations"] = [rng.choice(near).pk]
+            elif near and rng.random() < 0.35:
+                chosen["preferred_areas"] = [near[0].area_id]
+            if rng.random() < 0.25:
+                wanted = roles.get(rng.choice((CLERK_ROLE, "Fintæller", "Valgsekretær")))
+                if wanted is not None:
+                    chosen["wanted_roles"] = [wanted.pk]
+            if rng.random() < 0.1:
+                refused = roles.get(rng.choice(("Fintæller", "Brevstemmemodtager")))
+                if refused is not None and refused.pk not in chosen.get("wanted_roles", []):
+                    chosen["refused_roles"] = [refused.pk]
+            preference = Preference(
+                election=election,
+                volunteer_id=pk,
+                available=rng.random() >= 0.03,
+                available_days=[election.election_date.isoformat()]
+                if len(days) > 1 and rng.random() < 0.3
+                else [],
+                max_shifts=2 if rng.random() < 0.1 else None,
+                near_home=rng.random() < 0.4,
+                updated_by=None,
+            )
+            made.append((preference, chosen))
+        Preference.objects.bulk_create([p for p, _ in made])
+        for name in ("preferred_stations", "preferred_areas", "wanted_roles", "refused_roles"):
+            through = getattr(Preference, name).through
+            target = getattr(Preference, name).field.m2m_reverse_field_name()
+            through.objects.bulk_create(
+                [
+                    through(**{"preference_id": p.pk, f"{target}_id": other})
+                    for p, chosen in made
+                    for other in chosen.get(name, [])
+                ]
+            )
+        return len(made)
 
     def _answer_some(self, election: Election, coordinator: User) -> tuple[int, int, int]:
         """Invite a few dozen volunteers with the real services; some answer."""
@@ -278,12 +445,27 @@ class Command(BaseCommand):
                 f'set MUNICIPALITY_NAME="{danish.DEMO_MUNICIPALITY}" in the environment or '
                 ".env to match the demo data."
             )
+        live = Assignment.objects.filter(
+            shift__election=election,
+            status__in=[Status.INVITED, Status.ACCEPTED, Status.CHECKED_IN],
+        ).count()
+        wishes = Preference.objects.filter(election=election).count()
+        out.write(
+            f"  Auto-assign: {(seats or 0) - live} open seats; {wishes} volunteers with wishes; "
+            f"{SeatRule.objects.filter(election=election).count()} seat rules."
+        )
         out.write("")
         out.write(f"  Open            {base}/")
         out.write(f"  Coordinator     {coordinator.email}  password: {DEMO_PASSWORD}")
         out.write(f"  Admin (/admin/) {admin.email}  password: {DEMO_PASSWORD}")
         for line in scoped:
             out.write(f"  Other roles     {line}, same password")
+        try:
+            settings_url = reverse("autoassign:settings", args=[election.pk])
+        except NoReverseMatch:  # the auto-assign pages are not wired in
+            pass
+        else:
+            out.write(f"  Auto-assign     settings and seat rules: {base}{settings_url}")
         assignment = self._open_invitation(election)
         if assignment is None:
             out.write("  No open invitation left to show a volunteer link for.")
