@@ -157,6 +157,7 @@ class Outcome:
     greedy: solver.Result
     open_seats: list[explain.OpenSeatWhy]
     left_out: list[explain.LeftOutWhy]
+    unmet: list[dict] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
     peak_memory_mb: float = 0.0
 
@@ -177,8 +178,11 @@ class Outcome:
             "optimal": r.optimal,
             "greedy_filled": g.filled,
             "greedy_score": round(g.score, 2),
-            "greedy_wishes": g.wishes_met,
-            "wishes": r.wishes_met,
+            "greedy_wishes": lo.wishes_met(g.chosen),
+            "wishes": lo.wishes_met(r.chosen),
+            "shortfall": r.shortfall,
+            "greedy_shortfall": g.shortfall,
+            "unmet_rules": self.unmet,
             "seconds": {k: round(v, 2) for k, v in self.seconds.items()},
             "peak_memory_mb": round(self.peak_memory_mb, 1),
         }
@@ -220,7 +224,18 @@ def compute(
     open_seats, left_out = explain.explain(loaded, result)
     seconds["explain"] = time.perf_counter() - mark
     seconds["total"] = time.perf_counter() - started
-    return Outcome(scope, loaded, result, greedy, open_seats, left_out, seconds, _peak_memory_mb())
+    unmet = explain.unmet_rules(loaded, result)
+    return Outcome(
+        scope=scope,
+        loaded=loaded,
+        result=result,
+        greedy=greedy,
+        open_seats=open_seats,
+        left_out=left_out,
+        unmet=unmet,
+        seconds=seconds,
+        peak_memory_mb=_peak_memory_mb(),
+    )
 
 
 def scope_of(proposal: Proposal) -> problem.Scope:

@@ -126,7 +126,7 @@ def overlap_cliques(start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.
     return ptr, ids
 
 
-def _expand(ptr: np.ndarray, idx: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def expand(ptr: np.ndarray, idx: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For each position i of ``rows``: pairs (i, idx[k]) for k in ptr[rows[i]]..ptr[rows[i]+1]."""
     counts = ptr[rows + 1] - ptr[rows]
     owner = np.repeat(np.arange(len(rows)), counts)
@@ -220,7 +220,7 @@ def _build(problem: Problem, edges: np.ndarray, cliques: tuple[np.ndarray, np.nd
     add(es, cols, lambda s: problem.open[s])
     add(ep, cols, lambda p: problem.person_max[p])
     ptr, ids = cliques
-    owner, clique = _expand(ptr, ids, es)
+    owner, clique = expand(ptr, ids, es)
     if len(owner):
         key = ep[owner] * (int(ids.max()) + 1) + clique
         # Skip a person's clique row that says no more than their own row does.
