@@ -62,10 +62,12 @@ def start_proposal(
     role: Role | None = None,
     day: date | None = None,
     time_limit: int | None = None,
+    dispatch: bool = True,
 ) -> Proposal:
     """Queue a proposal for the open seats of ``election`` (or of one area,
     station, role or day) and dispatch the job on commit. Refused while another
-    run of the election is under way, and for closed or archived elections."""
+    run of the election is under way, and for closed or archived elections.
+    ``dispatch=False``: the caller runs the job itself (``manage.py auto_assign``)."""
     if election.status in (Election.Status.CLOSED, Election.Status.ARCHIVED):
         raise Refused(
             "election_closed",
@@ -111,7 +113,8 @@ def start_proposal(
                 "time_limit": limit,
             },
         )
-        _dispatch(proposal)
+        if dispatch:
+            _dispatch(proposal)
     return proposal
 
 
