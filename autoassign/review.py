@@ -1,0 +1,512 @@
+"""What the coordinator does with a proposal before and after accepting it: lock,
+drop or swap rows (while it is ready to review), accept it, send it in waves,
+discard it.
+
+Every write is a transaction that locks the proposal row first (then its rows):
+the review services, the waves and the job's save are serialised per proposal.
+A wave's invitations go through ``staffing.services.invite`` (which takes the
+staffing locks: shift, then volunteers), one shift at a time; the task that sends
+them is ``autoassign.tasks_waves.send_wave_task``, dispatched on commit."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from accounts import audit
+from accounts.models import User
+from autoassign.job import weights_for
+from autoassign.models import Proposal, ProposalRow
+from elections.models import Election, Shift
+from pollcrew.refusals import Refused
+from staffing import rules
+from staffing.models import Assignment, Preference
+from staffing.rules import RuleViolation
+from volunteers.models import Volunteer
+
+Status = Proposal.Status
+State = ProposalRow.State
+
+
+def _refused(code: str, **params: object) -> Refused:
+    texts = {
+        "not_ready": _("This proposal can no longer be changed: it is not ready for review."),
+        "not_proposed": _("This seat has been sent as an invitation already."),
+        "dropped": _("This seat is dropped. Take it back into the proposal first."),
+        "same_person": _("%(name)s is already proposed for this seat."),
+        "not_accepted": _("Only an accepted proposal sends invitations."),
+        "wave_running": _(
+            "A wave of invitations is being sent. Wait until it is done before sending the next."
+        ),
+        "nothing_left": _("Every proposed seat has been sent: there is no next wave."),
+        "not_discardable": _("This proposal is finished: there is nothing to discard."),
+        "bad_size": _("A wave must have at least one invitation."),
+        "other_accepted_running": _(
+            "A wave of an earlier proposal is being sent. Wait until it is done before accepting."
+        ),
+        "proposed_overlap": _(
+            "%(name)s is already proposed for a seat at that time in this proposal: %(shift)s."
+        ),
+        "not_available": _("%(name)s cannot help in this election (their preferences say so)."),
+        "not_that_day": _("%(name)s is not available on %(day)s (their preferences say so)."),
+        "refused_role": _("%(name)s does not want to be %(role)s (their preferences say so)."),
+        "max_shifts": _(
+            "%(name)s wants at most %(count)d shift(s) in this election and has that many "
+            "already, counting this proposal."
+        ),
+    }
+    return Refused(code, texts[code] % params if params else texts[code])
+
+
+def _lock_proposal(proposal_id: int) -> Proposal:
+    return (
+        Proposal.objects.select_for_update(of=("self",))
+        .select_related("election")
+        .get(pk=proposal_id)
+    )
+
+
+def _lock_row(row_id: int) -> ProposalRow:
+    return (
+        ProposalRow.objects.select_for_update(of=("self",))
+        .select_related(
+            "shift__station", "shift__role", "shift__team", "shift__election", "volunteer"
+        )
+        .get(pk=row_id)
+    )
+
+
+def _reviewable(row: ProposalRow) -> tuple[Proposal, ProposalRow]:
+    """Lock the row's proposal and the row; refused unless it can still be changed."""
+    proposal = _lock_proposal(row.proposal_id)
+    current = _lock_row(row.pk)
+    if proposal.status != Status.READY:
+        raise _refused("not_ready")
+    if current.state != State.PROPOSED:
+        raise _refused("not_proposed")
+    return proposal, current
+
+
+def _record(action: str, row: ProposalRow, *, by: User | None, changes: dict, **detail) -> None:
+    audit.record(
+        action,
+        row,
+        by=by,
+        election_id=row.shift.election_id,
+        changes=changes,
+        detail={"proposal": row.proposal_id, "shift": row.shift_id, **detail},
+        object_repr=f"{row.volunteer.full_name} → {rules.shift_label(row.shift)}",
+    )
+
+
+# --- review: lock, drop, swap ----------------------------------------------------------------
+
+
+def lock_row(row: ProposalRow, locked: bool, *, by: User | None) -> ProposalRow:
+    """Lock a proposed seat (a re-run keeps it; the first wave sends it first), or unlock it."""
+    with transaction.atomic():
+        _proposal, current = _reviewable(row)
+        if current.locked != locked:
+            before = current.locked
+            current.locked = locked
+            current.save(update_fields=["locked"])
+            _record("autoassign.lock", current, by=by, changes={"locked": [before, locked]})
+    return current
+
+
+def drop_row(row: ProposalRow, dropped: bool, *, by: User | None) -> ProposalRow:
+    """Leave a proposed seat out of the invitations (``dropped``), or take it back."""
+    with transaction.atomic():
+        _proposal, current = _reviewable(row)
+        if current.dropped != dropped:
+            before = current.dropped
+            current.dropped = dropped
+            current.save(update_fields=["dropped"])
+            _record("autoassign.drop", current, by=by, changes={"dropped": [before, dropped]})
+    return current
+
+
+def swap_refusals(
+    proposal: Proposal,
+    shift: Shift,
+    volunteers: Iterable[Volunteer],
+    *,
+    by: User | None,
+    instead_of: ProposalRow | None = None,
+) -> dict[int, Refused]:
+    """Per volunteer who may not take a seat on ``shift`` in ``proposal`` (instead of
+    ``instead_of``'s person), why: the invitation rules (``staffing.rules``), a seat
+    at the same time already proposed, and their preferences for the election
+    (available, days, refused roles, most shifts). A fixed number of queries
+    whatever the number of people (the swap page judges its search results at once)."""
+    people = list(volunteers)
+    ids = [v.pk for v in people]
+    if not ids:
+        return {}
+    election = shift.election
+    on_shift, declined = rules.shift_history(shift, ids)
+    clashes = rules.clashing_shifts(shift, ids)
+    members = rules.team_member_ids(shift, ids)
+    may_name = rules.may_name_for(by)
+    # The proposal's other seats of these people (not dropped, not the one swapped).
+    others = (
+        ProposalRow.objects.filter(proposal=proposal, volunteer_id__in=ids, dropped=False)
+        .exclude(state=State.REFUSED)
+        .select_related("shift__station", "shift__role")
+    )
+    if instead_of is not None:
+        others = others.exclude(pk=instead_of.pk)
+    proposed: dict[int, list[Shift]] = defaultdict(list)
+    for other in others:
+        proposed[other.volunteer_id].append(other.shift)
+    held = dict(
+        Assignment.objects.holding_seat()
+        .filter(shift__election=election, volunteer_id__in=ids)
+        .values("volunteer_id")
+        .annotate(n=Count("pk"))
+        .values_list("volunteer_id", "n")
+    )
+    preferences = {
+        p.volunteer_id: p
+        for p in Preference.objects.filter(
+            election=election, volunteer_id__in=ids
+        ).prefetch_related("refused_roles")
+    }
+    default_max = weights_for(election).default_max_shifts
+    day = timezone.localtime(shift.starts_at).date()
+    found: dict[int, Refused] = {}
+    for volunteer in people:
+        name = volunteer.full_name
+        if instead_of is not None and volunteer.pk == instead_of.volunteer_id:
+            found[volunteer.pk] = _refused("same_person", name=name)
+            continue
+        try:
+            rules.check_invitable(
+                shift,
+                volunteer,
+                volunteer.pk in on_shift,
+                volunteer.pk in declined,
+                clashes,
+                members,
+                may_name=may_name,
+            )
+        except RuleViolation as refusal:
+            found[volunteer.pk] = refusal
+            continue
+        overlapping = [
+            s
+            for s in proposed.get(volunteer.pk, [])
+            if s.starts_at < shift.ends_at and s.ends_at > shift.starts_at
+        ]
+        if overlapping:
+            found[volunteer.pk] = _refused(
+                "proposed_overlap", name=name, shift=rules.shift_label(overlapping[0])
+            )
+            continue
+        preference = preferences.get(volunteer.pk)
+        if preference is not None and not preference.available:
+            found[volunteer.pk] = _refused("not_available", name=name)
+            continue
+        if (
+            preference is not None
+            and preference.available_days
+            and day.isoformat() not in preference.available_days
+        ):
+            found[volunteer.pk] = _refused("not_that_day", name=name, day=_date_text(day))
+            continue
+        if preference is not None and any(
+            r.pk == shift.role_id for r in preference.refused_roles.all()
+        ):
+            found[volunteer.pk] = _refused("refused_role", name=name, role=shift.role.name)
+            continue
+        most = (preference.max_shifts if preference is not None else None) or default_max
+        if held.get(volunteer.pk, 0) + len(proposed.get(volunteer.pk, [])) >= most:
+            found[volunteer.pk] = _refused("max_shifts", name=name, count=most)
+    return found
+
+
+def _date_text(day: date) -> str:
+    return date_format(day, "DATE_FORMAT")
+
+
+def swap_row(row: ProposalRow, volunteer: Volunteer, *, by: User | None) -> ProposalRow:
+    """Put ``volunteer`` on the row's seat instead of the person proposed. Refused
+    (with the reason) where an invitation would be, where they are proposed for
+    another seat at that time, or where their preferences rule it out."""
+    with transaction.atomic():
+        proposal, current = _reviewable(row)
+        if current.dropped:
+            raise _refused("dropped")
+        shift = current.shift
+        person = Volunteer.objects.select_for_update(no_key=True).get(pk=volunteer.pk)
+        refusal = swap_refusals(proposal, shift, [person], by=by, instead_of=current).get(person.pk)
+        if refusal is not None:
+            raise refusal
+        before = current.volunteer
+        current.volunteer = person
+        current.by_hand = True
+        # The wishes were the solver's for the person it chose; it did not weigh this one.
+        current.score, current.wishes = 0, []
+        current.save(update_fields=["volunteer", "by_hand", "score", "wishes"])
+        _record(
+            "autoassign.swap",
+            current,
+            by=by,
+            changes={"volunteer": [before.pk, person.pk]},
+            replaced=before.full_name,
+        )
+    return current
+
+
+# --- accepting, waves, discarding ------------------------------------------------------------
+
+
+def accept_proposal(
+    proposal: Proposal, *, by: User | None, wave_size: int | None = None
+) -> Proposal:
+    """Accept a reviewed proposal and send its first wave of invitations. The
+    election must be active. Earlier accepted proposals of the election stop
+    sending (what they sent stays): this one's waves are the next ones."""
+    with transaction.atomic():
+        Election.objects.select_for_update().filter(pk=proposal.election_id).first()
+        current = _lock_proposal(proposal.pk)
+        if current.status != Status.READY:
+            raise _refused("not_ready")
+        rules.check_election_active(current.election)
+        earlier = list(
+            Proposal.objects.select_for_update()
+            .filter(election_id=current.election_id, status=Status.ACCEPTED)
+            .exclude(pk=current.pk)
+        )
+        if any(p.wave_running for p in earlier):
+            raise _refused("other_accepted_running")
+        for old in earlier:
+            old.status = Status.DISCARDED
+            old.save(update_fields=["status"])
+            audit.record(
+                "autoassign.discard",
+                old,
+                by=by,
+                election_id=old.election_id,
+                changes={"status": [Status.ACCEPTED, Status.DISCARDED]},
+                detail={"replaced_by": current.pk},
+            )
+        current.status, current.accepted_at = Status.ACCEPTED, timezone.now()
+        current.save(update_fields=["status", "accepted_at"])
+        audit.record(
+            "autoassign.accept",
+            current,
+            by=by,
+            election_id=current.election_id,
+            changes={"status": [Status.READY, Status.ACCEPTED]},
+        )
+        send_wave(current, by=by, size=wave_size)
+        current.refresh_from_db()
+    return current
+
+
+def next_wave_rows(proposal: Proposal):
+    """The rows a next wave sends, in order: locked first, then by station and role."""
+    return ProposalRow.objects.filter(
+        proposal=proposal, state=State.PROPOSED, dropped=False, wave__isnull=True
+    ).order_by(
+        "-locked",
+        "shift__station__area__name",
+        "shift__station__name",
+        "shift__station_id",
+        "shift__role__sort_order",
+        "shift__role__name",
+        "shift__starts_at",
+        "shift_id",
+        "pk",
+    )
+
+
+def send_wave(proposal: Proposal, *, by: User | None, size: int | None = None) -> int:
+    """Choose the next ``size`` proposed seats (the election's wave size by default)
+    and send them as invitations in the background (one wave at a time). Returns
+    the wave's number."""
+    with transaction.atomic():
+        current = _lock_proposal(proposal.pk)
+        if current.status != Status.ACCEPTED:
+            raise _refused("not_accepted")
+        if current.wave_running:
+            raise _refused("wave_running")
+        size = size if size is not None else weights_for(current.election).wave_size
+        if size < 1:
+            raise _refused("bad_size")
+        chosen = list(next_wave_rows(current).values_list("pk", flat=True)[:size])
+        if not chosen:
+            raise _refused("nothing_left")
+        current.waves_sent += 1
+        current.wave_running = True
+        current.save(update_fields=["waves_sent", "wave_running"])
+        number = current.waves_sent
+        ProposalRow.objects.filter(pk__in=chosen).update(wave=number)
+        audit.record(
+            "autoassign.wave",
+            current,
+            by=by,
+            election_id=current.election_id,
+            detail={"wave": number, "size": len(chosen)},
+        )
+        proposal_id, by_id = current.pk, by.pk if by is not None else None
+        transaction.on_commit(lambda: _dispatch_wave(proposal_id, number, by_id))
+    return number
+
+
+def _dispatch_wave(proposal_id: int, wave: int, by_id: int | None) -> None:
+    from autoassign.tasks_waves import send_wave_task
+
+    send_wave_task.delay(proposal_id, wave, by_id)
+
+
+def redispatch_wave(proposal: Proposal, *, by: User | None) -> int | None:
+    """Dispatch the running wave's task again (its worker or broker was lost). Harmless
+    if it still runs: seats already invited are not invited again."""
+    current = Proposal.objects.get(pk=proposal.pk)
+    if not current.wave_running:
+        return None
+    by_id = by.pk if by is not None else None
+    _dispatch_wave(current.pk, current.waves_sent, by_id)
+    return current.waves_sent
+
+
+def run_wave(proposal_id: int, wave: int, by_id: int | None) -> int:
+    """The wave's job: invite its rows still proposed, one shift at a time (each in
+    its own transaction, with the proposal locked, so a second delivery of the task
+    finds them invited and skips them). Returns how many were invited now."""
+    by = User.objects.filter(pk=by_id).first() if by_id is not None else None
+    from staffing.services import invite
+
+    invited = 0
+    shift_ids = list(
+        ProposalRow.objects.filter(proposal_id=proposal_id, wave=wave, state=State.PROPOSED)
+        .order_by("shift_id")
+        .values_list("shift_id", flat=True)
+        .distinct()
+    )
+    for shift_id in shift_ids:
+        with transaction.atomic():
+            proposal = _lock_proposal(proposal_id)
+            if proposal.status != Status.ACCEPTED:
+                break
+            rows = list(
+                ProposalRow.objects.select_for_update(of=("self",))
+                .filter(proposal_id=proposal_id, wave=wave, state=State.PROPOSED, shift_id=shift_id)
+                .select_related("volunteer", "shift")
+                .order_by("pk")
+            )
+            if not rows:
+                continue
+            try:
+                result = invite(rows[0].shift, [r.volunteer for r in rows], by=by)
+            except RuleViolation as refusal:  # the whole shift: election not active, started
+                for row in rows:
+                    row.state, row.refusal = State.REFUSED, refusal.message
+                ProposalRow.objects.bulk_update(rows, ["state", "refusal"])
+                continue
+            made = {a.volunteer_id: a for a in result.invited}
+            why = {v.pk: r.message for v, r in result.refused}
+            for row in rows:
+                if row.volunteer_id in made:
+                    row.state, row.assignment = State.INVITED, made[row.volunteer_id]
+                    invited += 1
+                else:
+                    row.state = State.REFUSED
+                    row.refusal = why.get(row.volunteer_id, _("Not invited."))
+            ProposalRow.objects.bulk_update(rows, ["state", "assignment", "refusal"])
+    with transaction.atomic():
+        proposal = _lock_proposal(proposal_id)
+        pending = ProposalRow.objects.filter(
+            proposal_id=proposal_id, wave=wave, state=State.PROPOSED
+        ).exists()
+        if proposal.wave_running and (not pending or proposal.status != Status.ACCEPTED):
+            proposal.wave_running = False
+            proposal.save(update_fields=["wave_running"])
+            if proposal.waves_sent == wave:
+                counts = wave_counts(proposal, wave)
+                audit.record(
+                    "autoassign.wave_done",
+                    proposal,
+                    by=by,
+                    election_id=proposal.election_id,
+                    detail={"wave": wave, **counts},
+                )
+    return invited
+
+
+def discard_proposal(proposal: Proposal, *, by: User | None) -> Proposal:
+    """Set a proposal aside: a ready one is not sent; an accepted one sends no more
+    waves (the invitations already out stay). A failed one is tidied away."""
+    with transaction.atomic():
+        current = _lock_proposal(proposal.pk)
+        if current.status not in (Status.READY, Status.ACCEPTED, Status.FAILED):
+            raise _refused("not_discardable")
+        if current.wave_running:
+            raise _refused("wave_running")
+        before = current.status
+        current.status = Status.DISCARDED
+        current.save(update_fields=["status"])
+        audit.record(
+            "autoassign.discard",
+            current,
+            by=by,
+            election_id=current.election_id,
+            changes={"status": [before, Status.DISCARDED]},
+        )
+    return current
+
+
+# --- what the waves did ----------------------------------------------------------------------
+
+
+@dataclass
+class Answers:
+    """Among the proposal's invited rows: how their invitations stand now."""
+
+    invited: int = 0  # sent in all
+    waiting: int = 0  # no answer yet
+    accepted: int = 0
+    declined: int = 0
+    other: int = 0  # expired, withdrawn, removed…
+    refused: int = 0  # rows that could not be invited
+    pending: int = 0  # proposed, not dropped, not yet in a wave
+    in_wave: int = 0  # chosen for the running wave, not yet sent
+
+
+def wave_counts(proposal: Proposal, wave: int | None = None) -> dict[str, int]:
+    rows = ProposalRow.objects.filter(proposal=proposal)
+    if wave is not None:
+        rows = rows.filter(wave=wave)
+    found = rows.aggregate(
+        invited=Count("pk", filter=Q(state=State.INVITED)),
+        refused=Count("pk", filter=Q(state=State.REFUSED)),
+    )
+    return {k: v or 0 for k, v in found.items()}
+
+
+def answers(proposal: Proposal) -> Answers:
+    """How the proposal's invitations stand (one query)."""
+    A = Assignment.Status
+    invited = Q(state=State.INVITED)
+    found = ProposalRow.objects.filter(proposal=proposal).aggregate(
+        invited=Count("pk", filter=invited),
+        waiting=Count("pk", filter=invited & Q(assignment__status=A.INVITED)),
+        accepted=Count("pk", filter=invited & Q(assignment__status__in=[A.ACCEPTED, A.CHECKED_IN])),
+        declined=Count("pk", filter=invited & Q(assignment__status=A.DECLINED)),
+        refused=Count("pk", filter=Q(state=State.REFUSED)),
+        pending=Count("pk", filter=Q(state=State.PROPOSED, dropped=False, wave__isnull=True)),
+        in_wave=Count("pk", filter=Q(state=State.PROPOSED, dropped=False, wave__isnull=False)),
+    )
+    result = Answers(**{k: v or 0 for k, v in found.items() if k != "other"})
+    result.other = result.invited - result.waiting - result.accepted - result.declined
+    return result
