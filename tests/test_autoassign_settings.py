@@ -233,6 +233,7 @@ def test_wrong_weights_are_shown_at_their_fields_and_nothing_is_saved(
     assert field_error(page, "wave_size")
     assert "whole number" in field_error(page, "max_km")
     assert 'id="id_preferred_station_error"' not in page
+    assert "Nothing is saved: correct the values marked below." in page
     assert not Weights.objects.exists()
     assert not AuditEntry.objects.filter(action="autoassign.save_weights").exists()
 
@@ -281,7 +282,7 @@ def test_a_wrong_rule_is_shown_at_its_fields(client, election, coordinator):
     page = response.content.decode()
     assert field_error(page, "count")
     assert "Choose the skill" in field_error(page, "skill")
-    assert '<details class="mt-4" open>' in page
+    assert '<details class="mt-4" id="add-rule" open>' in page
     response = client.post(add_url(election), {"kind": "max_party", "count": "2", "skill": "999"})
     assert "Select a valid choice" in field_error(response.content.decode(), "skill")
     assert not SeatRule.objects.exists()
