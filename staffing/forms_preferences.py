@@ -13,6 +13,7 @@ from typing import Any
 from django import forms
 from django.forms.boundfield import BoundWidget
 from django.utils.formats import date_format
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from elections.models import Election
@@ -65,7 +66,7 @@ class PreferenceForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.election = election
         self.fields["available_days"].choices = [
-            (day.isoformat(), date_format(day, "l j F Y").capitalize())
+            (day.isoformat(), capfirst(date_format(day, "l j F Y")))
             for day in service.election_days(election)
         ]
         stations = service.election_stations(election).values_list(

@@ -367,3 +367,20 @@ def test_the_page_is_rate_limited(w, monkeypatch):
     client = Client()
     codes = [client.get(portal_url(token)).status_code for _i in range(3)]
     assert codes == [200, 200, 429]
+
+
+def test_the_wishes_list_costs_the_same_queries_however_many_elections(
+    w, django_assert_num_queries
+):
+    client = staff(w.coordinator)
+    index = reverse("staffing:volunteer_preferences", args=[w.person.pk])
+    client.get(index)  # session and the like warmed up
+    # session, user, scope (grants), the volunteer, its teams, its skills (prefetched
+    # by the access helper), the elections, the stored wishes
+    with django_assert_num_queries(8) as few:
+        client.get(index)
+    for i in range(4):
+        other = f.election(name=f"Valg {i}", days_ahead=40 + i)
+        set_preference(w.person, other, by=w.coordinator, **wishes(max_shifts=1))
+    with django_assert_num_queries(len(few.captured_queries)):
+        assert "Valg 3" in text(client.get(index))
