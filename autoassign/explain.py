@@ -62,7 +62,7 @@ def open_seat_text(code: str, params: dict) -> str:
     p = {**params, "day": _day(params.get("day"))}
     seats = int(p.get("seats", 1))
     texts = {
-        "nobody_near": ngettext(
+        "near": ngettext(
             "%(seats)d seat for %(role)s: nobody can come here — no volunteer lives within "
             "%(km)d km, asked for this station or its area, or was here last time.",
             "%(seats)d seats for %(role)s: nobody can come here — no volunteer lives within "
