@@ -20,6 +20,7 @@ from autoassign.settings_services import (
     rule_errors,
 )
 from elections.models import Election, Role
+from pollcrew.collation import danish_sorted
 from polling_stations.models import PollingStation
 from volunteers.models import Skill
 
@@ -84,9 +85,12 @@ class StationChoice(forms.ModelChoiceField):
 
 
 def skill_choices() -> list[tuple[Any, Any]]:
-    """The skills in groups: languages, trainings, other skills (one query)."""
+    """The skills in groups: languages, trainings, other skills (one query), each
+    in Danish order."""
     groups: dict[str, list[tuple[int, str]]] = {kind: [] for kind in Skill.Kind.values}
-    for pk, name, kind in Skill.objects.order_by("name").values_list("pk", "name", "kind"):
+    for pk, name, kind in danish_sorted(
+        Skill.objects.order_by().values_list("pk", "name", "kind"), key=lambda row: row[1]
+    ):
         groups.setdefault(kind, []).append((pk, name))
     titles = {
         Skill.Kind.LANGUAGE: _("Languages"),

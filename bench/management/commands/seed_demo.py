@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -308,11 +308,11 @@ class Command(BaseCommand):
         people: list[tuple[int, str]],
         rng: random.Random,
         *,
-        roles: object,
+        roles: Iterable[Role],
     ) -> int:
         """Preferences for a share of the volunteers: a station or area near home,
         "near home", the election day only, a role wanted or refused."""
-        roles = {role.name: role for role in roles}
+        by_name = {role.name: role for role in roles}
         days = [day.isoformat() for day in Shift.objects.filter(election=election).local_days()]
         stations: dict[str, list[PollingStation]] = {}
         for station in PollingStation.objects.filter(shifts__election=election).distinct():
@@ -330,11 +330,11 @@ class Command(BaseCommand):
             elif near and rng.random() < 0.35:
                 chosen["preferred_areas"] = [near[0].area_id]
             if rng.random() < 0.25:
-                wanted = roles.get(rng.choice((CLERK_ROLE, "Fintæller", "Valgsekretær")))
+                wanted = by_name.get(rng.choice((CLERK_ROLE, "Fintæller", "Valgsekretær")))
                 if wanted is not None:
                     chosen["wanted_roles"] = [wanted.pk]
             if rng.random() < 0.1:
-                refused = roles.get(rng.choice(("Fintæller", "Brevstemmemodtager")))
+                refused = by_name.get(rng.choice(("Fintæller", "Brevstemmemodtager")))
                 if refused is not None and refused.pk not in chosen.get("wanted_roles", []):
                     chosen["refused_roles"] = [refused.pk]
             preference = Preference(
