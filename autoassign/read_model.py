@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Min, Q, QuerySet, Sum
 
 from autoassign import explain
 from autoassign.models import LeftOut, OpenSeat, Proposal, ProposalRow
@@ -222,6 +222,27 @@ def left_out_reasons(proposal: Proposal) -> list[tuple[str, int]]:
     )
 
 
+def left_out_labelled(proposal: Proposal) -> list[tuple[str, str, int]]:
+    """The reasons people were left out as (code, words, how many), the words those
+    of the first person with the reason (2 queries)."""
+    counted = list(
+        LeftOut.objects.filter(proposal=proposal)
+        .values("code")
+        .annotate(n=Count("pk"), first=Min("pk"))
+        .order_by("-n", "code")
+        .values_list("code", "n", "first")
+    )
+    params = dict(
+        LeftOut.objects.filter(pk__in=[first for _c, _n, first in counted]).values_list(
+            "pk", "params"
+        )
+    )
+    return [
+        (code, explain.left_out_text(code, params.get(first) or {}), n)
+        for code, n, first in counted
+    ]
+
+
 def left_out(proposal: Proposal, code: str | None = None) -> QuerySet[LeftOut]:
     found = LeftOut.objects.filter(proposal=proposal).select_related("volunteer")
     if code:
@@ -233,8 +254,3 @@ def with_reasons(page: list[LeftOut]) -> list[LeftOut]:
     for item in page:
         item.reason = explain.left_out_text(item.code, item.params)
     return page
-
-
-def reason_label(code: str) -> str:
-    """A reason's short label (the list of people left out, by reason)."""
-    return explain.left_out_text(code, {})
