@@ -10,3 +10,7 @@ def run_proposal(self, proposal_id: int) -> str:
 
     proposal = job.run(proposal_id)
     return proposal.status if proposal is not None else ""
+
+
+# The wave task lives beside the review services; autodiscovery reaches it here.
+from autoassign.tasks_waves import send_wave_task  # noqa: E402, F401

@@ -25,6 +25,7 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("api/", include("api.urls")),
     path("exchange/", include("exchange.urls")),
+    path("elections/<int:election_id>/autoassign/", include("autoassign.urls")),
 ]
 
 admin.site.site_header = settings.MUNICIPALITY_NAME + " · Pollcrew"

@@ -185,7 +185,7 @@ def test_saving_without_changes_writes_nothing(admin_client):
 
     skill = Skill.objects.create(name="Førstehjælp")
     url = reverse("admin:volunteers_skill_change", args=[skill.pk])
-    response = admin_client.post(url, {"name": "Førstehjælp"})
+    response = admin_client.post(url, {"name": "Førstehjælp", "kind": "skill"})
     assert response.status_code == 302
     assert not AuditEntry.objects.filter(action="volunteers.update_skill").exists()
 

@@ -285,3 +285,18 @@ def test_standby_places_move_to_the_record_kept():
     assert later.created_at == early.created_at  # the earlier place in the list is kept
     only_gone.refresh_from_db()
     assert only_gone.volunteer_id == keep.pk
+
+
+def test_wishes_move_to_the_record_kept_where_it_has_none():
+    from staffing.models import Preference
+
+    first, second = f.election(), f.election()
+    keep, gone = f.volunteer(first_name="Karen"), f.volunteer(first_name="Karen")
+    Preference.objects.create(volunteer=keep, election=first, max_shifts=1)
+    Preference.objects.create(volunteer=gone, election=first, max_shifts=3)
+    moved = Preference.objects.create(volunteer=gone, election=second, near_home=True)
+    merge_volunteers(keep, gone, by=None)
+    wishes = {p.election_id: p for p in Preference.objects.filter(volunteer=keep)}
+    assert wishes[first.pk].max_shifts == 1  # the survivor's own wishes win
+    assert wishes[second.pk].pk == moved.pk and wishes[second.pk].near_home
+    assert Preference.objects.count() == 2

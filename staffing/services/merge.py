@@ -41,6 +41,7 @@ from staffing.models import (
     SEAT_HOLDING_STATUSES,
     Assignment,
     PersonalLink,
+    Preference,
     ReinviteRow,
     StandbyEntry,
 )
@@ -143,6 +144,7 @@ def merge_volunteers(survivor: Volunteer, merged: Volunteer, *, by: User | None)
         result.links = PersonalLink.objects.filter(volunteer=gone).update(volunteer=keep)
         _take_over_reinvite_rows(keep, gone)
         _take_over_standby(keep, gone)
+        _take_over_preferences(keep, gone)
         gone_type, _unused = subject_of(gone)
         result.messages = Message.objects.filter(subject_type=gone_type, subject_id=gone.pk).update(
             subject_id=keep.pk
@@ -186,6 +188,13 @@ def merge_volunteers(survivor: Volunteer, merged: Volunteer, *, by: User | None)
             detail={"survivor": keep.pk},
         )
     return result
+
+
+def _take_over_preferences(keep: Volunteer, gone: Volunteer) -> None:
+    """The merged record's wishes for an election move over where the survivor
+    has none for it (the survivor's own wishes win)."""
+    theirs = Preference.objects.filter(volunteer=keep).values_list("election_id", flat=True)
+    Preference.objects.filter(volunteer=gone).exclude(election_id__in=theirs).update(volunteer=keep)
 
 
 def _resolve_conflicts(
