@@ -226,9 +226,11 @@ class Proposal(models.Model):
     @property
     def gap(self) -> float | None:
         """Relative distance of the wish score from the solver's bound."""
-        if self.score is None or not self.score_bound:
+        if self.score is None or self.score_bound is None:
             return None
-        return max(0.0, (self.score_bound - self.score) / abs(self.score_bound))
+        if self.score_bound <= self.score:
+            return 0.0
+        return (self.score_bound - self.score) / max(abs(self.score_bound), 1.0)
 
 
 class ProposalRow(models.Model):

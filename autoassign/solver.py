@@ -88,9 +88,10 @@ class Result:
 
     @property
     def gap(self) -> float:
-        if self.score_bound <= 0:
+        """How far the wish score may be from the best possible, relative."""
+        if self.score_bound <= self.score:
             return 0.0
-        return max(0.0, (self.score_bound - self.score) / abs(self.score_bound))
+        return (self.score_bound - self.score) / max(abs(self.score_bound), 1.0)
 
 
 # ---------------------------------------------------------------------------
@@ -445,9 +446,18 @@ def solve(
     """The optimal proposal (within ``time_limit`` seconds in all)."""
     started = time.perf_counter()
     n_edges = len(problem.edge_p)
-    if n_edges == 0:
-        return Result(np.zeros(0, dtype=bool), 0, 0, 0.0, 0.0)
     penalty = max(MIN_PENALTY, 10.0 * float(problem.edge_score.max(initial=0.0)))
+    # "At least N" groups nobody can help with fall short whatever is chosen.
+    hopeless = sum(g.limit for g in problem.at_least if not len(g.edges))
+    if n_edges == 0:
+        return Result(
+            np.zeros(0, dtype=bool),
+            0,
+            0,
+            -penalty * hopeless,
+            -penalty * hopeless,
+            shortfall=hopeless,
+        )
     cliques = overlap_cliques(problem.slot_start, problem.slot_end)
     edge_comp, n_comp = components(problem)
     packs = _packs(edge_comp, n_comp)
@@ -472,9 +482,9 @@ def solve(
         chosen=chosen,
         filled=sum(s.filled for s in solved),
         seat_bound=sum(s.seat_bound for s in solved),
-        score=sum(s.score for s in solved),
-        score_bound=sum(s.score_bound for s in solved),
-        shortfall=sum(s.shortfall for s in solved),
+        score=sum(s.score for s in solved) - penalty * hopeless,
+        score_bound=sum(s.score_bound for s in solved) - penalty * hopeless,
+        shortfall=sum(s.shortfall for s in solved) + hopeless,
         components=n_comp,
         models=len(packs),
         optimal=all(s.optimal for s in solved),
@@ -493,8 +503,6 @@ def greedy(problem: Problem) -> Result:
     started = time.perf_counter()
     n_edges = len(problem.edge_p)
     chosen = np.zeros(n_edges, dtype=bool)
-    if n_edges == 0:
-        return Result(chosen, 0, 0, 0.0, 0.0)
     order = np.lexsort((-problem.edge_score, problem.edge_s))
     slot_ptr = np.zeros(problem.n_slots + 1, dtype=np.int64)
     np.cumsum(np.bincount(problem.edge_s, minlength=problem.n_slots), out=slot_ptr[1:])
