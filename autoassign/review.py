@@ -20,6 +20,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts import audit
 from accounts.models import User
@@ -58,11 +59,15 @@ def _refused(code: str, **params: object) -> Refused:
         "not_available": _("%(name)s cannot help in this election (their preferences say so)."),
         "not_that_day": _("%(name)s is not available on %(day)s (their preferences say so)."),
         "refused_role": _("%(name)s does not want to be %(role)s (their preferences say so)."),
-        "max_shifts": _(
-            "%(name)s wants at most %(count)d shift(s) in this election and has that many "
-            "already, counting this proposal."
-        ),
     }
+    if code == "max_shifts":
+        texts[code] = ngettext(
+            "%(name)s wants at most %(count)d shift in this election and has it already, "
+            "counting this proposal.",
+            "%(name)s wants at most %(count)d shifts in this election and has that many "
+            "already, counting this proposal.",
+            int(params["count"]),
+        )
     return Refused(code, texts[code] % params if params else texts[code])
 
 
@@ -370,14 +375,24 @@ def _dispatch_wave(proposal_id: int, wave: int, by_id: int | None) -> None:
 
 
 def redispatch_wave(proposal: Proposal, *, by: User | None) -> int | None:
-    """Dispatch the running wave's task again (its worker or broker was lost). Harmless
-    if it still runs: seats already invited are not invited again."""
-    current = Proposal.objects.get(pk=proposal.pk)
-    if not current.wave_running:
-        return None
-    by_id = by.pk if by is not None else None
-    _dispatch_wave(current.pk, current.waves_sent, by_id)
-    return current.waves_sent
+    """Dispatch the running wave's task again (its worker or broker was lost).
+    Harmless if it still runs: seats already invited are not invited again.
+    Returns the wave's number (None: no wave is being sent)."""
+    with transaction.atomic():
+        current = _lock_proposal(proposal.pk)
+        if not current.wave_running:
+            return None
+        number = current.waves_sent
+        audit.record(
+            "autoassign.wave_resend",
+            current,
+            by=by,
+            election_id=current.election_id,
+            detail={"wave": number},
+        )
+        by_id = by.pk if by is not None else None
+        transaction.on_commit(lambda: _dispatch_wave(current.pk, number, by_id))
+    return number
 
 
 def run_wave(proposal_id: int, wave: int, by_id: int | None) -> int:

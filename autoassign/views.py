@@ -71,7 +71,8 @@ def _page(
         and proposal.pk == getattr(latest_proposal(election), "pk", None),
     }
     if proposal is not None:
-        context["refresh"] = REFRESH_SECONDS if proposal.status in Proposal.IN_PROGRESS else None
+        working = proposal.status in Proposal.IN_PROGRESS or proposal.wave_running
+        context["refresh"] = REFRESH_SECONDS if working else None
         if proposal.status in (Status.READY, Status.ACCEPTED, Status.DISCARDED):
             lines = read_model.stations_overview(proposal)
             page = Paginator(lines, STATIONS_PER_PAGE).get_page(request.GET.get("page"))
@@ -344,6 +345,10 @@ def _wave_post(request: HttpRequest, election_id: int, proposal_id: int, accepti
     if not form.is_valid():
         return _page(request, election, proposal, wave_form=form)
     size = form.cleaned_data["size"]
+    if not accepting and request.POST.get("resend") == "1":
+        if review.redispatch_wave(proposal, by=request.user) is not None:
+            flash.success(request, _("The wave was handed to the worker again."))
+        return redirect("autoassign:proposal", election_id=election.pk, proposal_id=proposal.pk)
     try:
         if accepting:
             review.accept_proposal(proposal, by=request.user, wave_size=size)

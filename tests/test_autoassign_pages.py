@@ -204,7 +204,7 @@ def test_swap_lists_people_with_why_not_and_swaps(client):
     page = client.get(urls(proposal)["swap"], {"q": "ærø"})
     text = page.content.decode()
     assert "Vibeke" in text and "Villy" in text and "do not contact" in text
-    assert text.count("Propose instead") == 1
+    assert text.count(">Choose<") == 1
     chosen = Volunteer.objects.get(first_name="Vibeke")
     answer = client.post(urls(proposal)["swap"], {"volunteer": chosen.pk})
     assert answer.status_code == 302
@@ -326,3 +326,19 @@ def test_the_station_page_costs_the_same_for_2_or_20_rows(client, django_assert_
         client.get(small)
     with django_assert_num_queries(QUERIES["station"]):
         client.get(large)
+
+
+def test_a_wave_being_sent_is_polled_and_can_be_sent_again(
+    client, django_capture_on_commit_callbacks
+):
+    proposal = build(f.election(), 2)
+    url = reverse("autoassign:accept", args=[proposal.election_id, proposal.pk])
+    client.post(url, {"size": "1"})  # the wave's task is not run: it stays "being sent"
+    page_url = reverse("autoassign:proposal", args=[proposal.election_id, proposal.pk])
+    page = client.get(page_url).content.decode()
+    assert 'hx-trigger="every 2s"' in page and "Send the wave again" in page
+    wave = reverse("autoassign:wave", args=[proposal.election_id, proposal.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(wave, {"resend": "1"}).status_code == 302
+    assert proposal.rows.filter(state=State.INVITED).count() == 1
+    assert "Send the wave again" not in client.get(page_url).content.decode()

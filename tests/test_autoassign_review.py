@@ -477,3 +477,18 @@ def test_answers_count_what_the_invited_said(world, django_capture_on_commit_cal
     Assignment.objects.filter(volunteer=people[1]).update(status="declined", responded_at=now)
     answers = review.answers(proposal)
     assert (answers.invited, answers.accepted, answers.declined, answers.waiting) == (3, 1, 1, 1)
+
+
+def test_a_lost_wave_can_be_handed_to_the_worker_again(world, django_capture_on_commit_callbacks):
+    election, _role, shifts, coordinator = world
+    people = [f.volunteer() for _ in range(3)]
+    proposal = proposal_with(election, [(shifts[0], p) for p in people])
+    review.accept_proposal(proposal, by=coordinator)  # its task never reached a worker
+    assert not Assignment.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert review.redispatch_wave(proposal, by=coordinator) == 1
+    assert Assignment.objects.count() == 3
+    proposal.refresh_from_db()
+    assert not proposal.wave_running
+    # Nothing is being sent now: nothing to hand over.
+    assert review.redispatch_wave(proposal, by=coordinator) is None

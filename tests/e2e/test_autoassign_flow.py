@@ -1,8 +1,9 @@
 """A coordinator auto-assigns the demo election: runs auto-assign from the
 election's page, reads the figures, reviews one station's diff against today,
-locks a proposed seat, accepts with a small first wave and sees the invitations
-go out (the page's counts and the outbox), the locked seat among them. The pages
-pass axe's checks. The real solver runs (Celery eager, as the other browser tests)."""
+locks a proposed seat, looks at who else could take it and who was left out,
+accepts with a small first wave and sees the invitations go out (the page's
+counts and the outbox), the locked seat among them. The pages pass axe's checks.
+The real solver runs (Celery eager, as in the other browser tests)."""
 
 from __future__ import annotations
 
@@ -73,6 +74,21 @@ def test_coordinator_auto_assigns_reviews_locks_and_sends_a_wave(
     expect(line).to_contain_text("Locked")
     row.refresh_from_db()
     assert row.locked
+
+    # Who else could take the seat (the people without a seat, each with why not).
+    line.get_by_role("link", name="Swap").click()
+    expect(
+        desktop.get_by_role("heading", name=f"Someone else instead of {row.volunteer.full_name}")
+    ).to_be_visible()
+    expect(desktop.get_by_role("button", name="Choose").first).to_be_visible()
+    audit.check(desktop, "swap")
+    desktop.get_by_role("link", name="Back to the station").click()
+
+    # The people left out, and why.
+    desktop.get_by_role("link", name="Back to the proposal").click()
+    desktop.get_by_role("link", name="who could help were left out").click()
+    expect(desktop.get_by_role("heading", name="People left out")).to_be_visible()
+    audit.check(desktop, "left-out")
 
     # Accept with a first wave of a few invitations.
     desktop.get_by_role("link", name="Back to the proposal").click()
