@@ -3,14 +3,20 @@ election's page, reads the figures, reviews one station's diff against today,
 locks a proposed seat, looks at who else could take it and who was left out,
 accepts with a small first wave and sees the invitations go out (the page's
 counts and the outbox), the locked seat among them. The pages pass axe's checks.
-The real solver runs (Celery eager, as in the other browser tests)."""
+The real solver and the waves run in a real Celery worker (in a thread, as in
+tests/test_worker.py): the page follows the run and the wave with htmx."""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from io import StringIO
 
 import pytest
+from celery.contrib.testing.worker import start_worker
+from celery.signals import task_postrun
 from django.core.management import call_command
+from django.db import connections
 from playwright.sync_api import expect
 
 from autoassign.models import Proposal, ProposalRow
@@ -18,9 +24,34 @@ from bench.management.commands.seed_demo import COORDINATOR_EMAIL, DEMO_PASSWORD
 from notifications.models import Message
 from staffing.models import Assignment
 from tests.e2e.axe import Audit
+from tests.fakes.celery_broker import celery_broker
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 WAVE = 5
+
+
+def _close_db_connections(**_kwargs) -> None:
+    """The worker thread's database connections must not outlive the test."""
+    connections.close_all()
+
+
+@pytest.fixture
+def worker() -> Iterator[None]:
+    """A real worker consuming from the broker; tasks are published, not run inline."""
+    url = os.environ.get("CELERY_BROKER_URL") or "memory://"
+    with celery_broker(
+        url,
+        task_always_eager=False,
+        broker_transport_options={"polling_interval": 0.05, "visibility_timeout": 3600},
+        broker_connection_retry_on_startup=False,
+    ) as app:
+        app.control.purge()
+        task_postrun.connect(_close_db_connections, weak=False)
+        try:
+            with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=20):
+                yield
+        finally:
+            task_postrun.disconnect(_close_db_connections)
 
 
 @pytest.fixture
@@ -31,7 +62,7 @@ def demo(settings, tmp_path):
 
 
 def test_coordinator_auto_assigns_reviews_locks_and_sends_a_wave(
-    desktop, demo, screenshot, sign_in
+    desktop, demo, worker, screenshot, sign_in
 ):
     election = demo
     audit = Audit(screenshot, "autoassign")
@@ -96,7 +127,7 @@ def test_coordinator_auto_assigns_reviews_locks_and_sends_a_wave(
     desktop.get_by_role("button", name="Accept and send the first wave").click()
     expect(desktop.get_by_role("heading", name="The latest proposal: Accepted")).to_be_visible()
     sent = desktop.get_by_role("group", name="Invitations sent")
-    expect(sent).to_contain_text(f"{WAVE}invited")
+    expect(sent).to_contain_text(f"{WAVE}invited", timeout=30_000)  # htmx follows the wave
     expect(sent).to_contain_text(f"{proposal.filled - WAVE}not yet sent")
     expect(desktop.get_by_role("button", name="Send the next wave")).to_be_visible()
     audit.check(desktop, "accepted")
