@@ -25,13 +25,13 @@ from django.utils.translation import ngettext
 from accounts import audit
 from accounts.models import User
 from autoassign.job import weights_for
-from autoassign.models import Proposal, ProposalRow
+from autoassign.models import Proposal, ProposalRow, SeatRule
 from elections.models import Election, Shift
 from pollcrew.refusals import Refused
 from staffing import rules
 from staffing.models import Assignment, Preference
 from staffing.rules import RuleViolation
-from volunteers.models import Volunteer
+from volunteers.models import Team, Volunteer
 
 Status = Proposal.Status
 State = ProposalRow.State
@@ -57,6 +57,11 @@ def _refused(code: str, **params: object) -> Refused:
             "%(name)s is already proposed for a seat at that time in this proposal: %(shift)s."
         ),
         "not_available": _("%(name)s cannot help in this election (their preferences say so)."),
+        "missing_skill": _("%(role)s needs %(skills)s, and %(name)s does not have it."),
+        "party_limit": _(
+            "%(name)s is in %(team)s, which has %(count)d %(role)s here already: the rule "
+            "“at most %(count)d from one party” allows no more."
+        ),
         "not_that_day": _("%(name)s is not available on %(day)s (their preferences say so)."),
         "refused_role": _("%(name)s does not want to be %(role)s (their preferences say so)."),
     }
@@ -235,6 +240,95 @@ def swap_refusals(
         most = (preference.max_shifts if preference is not None else None) or default_max
         if held.get(volunteer.pk, 0) + len(proposed.get(volunteer.pk, [])) >= most:
             found[volunteer.pk] = _refused("max_shifts", name=name, count=most)
+    undecided = [v for v in people if v.pk not in found]
+    found.update(_seat_requirements(proposal, shift, undecided, instead_of))
+    return found
+
+
+def _seat_requirements(
+    proposal: Proposal,
+    shift: Shift,
+    people: list[Volunteer],
+    instead_of: ProposalRow | None,
+) -> dict[int, Refused]:
+    """The role's required skills, and the rules "at most K from one party" at
+    the shift's station (counting the seats held there now and the proposal's other
+    seats there): the hard rules of the auto-assigner beyond the invitation's
+    (2 queries; 3 more with a party rule here, 1 more with required skills)."""
+    found: dict[int, Refused] = {}
+    ids = [v.pk for v in people]
+    if not ids:
+        return found
+    role = shift.role
+    needed = list(role.required_skills.all())
+    if needed:
+        has = defaultdict(set)
+        for person_id, skill_id in Volunteer.skills.through.objects.filter(
+            volunteer_id__in=ids, skill_id__in=[s.pk for s in needed]
+        ).values_list("volunteer_id", "skill_id"):
+            has[person_id].add(skill_id)
+        for volunteer in people:
+            missing = [s.name for s in needed if s.pk not in has[volunteer.pk]]
+            if missing:
+                found[volunteer.pk] = _refused(
+                    "missing_skill",
+                    name=volunteer.full_name,
+                    role=role.name,
+                    skills=", ".join(missing),
+                )
+    limits = [
+        rule
+        for rule in SeatRule.objects.filter(
+            election_id=proposal.election_id, kind=SeatRule.Kind.AT_MOST_PER_PARTY
+        ).select_related("role")
+        if rule.station_id in (None, shift.station_id) and rule.role_id in (None, shift.role_id)
+    ]
+    if not limits:
+        return found
+    Membership = Volunteer.teams.through
+    parties: dict[int, set[int]] = defaultdict(set)
+    names: dict[int, str] = {}
+    for person_id, team_id, team_name in Membership.objects.filter(
+        volunteer_id__in=ids, team__kind=Team.Kind.PARTY
+    ).values_list("volunteer_id", "team_id", "team__name"):
+        parties[person_id].add(team_id)
+        names[team_id] = team_name
+    # Who sits at the station: seats held now, and the proposal's other seats there.
+    seated = list(
+        Assignment.objects.holding_seat()
+        .filter(shift__election_id=proposal.election_id, shift__station_id=shift.station_id)
+        .values_list("volunteer_id", "shift__role_id")
+    )
+    rows = ProposalRow.objects.filter(
+        proposal=proposal, shift__station_id=shift.station_id, dropped=False, state=State.PROPOSED
+    )
+    if instead_of is not None:
+        rows = rows.exclude(pk=instead_of.pk)
+    seated += list(rows.values_list("volunteer_id", "shift__role_id"))
+    teams_of: dict[int, set[int]] = defaultdict(set)
+    for person_id, team_id in Membership.objects.filter(
+        volunteer_id__in={p for p, _r in seated}, team__kind=Team.Kind.PARTY
+    ).values_list("volunteer_id", "team_id"):
+        teams_of[person_id].add(team_id)
+    for volunteer in people:
+        if volunteer.pk in found:
+            continue
+        for rule in limits:
+            here = [p for p, r in seated if rule.role_id in (None, r)]
+            over = [
+                t
+                for t in sorted(parties[volunteer.pk])
+                if sum(1 for p in here if t in teams_of[p]) >= rule.count
+            ]
+            if over:
+                found[volunteer.pk] = _refused(
+                    "party_limit",
+                    name=volunteer.full_name,
+                    team=names[over[0]],
+                    count=rule.count,
+                    role=rule.role.name if rule.role_id else _("people"),
+                )
+                break
     return found
 
 

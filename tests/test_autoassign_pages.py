@@ -302,8 +302,8 @@ QUERIES = {
     "left_out": 10,
     # the people without a seat (suggest: 2), the invitation rules (history,
     # overlaps: 4), the proposal's other rows, the seats held, the preferences,
-    # the weights; audited.
-    "swap": 16,
+    # the weights, the role's required skills, the party rules; audited.
+    "swap": 18,
 }
 
 

@@ -13,13 +13,14 @@ from django.utils import timezone
 
 from accounts.models import AuditEntry
 from autoassign import review
-from autoassign.models import Proposal, ProposalRow, Weights
+from autoassign.models import Proposal, ProposalRow, SeatRule, Weights
 from autoassign.tasks_waves import send_wave_task
 from elections.models import Election
 from notifications.models import Message
 from pollcrew.refusals import Refused
 from staffing.models import Assignment, Preference
 from tests import factories as f
+from volunteers.models import Skill, Team
 
 pytestmark = pytest.mark.django_db
 Status = Proposal.Status
@@ -264,6 +265,46 @@ def test_the_elections_default_most_shifts_holds_without_preferences(world):
     with pytest.raises(Refused) as refused:
         review.swap_row(row_of(proposal, karen), bodil, by=coordinator)
     assert refused.value.code == "max_shifts"
+
+
+def test_swap_refused_for_someone_without_the_roles_required_skill(world):
+    def untrained(w, p):
+        w[1].required_skills.add(Skill.objects.create(name="Valgstyrerkursus"))
+        return f.volunteer()
+
+    refusal = _swap_refusal(world, untrained)
+    assert refusal.code == "missing_skill"
+    assert "Valgstyrerkursus" in refusal.message
+
+
+def test_swap_with_the_required_skill_is_allowed(world):
+    election, role, shifts, coordinator = world
+    course = Skill.objects.create(name="Valgstyrerkursus")
+    role.required_skills.add(course)
+    karen, trained = f.volunteer(), f.volunteer()
+    trained.skills.add(course)
+    proposal = proposal_with(election, [(shifts[0], karen)])
+    assert review.swap_row(row_of(proposal, karen), trained, by=coordinator).volunteer == trained
+
+
+def test_swap_refused_past_at_most_k_from_one_party(world):
+    election, role, shifts, coordinator = world
+    venstre = f.team("Venstre", kind=Team.Kind.PARTY)
+    SeatRule.objects.create(
+        election=election, kind=SeatRule.Kind.AT_MOST_PER_PARTY, count=1, role=role
+    )
+    seated, karen, member = f.volunteer(), f.volunteer(), f.volunteer(first_name="Villads")
+    seated.teams.add(venstre)
+    member.teams.add(venstre)
+    seat(shifts[0], seated, "accepted")  # one from Venstre at the station already
+    proposal = proposal_with(election, [(shifts[0], karen)])
+    with pytest.raises(Refused) as refused:
+        review.swap_row(row_of(proposal, karen), member, by=coordinator)
+    assert refused.value.code == "party_limit"
+    assert "Villads" in refused.value.message and "Venstre" in refused.value.message
+    # At another station, there is room for Venstre.
+    row = ProposalRow.objects.create(proposal=proposal, shift=shifts[1], volunteer=f.volunteer())
+    assert review.swap_row(row, member, by=coordinator).volunteer == member
 
 
 def test_swap_refused_for_the_same_person_and_a_dropped_row(world):
