@@ -109,6 +109,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--time-limit", type=int, default=30, help="the solver's limit (s)")
     parser.add_argument("--reuse", action="store_true", help="keep the generated data")
     parser.add_argument(
+        "--diagnose",
+        type=int,
+        metavar="MODELS",
+        help="instead of the runs: the solver's first MODELS models one by one, timed",
+    )
+    parser.add_argument(
+        "--trace",
+        type=int,
+        metavar="THREADS",
+        help="instead of the runs: solver.solve on THREADS threads with each stage timed",
+    )
+    parser.add_argument("--mip", action="store_true", help="with --diagnose: also branch and bound")
+    parser.add_argument(
         "--no-save-run", action="store_true", help="skip the run that saves the proposal"
     )
     return parser.parse_args(argv)
@@ -530,6 +543,228 @@ def prepare(scale_name: str, *, reuse: bool) -> tuple[Any, dict[str, Any]]:
 
 
 # ---------------------------------------------------------------------------------------
+# Where the solver's time goes (--diagnose)
+
+
+def _lp_stage(h: Any, n: int, limit: float) -> dict[str, Any]:
+    """The LP relaxation of the model in ``h`` (its first ``n`` columns 0/1),
+    timed: status, value, how many of the 0/1 columns came out fractional."""
+    import highspy
+    import numpy as np
+
+    h.setOptionValue("time_limit", float(limit))
+    h.changeColsIntegrality(n, np.arange(n, dtype=np.int32), np.zeros(n, dtype=np.uint8))
+    started = time.perf_counter()
+    h.run()
+    seconds = time.perf_counter() - started
+    status = h.getModelStatus()
+    values = np.asarray(h.getSolution().col_value, dtype=np.float64)[:n]
+    fractional = int((np.abs(values - np.round(values)) > 1e-6).sum())
+    return {
+        "lp_s": round(seconds, 2),
+        "lp_status": h.modelStatusToString(status),
+        "lp_value": round(float(h.getInfo().objective_function_value), 2),
+        "fractional": fractional,
+        "iterations": int(h.getInfo().simplex_iteration_count),
+        "values": values,
+        "optimal": status == highspy.HighsModelStatus.kOptimal,
+    }
+
+
+def _mip_stage(h: Any, n: int, limit: float) -> dict[str, Any]:
+    import highspy
+    import numpy as np
+
+    h.changeColsIntegrality(
+        n, np.arange(n, dtype=np.int32), np.full(n, highspy.HighsVarType.kInteger, dtype=np.uint8)
+    )
+    h.setOptionValue("time_limit", float(limit))
+    started = time.perf_counter()
+    h.run()
+    info = h.getInfo()
+    return {
+        "mip_s": round(time.perf_counter() - started, 2),
+        "mip_status": h.modelStatusToString(h.getModelStatus()),
+        "mip_value": round(float(info.objective_function_value), 2),
+        "mip_bound": round(float(info.mip_dual_bound), 2),
+        "mip_nodes": int(info.mip_node_count),
+    }
+
+
+def diagnose(election: Any, *, time_limit: float, mip: bool, models: int) -> list[dict[str, Any]]:
+    """Load the election as the job does, then build and solve the solver's
+    models one at a time in this thread (the job runs them on 2 threads, where
+    cProfile sees nothing): per model its size, the build time, and for stage 1
+    (most seats) the LP relaxation's time and fractional columns, the same LP
+    without the seat rules' rows and without the overlap rows (which rows make
+    it fractional), and with ``mip`` the branch and bound's time and bound."""
+    import highspy
+    import numpy as np
+
+    from autoassign import job, solver
+    from autoassign.problem import Scope, load
+
+    started = time.perf_counter()
+    loaded = load(election, Scope(), job.weights_for(election))
+    problem = loaded.problem
+    print(f"load {time.perf_counter() - started:.2f} s; {len(problem.edge_p):,} pairs")
+    mark = time.perf_counter()
+    cliques = solver.overlap_cliques(problem.slot_start, problem.slot_end)
+    edge_comp, n_comp = solver.components(problem)
+    packs = sorted(solver._packs(edge_comp, n_comp), key=len, reverse=True)
+    print(
+        f"cliques + components + packs {time.perf_counter() - mark:.2f} s: "
+        f"{n_comp} components in {len(packs)} models; cliques per shift "
+        f"{np.diff(cliques[0]).max(initial=0)} at most, {len(np.unique(cliques[1]))} cliques"
+    )
+    plain = solver.Problem(
+        open=problem.open,
+        slot_start=problem.slot_start,
+        slot_end=problem.slot_end,
+        person_max=problem.person_max,
+        edge_p=problem.edge_p,
+        edge_s=problem.edge_s,
+        edge_score=problem.edge_score,
+    )
+    no_overlap = (np.arange(len(problem.open) + 1, dtype=np.int64), np.arange(len(problem.open)))
+    out = []
+    for i, edges in enumerate(packs[:models]):
+        mark = time.perf_counter()
+        model = solver._build(problem, edges, cliques)
+        build_s = time.perf_counter() - mark
+        n = len(model.edges)
+        n_short = len(model.shortfall_groups)
+        upper = np.concatenate(
+            [np.ones(n), [float(problem.at_least[g].limit) for g in model.shortfall_groups]]
+        )
+        h = solver._highs(model, np.concatenate([np.ones(n), np.zeros(n_short)]), upper)
+        lp = _lp_stage(h, n, time_limit)
+        row: dict[str, Any] = {
+            "model": i,
+            "pairs": n,
+            "rows": model.n_rows,
+            "at_least_groups": n_short,
+            "build_s": round(build_s, 2),
+            **{k: v for k, v in lp.items() if k not in ("values", "optimal")},
+        }
+        if lp["fractional"]:
+            x = lp["values"]
+            frac = np.flatnonzero(np.abs(x - np.round(x)) > 1e-6)
+            people = problem.person_max[problem.edge_p[model.edges[frac]]]
+            row["fractional_people_max"] = dict(
+                zip(*(v.tolist() for v in np.unique(people, return_counts=True)), strict=True)
+            )
+            for label, variant, cl in (
+                ("without_rules", plain, cliques),
+                ("without_overlap_rows", problem, no_overlap),
+                ("without_both", plain, no_overlap),
+            ):
+                m = solver._build(variant, edges, cl)
+                k = len(m.edges)
+                up = np.concatenate(
+                    [np.ones(k), [float(variant.at_least[g].limit) for g in m.shortfall_groups]]
+                )
+                hh = solver._highs(
+                    m, np.concatenate([np.ones(k), np.zeros(len(m.shortfall_groups))]), up
+                )
+                v = _lp_stage(hh, k, time_limit)
+                row[label] = f"{v['fractional']} fractional, LP {v['lp_s']} s, {v['lp_value']}"
+            if mip:
+                row.update(_mip_stage(h, n, time_limit))
+        elif lp["optimal"]:
+            # Stage 2 as the solver makes it: at least the seats of stage 1, the
+            # most wish points (less the shortfall penalties).
+            filled = float(np.round(lp["values"]).sum())
+            penalty = max(solver.MIN_PENALTY, 10.0 * float(problem.edge_score.max(initial=0.0)))
+            scores = np.concatenate([problem.edge_score[model.edges], np.full(n_short, -penalty)])
+            h.addRow(filled, np.inf, n, np.arange(n, dtype=np.int32), np.ones(n))
+            h.changeColsCost(len(scores), np.arange(len(scores), dtype=np.int32), scores)
+            lp2 = _lp_stage(h, n, time_limit)
+            row["stage2"] = {k: v for k, v in lp2.items() if k not in ("values", "optimal")}
+            if mip and lp2["fractional"]:
+                row["stage2"].update(_mip_stage(h, n, time_limit))
+            # The same in one LP, no cardinality row: each seat worth BIG more
+            # than any wishes (the rows stay those of stage 1).
+            big = float(n_short * penalty + scores[:n].max(initial=0.0) * filled + 1.0)
+            h1 = solver._highs(model, np.concatenate([scores[:n] + big, scores[n:]]), upper)
+            one = _lp_stage(h1, n, time_limit)
+            x1 = np.round(one["values"])
+            row["one_lp_big_m"] = {
+                "big": big,
+                "lp_s": one["lp_s"],
+                "status": one["lp_status"],
+                "fractional": one["fractional"],
+                "seats": int(x1.sum()),
+                "score": round(float(scores[:n][x1 > 0.5].sum()), 2),
+                "stage2_lp_value": lp2["lp_value"],
+            }
+            del h1
+        del h
+        out.append(row)
+        print(json.dumps(row, default=str), flush=True)
+    del highspy
+    return out
+
+
+def trace(election: Any, *, time_limit: float, threads: int) -> dict[str, Any]:
+    """``solver.solve`` as the job calls it, with each model's two stages timed
+    (wall and the thread's CPU) through a wrapper around ``solver._stage``: which
+    stages end without a proven optimum, and what bound they report."""
+    import threading
+
+    from autoassign import job, solver
+    from autoassign.problem import Scope, load
+
+    loaded = load(election, Scope(), job.weights_for(election))
+    log: list[dict[str, Any]] = []
+    original = solver._stage
+
+    def timed(h: Any, n_int: int, limit: float, start: Any) -> Any:
+        wall, cpu = time.perf_counter(), time.thread_time()
+        result = original(h, n_int, limit, start)
+        log.append(
+            {
+                "thread": threading.get_ident(),
+                "columns": n_int,
+                "limit_s": round(limit, 2),
+                "wall_s": round(time.perf_counter() - wall, 2),
+                "cpu_s": round(time.thread_time() - cpu, 2),
+                "optimal": result.optimal,
+                "objective": round(result.objective, 1),
+                "bound": round(result.bound, 1),
+            }
+        )
+        return result
+
+    solver._stage = timed
+    try:
+        wall, cpu = time.perf_counter(), time.process_time()
+        r = solver.solve(loaded.problem, time_limit=time_limit, threads=threads)
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    finally:
+        solver._stage = original
+    summary = {
+        "threads": threads,
+        "solve_wall_s": round(wall, 2),
+        "solve_cpu_s": round(cpu, 2),
+        "open_seats": int(loaded.problem.open.sum()),
+        "filled": r.filled,
+        "seat_bound": r.seat_bound,
+        "score": round(r.score),
+        "score_bound": round(r.score_bound),
+        "stages": len(log),
+        "stages_not_optimal": sum(not x["optimal"] for x in log),
+        "stage_wall_sum_s": round(sum(x["wall_s"] for x in log), 2),
+        "stage_cpu_sum_s": round(sum(x["cpu_s"] for x in log), 2),
+    }
+    print(json.dumps(summary))
+    for i, x in enumerate(log):
+        if not x["optimal"]:
+            print(f"  stage {i} (stage {1 + i % 2} of a model) not optimal: {json.dumps(x)}")
+    return summary
+
+
+# ---------------------------------------------------------------------------------------
 # The runs
 
 
@@ -585,6 +820,12 @@ def main(argv: list[str] | None = None) -> int:
     from autoassign.models import Proposal, ProposalRow
 
     election, info = prepare(args.scale, reuse=args.reuse)
+    if args.trace:
+        trace(election, time_limit=args.time_limit, threads=args.trace)
+        return 0
+    if args.diagnose:
+        diagnose(election, time_limit=args.time_limit, mip=args.mip, models=args.diagnose)
+        return 0
     Proposal.objects.filter(election=election).delete()  # earlier runs' proposals
     loads = [uptime()]
     print(f"\n{uptime()}")
