@@ -777,3 +777,65 @@ def _split(values: np.ndarray, keys: np.ndarray) -> dict[int, np.ndarray]:
     uniq, first = np.unique(keys[order], return_index=True)
     parts = np.split(values[order], first[1:])
     return {int(k): part for k, part in zip(uniq, parts, strict=True)}
+
+
+def pair_wishes(election: Election, shift: Shift, volunteer: Volunteer, weights: Weights):
+    """The wish points and wishes met of one (person, shift) pair, weighed as
+    ``load`` weighs them (for a seat changed by hand). A handful of queries."""
+    flags, score = 0, 0.0
+    pref = (
+        Preference.objects.filter(election=election, volunteer=volunteer)
+        .prefetch_related("preferred_stations", "preferred_areas", "wanted_roles")
+        .first()
+    )
+    stations = {s.pk for s in pref.preferred_stations.all()} if pref else set()
+    areas = {a.pk for a in pref.preferred_areas.all()} if pref else set()
+    if shift.station_id in stations:
+        flags, score = flags | STATION, score + weights.preferred_station
+    if shift.station.area_id in areas:
+        flags, score = flags | AREA, score + weights.preferred_area
+    near_home = bool(pref and pref.near_home)
+    if near_home or not (stations or areas):
+        station = shift.station
+        positions = {
+            pc.code: (pc.latitude, pc.longitude)
+            for pc in PostalCode.objects.filter(
+                code__in={volunteer.postal_code, station.postal_code}
+            )
+        }
+        home = positions.get(volunteer.postal_code)
+        there = (
+            (station.latitude, station.longitude)
+            if station.latitude is not None
+            else positions.get(station.postal_code)
+        )
+        if home and there:
+            km = float(
+                _km(np.array(home[0]), np.array(home[1]), np.array(there[0]), np.array(there[1]))
+            )
+            closeness = max(0.0, 1.0 - km / float(weights.max_km))
+            score += weights.near_home * closeness
+            if near_home and closeness >= 0.5:
+                flags |= NEAR
+    previous = previous_election(election)
+    if (
+        previous is not None
+        and Assignment.objects.filter(
+            shift__election=previous,
+            status__in=FILLED_STATUSES,
+            volunteer=volunteer,
+            shift__station_id=shift.station_id,
+            shift__role_id=shift.role_id,
+        ).exists()
+    ):
+        flags, score = flags | LAST, score + weights.last_placement
+    if pref and shift.role_id in {r.pk for r in pref.wanted_roles.all()}:
+        flags, score = flags | ROLE, score + weights.wanted_role
+    if Assignment.objects.filter(
+        shift__election__election_date__lt=election.election_date,
+        status__in=FILLED_STATUSES,
+        volunteer=volunteer,
+        shift__role_id=shift.role_id,
+    ).exists():
+        flags, score = flags | EXPERIENCE, score + weights.experience
+    return score, wish_names(flags)

@@ -26,6 +26,7 @@ from accounts import audit
 from accounts.models import User
 from autoassign.job import weights_for
 from autoassign.models import Proposal, ProposalRow, SeatRule
+from autoassign.problem import pair_wishes
 from elections.models import Election, Shift
 from pollcrew.refusals import Refused
 from staffing import rules
@@ -352,8 +353,10 @@ def swap_row(row: ProposalRow, volunteer: Volunteer, *, by: User | None) -> Prop
         before = current.volunteer
         current.volunteer = person
         current.by_hand = True
-        # The wishes were the solver's for the person it chose; it did not weigh this one.
-        current.score, current.wishes = 0, []
+        # Weighed as the solver weighs a pair, for the person now on the seat.
+        current.score, current.wishes = pair_wishes(
+            proposal.election, shift, person, weights_for(proposal.election)
+        )
         current.save(update_fields=["volunteer", "by_hand", "score", "wishes"])
         _record(
             "autoassign.swap",

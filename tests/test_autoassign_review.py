@@ -121,10 +121,25 @@ def test_swap_puts_someone_else_on_the_seat_by_hand(world):
     row = review.swap_row(row_of(proposal, karen), bodil, by=coordinator)
     row.refresh_from_db()
     assert row.volunteer == bodil and row.by_hand and row.locked
-    assert row.wishes == []  # the solver did not weigh Bodil's wishes
+    assert row.wishes == [] and row.score == 0  # Bodil wished for nothing
     entry = AuditEntry.objects.get(action="autoassign.swap")
     assert entry.changes == {"volunteer": [karen.pk, bodil.pk]}
     assert entry.actor == coordinator
+
+
+def test_a_swapped_seat_is_weighed_for_the_person_now_on_it(world):
+    from staffing.models import Preference
+
+    election, _role, shifts, coordinator = world
+    karen, bodil = f.volunteer(), f.volunteer(first_name="Bodil")
+    wishes = Preference.objects.create(volunteer=bodil, election=election)
+    wishes.preferred_stations.add(shifts[0].station)
+    wishes.wanted_roles.add(shifts[0].role)
+    proposal = proposal_with(election, [(shifts[0], karen)])
+    row = review.swap_row(row_of(proposal, karen), bodil, by=coordinator)
+    row.refresh_from_db()
+    assert row.wishes == ["station", "role"]
+    assert row.score == 40 + 20  # the default points for both
 
 
 def _swap_refusal(world, prepare) -> Refused:
