@@ -410,3 +410,35 @@ def test_the_command_refuses_bad_input(town):
         call_command("auto_assign", "--election", str(town["election"].pk), "--area", "999999")
     with pytest.raises(CommandError, match="time-limit"):
         call_command("auto_assign", "--election", str(town["election"].pk), "--time-limit", "0")
+
+
+@pytest.mark.parametrize("rule", ["team", "too_young", "skill"])
+def test_where_a_hard_rule_makes_greedy_choose_wrong_the_optimum_fills_both(town, rule):
+    """Star fits both seats and wishes for the first; Plain fits only the first
+    because of ``rule``. Greedy gives Star the first seat and leaves the second
+    empty; the optimum seats Plain first and Star second."""
+    first, star, plain = town["shift"], town["star"], town["plain"]
+    wish(star, town["election"], stations=[town["station"]], wanted=[town["role"]])
+    later = f.station(postal_code="9990", sort_order=999)
+    second_role = f.role(min_age=18)
+    second = f.shift(town["election"], capacity=1, station_=later, role_=second_role)
+    if rule == "team":
+        party = f.team(kind=Team.Kind.PARTY)
+        second.team = party
+        second.save()
+        star.teams.add(party)
+    elif rule == "too_young":
+        second_role.min_age = 25
+        second_role.save()
+        plain.birth_date = town["election"].election_date.replace(
+            year=town["election"].election_date.year - 20
+        )
+        plain.save()
+    else:
+        training = Skill.objects.create(name="Fintæller-kursus", kind=Skill.Kind.TRAINING)
+        second_role.required_skills.add(training)
+        star.skills.add(training)
+    outcome = compute(town["election"])
+    assert outcome.greedy.filled == 1
+    assert outcome.result.filled == 2
+    assert proposed(outcome) == {(first.pk, plain.pk), (second.pk, star.pk)}
