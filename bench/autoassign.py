@@ -120,6 +120,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         metavar="THREADS",
         help="instead of the runs: solver.solve on THREADS threads with each stage timed",
     )
+    parser.add_argument(
+        "--check-bounds",
+        action="store_true",
+        help="also compute the seat and wish bounds independently (LP per model) and "
+        "compare each run with them",
+    )
     parser.add_argument("--mip", action="store_true", help="with --diagnose: also branch and bound")
     parser.add_argument(
         "--no-save-run", action="store_true", help="skip the run that saves the proposal"
@@ -591,6 +597,52 @@ def _mip_stage(h: Any, n: int, limit: float) -> dict[str, Any]:
     }
 
 
+def checked_bounds(election: Any) -> dict[str, Any]:
+    """Bounds of our own, to check the job's: per solver model (the same pairs
+    and rows, ``solver._build``), the most seats (the LP relaxation; where that is
+    fractional, HiGHS's MIP to optimality, no time limit) and the most wish points
+    with that many seats (the LP relaxation of stage 2: an upper bound). Sums
+    over the models; the bounds hold for any proposal that fills the most seats."""
+    import numpy as np
+
+    from autoassign import job, solver
+    from autoassign.problem import Scope, load
+
+    started = time.perf_counter()
+    problem = load(election, Scope(), job.weights_for(election)).problem
+    cliques = solver.overlap_cliques(problem.slot_start, problem.slot_end)
+    edge_comp, n_comp = solver.components(problem)
+    penalty = max(solver.MIN_PENALTY, 10.0 * float(problem.edge_score.max(initial=0.0)))
+    seats = score = 0.0
+    mips = 0
+    for edges in solver._packs(edge_comp, n_comp):
+        model = solver._build(problem, edges, cliques)
+        n, n_short = len(model.edges), len(model.shortfall_groups)
+        upper = np.concatenate(
+            [np.ones(n), [float(problem.at_least[g].limit) for g in model.shortfall_groups]]
+        )
+        h = solver._highs(model, np.concatenate([np.ones(n), np.zeros(n_short)]), upper)
+        lp = _lp_stage(h, n, 3600)
+        best = float(np.floor(lp["lp_value"] + 1e-6))
+        if lp["fractional"]:
+            h.setOptionValue("mip_rel_gap", 0.0)
+            result = _mip_stage(h, n, 3600)
+            best = float(np.floor(result["mip_bound"] + 1e-6))
+            mips += 1
+            h.changeColsIntegrality(n, np.arange(n, dtype=np.int32), np.zeros(n, dtype=np.uint8))
+        seats += best
+        h.addRow(best, np.inf, n, np.arange(n, dtype=np.int32), np.ones(n))
+        costs = np.concatenate([problem.edge_score[model.edges], np.full(n_short, -penalty)])
+        h.changeColsCost(len(costs), np.arange(len(costs), dtype=np.int32), costs)
+        score += _lp_stage(h, n, 3600)["lp_value"]
+    return {
+        "seat_bound": int(seats),
+        "score_bound": round(score, 2),
+        "models_needing_mip": mips,
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+
+
 def diagnose(election: Any, *, time_limit: float, mip: bool, models: int) -> list[dict[str, Any]]:
     """Load the election as the job does, then build and solve the solver's
     models one at a time in this thread (the job runs them on 2 threads, where
@@ -801,6 +853,8 @@ HEADER = (
 def row(label: str, f: dict[str, Any]) -> str:
     s = f["seconds"]
     verdict = "optimal" if f["filled"] == f["seat_bound"] else "NOT optimal"
+    if f["seat_bound"] > f["open_seats"]:
+        verdict = "bound > open seats: invalid"
     return (
         f"| {label} | {f['open_seats']:,} | {f['people']:,} | {f['pairs']:,} "
         f"| {f['filled']:,} / {f['seat_bound']:,} ({verdict}) "
@@ -867,6 +921,24 @@ def main(argv: list[str] | None = None) -> int:
             f"With saving: {saved['wall_seconds']:.2f} s ({saved['rows_saved']:,} rows saved, "
             f"proposal {saved['proposal']})"
         )
+    checked = None
+    if args.check_bounds:
+        checked = checked_bounds(election)
+        print(
+            f"\nChecked bounds (LP per model, {checked['seconds']} s, "
+            f"{checked['models_needing_mip']} models needed the MIP for seats): "
+            f"seats {checked['seat_bound']:,}, wish score {checked['score_bound']:,.0f}"
+        )
+        for label, f in [(f"dry {i}", f) for i, f in enumerate(runs, 1)] + [("saved", saved)]:
+            if f is None:
+                continue
+            gap = (checked["score_bound"] - f["score"]) / abs(checked["score_bound"] or 1)
+            f["checked_gap"] = gap
+            print(
+                f"  {label}: {f['filled']:,} of {checked['seat_bound']:,} seats "
+                f"({'optimal' if f['filled'] >= checked['seat_bound'] else 'NOT optimal'}), "
+                f"wish gap {100 * gap:.3f} %"
+            )
     print("Load:", *loads, sep="\n  ")
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     out = {
@@ -878,6 +950,7 @@ def main(argv: list[str] | None = None) -> int:
         "dry_runs": runs,
         "saved_run": saved,
         "median_total_s": median,
+        "checked_bounds": checked,
         "load": loads,
     }
     path = RESULTS_DIR / f"autoassign-{connection.vendor}-{args.scale}.json"
