@@ -7,6 +7,9 @@ solver's bounds, the seconds per phase and the peak memory.
         .venv/bin/python -m bench.autoassign --scale national --runs 3
     ... --reuse           keep the generated data of an earlier run
     ... --time-limit 30   the solver's limit (seconds, default 30)
+    ... --check-bounds    also the seat and wish bounds computed here, per model
+    ... --diagnose 48 [--mip]   the solver's models one by one: LP times, fractions
+    ... --trace 2         solver.solve on 2 threads, each model's stages timed
 
 The data is bench.datagen's election (stations, shifts with party reservations,
 volunteers with teams), generated with few seats held (``KEEP_FILL``: about 5 %
