@@ -773,12 +773,16 @@ def trace(election: Any, *, time_limit: float, threads: int) -> dict[str, Any]:
     loaded = load(election, Scope(), job.weights_for(election))
     log: list[dict[str, Any]] = []
     original = solver._stage
+    calls: dict[int, int] = defaultdict(int)  # per HiGHS instance (a model): its stage
 
     def timed(h: Any, n_int: int, limit: float, start: Any) -> Any:
+        calls[id(h)] += 1
+        stage = calls[id(h)]
         wall, cpu = time.perf_counter(), time.thread_time()
         result = original(h, n_int, limit, start)
         log.append(
             {
+                "stage": stage,
                 "thread": threading.get_ident(),
                 "columns": n_int,
                 "limit_s": round(limit, 2),
@@ -815,7 +819,7 @@ def trace(election: Any, *, time_limit: float, threads: int) -> dict[str, Any]:
     print(json.dumps(summary))
     for i, x in enumerate(log):
         if not x["optimal"]:
-            print(f"  stage {i} (stage {1 + i % 2} of a model) not optimal: {json.dumps(x)}")
+            print(f"  call {i}, stage {x['stage']} of its model, not optimal: {json.dumps(x)}")
     return summary
 
 
