@@ -141,11 +141,13 @@ def components(problem: Problem) -> tuple[np.ndarray, int]:
     n_p, n_s = problem.n_people, problem.n_slots
     u = [problem.edge_p.astype(np.int64)]
     v = [problem.edge_s.astype(np.int64) + n_p]
-    for group in (*problem.at_most, *problem.at_least):
-        slots = np.unique(problem.edge_s[group.edges]).astype(np.int64) + n_p
-        if len(slots) > 1:
-            u.append(slots[:-1])
-            v.append(slots[1:])
+    # A seat-rule group ties its shifts together: each to the group's first.
+    groups = [g.edges for g in (*problem.at_most, *problem.at_least) if len(g.edges) > 1]
+    if groups:
+        members = np.concatenate(groups)
+        firsts = np.repeat([g[0] for g in groups], [len(g) for g in groups])
+        u.append(problem.edge_s[members].astype(np.int64) + n_p)
+        v.append(problem.edge_s[firsts].astype(np.int64) + n_p)
     uu, vv = np.concatenate(u), np.concatenate(v)
     label = np.arange(n_p + n_s, dtype=np.int64)
     while True:
@@ -325,10 +327,18 @@ class _Stage:
     optimal: bool
 
 
-def _stage(h: highspy.Highs, n_int: int, time_limit: float, start: np.ndarray | None) -> _Stage:
+class _NeedsBranching(Exception):
+    """The LP optimum is fractional and branch and bound was not allowed (yet)."""
+
+
+def _stage(h: highspy.Highs, n_int: int, time_limit: float, *, branch: bool) -> _Stage:
     """Solve the LP relaxation; if its optimum is integral it is the optimum (and
     its own bound) — the usual case, as the pure assignment has integral vertices.
-    Otherwise branch and bound (HiGHS MIP) on the 0/1 variables, from ``start``."""
+    Otherwise, if ``branch``, branch and bound (HiGHS MIP) on the 0/1 variables
+    within ``time_limit``; the bound is then the better of the LP's and the MIP's
+    dual bound, and if the search finds no solution in time, the LP optimum
+    rounded down (which breaks no constraint: all rows but the stage-2 seat row
+    are upper limits, and that one is met by the stage-1 fallback) stands in."""
     started = time.perf_counter()
     h.setOptionValue("time_limit", max(0.5, float(time_limit)))
     h.changeColsIntegrality(
@@ -336,68 +346,73 @@ def _stage(h: highspy.Highs, n_int: int, time_limit: float, start: np.ndarray | 
     )
     h.run()
     lp_ok = h.getModelStatus() == highspy.HighsModelStatus.kOptimal
-    values = np.asarray(h.getSolution().col_value, dtype=np.float64)
+    lp_values = np.asarray(h.getSolution().col_value, dtype=np.float64)
     lp_value = float(h.getInfo().objective_function_value) if lp_ok else np.inf
-    if lp_ok and np.abs(values[:n_int] - np.round(values[:n_int])).max(initial=0.0) < 1e-6:
-        return _Stage(np.round(values), lp_value, lp_value, True)
+    if lp_ok and np.abs(lp_values[:n_int] - np.round(lp_values[:n_int])).max(initial=0.0) < 1e-6:
+        return _Stage(np.round(lp_values), lp_value, lp_value, True)
+    if not branch:
+        raise _NeedsBranching
     h.changeColsIntegrality(
         n_int,
         np.arange(n_int, dtype=np.int32),
         np.full(n_int, highspy.HighsVarType.kInteger, dtype=np.uint8),
     )
     h.setOptionValue("time_limit", max(0.5, float(time_limit - (time.perf_counter() - started))))
-    if start is not None:
-        h.setSolution(_start_solution(start))
+    # No start solution: HiGHS was measured ten times slower on these models with one.
     h.run()
     status = h.getModelStatus()
     info = h.getInfo()
+    bound = min(float(info.mip_dual_bound), lp_value)
     if info.primal_solution_status == highspy.SolutionStatus.kSolutionStatusNone:
-        values = start if start is not None else np.zeros(h.getNumCol())
-        objective = float("nan")
-    else:
-        values = np.asarray(h.getSolution().col_value, dtype=np.float64)
-        objective = float(info.objective_function_value)
-    bound = float(info.mip_dual_bound)
-    if not np.isfinite(bound):
-        bound = lp_value
-    return _Stage(values, objective, bound, status == highspy.HighsModelStatus.kOptimal)
+        values = np.floor(lp_values + 1e-9) if lp_ok else np.zeros(h.getNumCol())
+        return _Stage(values, float("nan"), bound, False)
+    values = np.asarray(h.getSolution().col_value, dtype=np.float64)
+    return _Stage(
+        values,
+        float(info.objective_function_value),
+        bound,
+        status == highspy.HighsModelStatus.kOptimal,
+    )
 
 
-def _solve_model(problem: Problem, model: _Model, time_limit: float, penalty: float) -> _Solved:
-    """Two stages on one model: most seats; then, holding that, most points."""
+def _solve_model(
+    problem: Problem, model: _Model, deadline: float, penalty: float, *, branch: bool
+) -> _Solved:
+    """Two stages on one model: most seats; then, holding that, most points.
+    Without ``branch`` only if both LPs are integral (else _NeedsBranching)."""
     n = len(model.edges)
     n_short = len(model.shortfall_groups)
-    started = time.perf_counter()
     seats_cost = np.concatenate([np.ones(n), np.zeros(n_short)])
     upper_cols = np.concatenate(
         [np.ones(n), [float(problem.at_least[g].limit) for g in model.shortfall_groups]]
     )
     h = _highs(model, seats_cost, upper_cols)
-    # Stage 1: the most seats. (The empty proposal is a feasible start.)
-    first = _stage(h, n, time_limit * 0.5, np.zeros(n + n_short))
+    open_here = int(problem.open[np.unique(problem.edge_s[model.edges])].sum())
+    # Stage 1: the most seats (half the time left, if it comes to branching).
+    first = _stage(h, n, (deadline - time.perf_counter()) / 2, branch=branch)
     x = first.values[:n] > 0.5
     filled = int(x.sum())
-    seat_bound = max(filled, int(np.floor(first.bound + 1e-6)))
+    seat_bound = min(open_here, max(filled, int(np.floor(first.bound + 1e-6))))
     # Stage 2: at least ``filled`` seats, the best points.
     h.addRow(float(filled), np.inf, n, np.arange(n, dtype=np.int32), np.ones(n))
     scores = np.concatenate([problem.edge_score[model.edges], np.full(n_short, -penalty)])
     h.changeColsCost(len(scores), np.arange(len(scores), dtype=np.int32), scores)
-    start = np.concatenate([x.astype(np.float64), _shortfalls(problem, model, x)])
-    second = _stage(h, n, time_limit - (time.perf_counter() - started), start)
+    second = _stage(h, n, deadline - time.perf_counter(), branch=branch)
     x2 = second.values[:n] > 0.5
+    optimal = first.optimal and second.optimal
     if x2.sum() < filled:  # nothing better found in time: keep the stage-1 seats
-        x2, second = x, _Stage(start, float("nan"), second.bound, False)
+        x2, optimal = x, False
     short = _shortfalls(problem, model, x2)
     score = float(problem.edge_score[model.edges][x2].sum() - penalty * short.sum())
     return _Solved(
         edges=model.edges,
         chosen=x2,
         filled=int(x2.sum()),
-        seat_bound=seat_bound,
+        seat_bound=max(seat_bound, int(x2.sum())),
         score=score,
-        score_bound=max(score, second.bound),
+        score_bound=max(score, second.bound) if np.isfinite(second.bound) else score,
         shortfall=round(float(short.sum())),
-        optimal=first.optimal and second.optimal,
+        optimal=optimal,
     )
 
 
@@ -412,13 +427,6 @@ def _shortfalls(problem: Problem, model: _Model, x: np.ndarray) -> np.ndarray:
         ],
         dtype=np.float64,
     )
-
-
-def _start_solution(values: np.ndarray) -> highspy.HighsSolution:
-    solution = highspy.HighsSolution()
-    solution.col_value = list(np.asarray(values, dtype=np.float64))
-    solution.value_valid = True
-    return solution
 
 
 def _packs(edge_comp: np.ndarray, n_comp: int) -> list[np.ndarray]:
@@ -461,23 +469,50 @@ def solve(
     cliques = overlap_cliques(problem.slot_start, problem.slot_end)
     edge_comp, n_comp = components(problem)
     packs = _packs(edge_comp, n_comp)
-    budget = max(1.0, time_limit - (time.perf_counter() - started))
+    deadline = started + max(1.0, time_limit)
     chosen = np.zeros(n_edges, dtype=bool)
+    solved: list[_Solved] = []
     done = 0
 
-    def work(edges: np.ndarray) -> _Solved:
-        model = _build(problem, edges, cliques)
-        share = budget * len(edges) / n_edges * threads
-        return _solve_model(problem, model, min(budget, max(2.0, share)), penalty)
+    def finished(part: _Solved) -> None:
+        nonlocal done
+        solved.append(part)
+        chosen[part.edges[part.chosen]] = True
+        done += len(part.edges)
+        if progress is not None:
+            progress(done / n_edges)
 
-    solved: list[_Solved] = []
+    def lp_only(edges: np.ndarray) -> _Solved | np.ndarray:
+        try:
+            return _solve_model(
+                problem, _build(problem, edges, cliques), deadline, penalty, branch=False
+            )
+        except _NeedsBranching:
+            return edges
+
+    # First every model as LPs (integral almost always, and quick); then branch
+    # and bound on the few that are not, sharing the time that is left.
+    branching: list[np.ndarray] = []
     with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
-        for part in pool.map(work, sorted(packs, key=len, reverse=True)):
-            solved.append(part)
-            chosen[part.edges[part.chosen]] = True
-            done += len(part.edges)
-            if progress is not None:
-                progress(done / n_edges)
+        for part in pool.map(lp_only, sorted(packs, key=len, reverse=True)):
+            if isinstance(part, _Solved):
+                finished(part)
+            else:
+                branching.append(part)
+        if branching:
+            per_model = max(
+                2.0, (deadline - time.perf_counter()) * max(1, threads) / len(branching)
+            )
+
+            def with_branching(edges: np.ndarray) -> _Solved:
+                until = min(deadline, time.perf_counter() + per_model)
+                model = _build(problem, edges, cliques)
+                return _solve_model(
+                    problem, model, max(until, time.perf_counter() + 2.0), penalty, branch=True
+                )
+
+            for part in pool.map(with_branching, branching):
+                finished(part)
     return Result(
         chosen=chosen,
         filled=sum(s.filled for s in solved),

@@ -53,7 +53,7 @@ def test_the_seat_only_one_person_can_take_goes_to_them():
 
 
 def test_overlapping_shifts_are_never_both_given_and_the_optimum_works_around_them():
-    # Morning 8–14 and afternoon 12–20 overlap; Anna may take two shifts but not these two.
+    # Morning 8-14 and afternoon 12-20 overlap; Anna may take two shifts but not these two.
     pr = problem(
         [(0, 0, 40), (0, 1, 10), (1, 0, 1)],
         open_=[1, 1],
@@ -230,3 +230,24 @@ def test_random_small_instances_match_brute_force(seed):
     filled, score = _brute_force(pr)
     assert (r.filled, r.score) == (filled, pytest.approx(score))
     assert greedy(pr).filled <= r.filled
+
+
+def test_a_fractional_lp_goes_to_branch_and_bound_with_valid_bounds():
+    # Three people, three one-seat shifts, each person fits two of them; the party
+    # limits "at most 1 of each pair of people" make the LP optimum 1.5 seats
+    # (every pair at 1/2): only branch and bound finds the integral 1.
+    pairs = [(0, 0, 1), (0, 1, 1), (1, 1, 1), (1, 2, 1), (2, 2, 1), (2, 0, 1)]
+    pr = problem(
+        pairs,
+        open_=[1, 1, 1],
+        at_most=[
+            Group(np.array([0, 1, 2, 3]), 1),
+            Group(np.array([2, 3, 4, 5]), 1),
+            Group(np.array([4, 5, 0, 1]), 1),
+        ],
+    )
+    r = solve(pr, threads=1)
+    assert (r.filled, r.seat_bound) == _brute_force(pr)[:1] * 2
+    assert r.seat_bound <= int(pr.open.sum())
+    assert r.score <= r.score_bound < float("inf")
+    assert r.optimal
