@@ -446,3 +446,56 @@ def test_the_command_on_a_closed_election_saves_nothing():
 def test_the_wishes_page_with_bad_tokens_is_the_uniform_404(client, token):
     assert client.get(f"/v/{token}/wishes/").status_code == 404
     assert client.post(f"/v/{token}/wishes/", {"available": "on"}).status_code == 404
+
+
+def test_a_rerun_after_accepting_proposes_only_what_is_still_open(
+    coordinator, django_capture_on_commit_callbacks
+):
+    election = f.election()
+    shift = f.shift(election, capacity=2)
+    people = [f.volunteer() for _ in range(3)]
+    first = job.run(job.start_proposal(election, by=coordinator, dispatch=False).pk)
+    assert first.rows.count() == 2
+    with django_capture_on_commit_callbacks(execute=True):
+        review.accept_proposal(first, by=coordinator)
+    second = job.run(job.start_proposal(election, by=coordinator, dispatch=False).pk)
+    assert second.status == Status.READY
+    assert second.rows.count() == 0 and second.open_seats == 0
+    first.refresh_from_db()
+    assert first.status == Status.ACCEPTED
+    assert Assignment.objects.holding_seat().filter(shift=shift).count() == 2
+    assert len(people) == 3
+
+
+def test_pages_of_an_accepted_proposal_cost_the_same_for_2_or_12_stations(
+    coordinator, django_capture_on_commit_callbacks
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def build(n: int) -> tuple[str, str]:
+        election = f.election()
+        role = f.role()
+        rows = []
+        for _ in range(n):
+            shift = f.shift(election, role_=role, capacity=2)
+            rows += [(shift, f.volunteer()), (shift, f.volunteer())]
+        proposal = proposal_with(election, rows)
+        with django_capture_on_commit_callbacks(execute=True):
+            review.accept_proposal(proposal, by=coordinator, wave_size=n)
+        station_id = rows[0][0].station_id
+        return (
+            reverse("autoassign:proposal", args=[election.pk, proposal.pk]),
+            reverse("autoassign:station", args=[election.pk, proposal.pk, station_id]),
+        )
+
+    small, large = build(2), build(12)
+    c = Client()
+    c.force_login(coordinator)
+    for a, b in zip(small, large, strict=True):
+        c.get(a)
+        with CaptureQueriesContext(connection) as few:
+            assert c.get(a).status_code == 200
+        with CaptureQueriesContext(connection) as many:
+            assert c.get(b).status_code == 200
+        assert len(many.captured_queries) == len(few.captured_queries), b
