@@ -69,6 +69,13 @@ def open_seat_text(code: str, params: dict) -> str:
             "%(km)d km, asked for this station or its area, or was here last time.",
             seats,
         ),
+        "most_shifts": ngettext(
+            "%(seats)d seat for %(role)s: the %(n)d people who could come here have as many "
+            "shifts as they want already.",
+            "%(seats)d seats for %(role)s: the %(n)d people who could come here have as many "
+            "shifts as they want already.",
+            seats,
+        ),
         "day": ngettext(
             "%(seats)d seat for %(role)s: the %(n)d people who could come here are not "
             "available on %(day)s.",
@@ -145,6 +152,8 @@ def left_out_text(code: str, params: dict) -> str:
             "Their postal code's position is not known and they asked for no station or "
             "area, so no station is near them."
         ),
+        "most_shifts": _("They have as many shifts as they want already."),
+        "by_hand": _("Taken off the proposal by hand (another person was put on the seat)."),
         "day": _("Not available on the days of the open seats near them."),
         "role_refused": _("The open seats near them are all in roles they do not want."),
         "age": _("Under the minimum age of the roles with open seats near them."),

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.db import IntegrityError, transaction
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,6 +26,7 @@ from autoassign.models import LeftOut, OpenSeat, Proposal, ProposalRow, Weights
 from elections.models import Election, Role
 from pollcrew.refusals import Refused
 from polling_stations.models import Area, PollingStation
+from staffing.models import Assignment
 
 log = logging.getLogger(__name__)
 
@@ -262,7 +264,59 @@ def locked_rows(election: Election, before: Proposal) -> list[ProposalRow]:
     )
     if previous is None:
         return []
-    return list(previous.rows.filter(locked=True, dropped=False, state=ProposalRow.State.PROPOSED))
+    return list(
+        previous.rows.filter(
+            locked=True, dropped=False, state=ProposalRow.State.PROPOSED
+        ).select_related(
+            "proposal", "shift__election", "shift__role", "shift__station", "volunteer"
+        )
+    )
+
+
+def still_fitting(rows: list[ProposalRow]) -> tuple[list[ProposalRow], list[dict]]:
+    """Of locked rows to carry into a re-run, those that still fit: the shift has
+    not started and has room (seats may have been filled by hand meanwhile), and
+    the person passes every rule and wish a swap would be judged by. The others
+    are not carried (their seats are proposed anew), with why."""
+    from autoassign.review import swap_refusals  # review imports this module
+
+    kept: list[ProposalRow] = []
+    gone: list[dict] = []
+    by_shift: dict[int, list[ProposalRow]] = {}
+    for row in rows:
+        by_shift.setdefault(row.shift_id, []).append(row)
+    held = dict(
+        Assignment.objects.holding_seat()
+        .filter(shift_id__in=list(by_shift))
+        .values("shift_id")
+        .annotate(n=Count("pk"))
+        .values_list("shift_id", "n")
+    )
+    now = timezone.now()
+    for shift_id, here in by_shift.items():
+        shift = here[0].shift
+        refusals = swap_refusals(
+            here[0].proposal,
+            shift,
+            [r.volunteer for r in here],
+            by=None,
+            recheck=[r.pk for r in here],
+            count_proposal=False,
+        )
+        room = shift.capacity - held.get(shift_id, 0)
+        for row in sorted(here, key=lambda r: r.pk):
+            if shift.starts_at <= now:
+                why = _("The shift has started.")
+            elif row.volunteer_id in refusals:
+                why = refusals[row.volunteer_id].message
+            elif room <= 0:
+                why = _("All seats on this shift are taken.")
+            else:
+                room -= 1
+                kept.append(row)
+                continue
+            gone.append({"shift": shift_id, "volunteer": row.volunteer_id, "why": why})
+    return kept, gone
 
 
 def run(proposal_id: int) -> Proposal | None:
@@ -272,7 +326,7 @@ def run(proposal_id: int) -> Proposal | None:
         return None
     try:
         election = Election.objects.get(pk=proposal.election_id)
-        kept = locked_rows(election, proposal)
+        kept, not_kept = still_fitting(locked_rows(election, proposal))
         outcome = compute(
             election,
             scope_of(proposal),
@@ -280,7 +334,7 @@ def run(proposal_id: int) -> Proposal | None:
             progress=_progress_saver(proposal_id),
             keep=[(row.shift_id, row.volunteer_id) for row in kept],
         )
-        _save(proposal_id, outcome, kept)
+        _save(proposal_id, outcome, kept, not_kept)
     except Refused as refused:
         _fail(proposal_id, refused.message)
     except Exception:
@@ -289,7 +343,9 @@ def run(proposal_id: int) -> Proposal | None:
     return Proposal.objects.get(pk=proposal_id)
 
 
-def _save(proposal_id: int, outcome: Outcome, kept: list[ProposalRow]) -> None:
+def _save(
+    proposal_id: int, outcome: Outcome, kept: list[ProposalRow], not_kept: list[dict]
+) -> None:
     loaded, result = outcome.loaded, outcome.result
     with transaction.atomic():
         proposal = Proposal.objects.select_for_update().get(pk=proposal_id)
@@ -351,7 +407,7 @@ def _save(proposal_id: int, outcome: Outcome, kept: list[ProposalRow]) -> None:
         proposal.score_bound = result.score_bound
         proposal.greedy_filled = outcome.greedy.filled + len(kept)
         proposal.greedy_score = outcome.greedy.score
-        proposal.stats = {**figures, "kept": len(kept)}
+        proposal.stats = {**figures, "kept": len(kept), "locked_not_kept": not_kept}
         proposal.save()
         # The earlier reviewed proposals are replaced by this one.
         Proposal.objects.filter(election_id=proposal.election_id, status=Status.READY).exclude(

@@ -43,7 +43,20 @@ WISH_CODES = {
     EXPERIENCE: "experience",
 }
 # The pair filters, in order (explain words each).
-STAGES = ("near", "day", "role_refused", "age", "team", "skill", "declined", "overlap")
+# The seat's own requirements (team, skills) come before the person's (days,
+# refusals, age), so that a seat is explained by what narrows it first: a party
+# seat whose one member is 17 is left open for the age, not for the party.
+STAGES = (
+    "near",
+    "most_shifts",
+    "team",
+    "skill",
+    "day",
+    "role_refused",
+    "age",
+    "declined",
+    "overlap",
+)
 # Without a known position and without wishes, a person may go to any station of
 # an election this small; in a bigger one, only to stations of their postal code.
 ANYWHERE_UP_TO = 60
@@ -80,8 +93,8 @@ class Loaded:
     slot_day: list[date]
     # Per filter stage (STAGES): how many candidates each slot still has after it.
     slot_stages: dict[str, np.ndarray] = field(default_factory=dict)
-    # Per person: the first stage that left them no pair (index into STAGES,
-    # len(STAGES) for "too many shifts already"), or -1 if they have pairs.
+    # Per person: the first stage that left them no pair (index into STAGES), or
+    # -1 if they have pairs.
     person_lost_at: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     person_has_seat: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     person_located: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
@@ -315,17 +328,20 @@ def load(
     holdings += [(v, s, *kept_shifts[s]) for s, v in keep if s in kept_shifts]
     held_here = np.zeros(n_people, dtype=np.int64)
     hold_by_person: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    holders_at: list[tuple[int, int, int]] = []  # (person, station, role) held in this election
+    # (volunteer, station, role) of every seat held in this election, by anyone:
+    # the seat rules count them whether or not the holder is among the willing.
+    holders_at: list[tuple[int, int, int]] = []
     on_shift_codes = []
     shift_index = {int(s): i for i, s in enumerate(shift_ids)}
     for volunteer_id, shift_id, starts, ends, election_id, station_id, role_id in holdings:
+        if election_id == election.pk:
+            holders_at.append((volunteer_id, station_id, role_id))
         p = person_index.get(volunteer_id)
         if p is None:
             continue
         hold_by_person[p].append((_minutes(starts), _minutes(ends)))
         if election_id == election.pk:
             held_here[p] += 1
-            holders_at.append((p, station_id, role_id))
         if shift_id in shift_index:
             on_shift_codes.append(p * max(n_slots, 1) + shift_index[shift_id])
     declined = Assignment.objects.filter(
@@ -477,8 +493,6 @@ def load(
         codes = np.unique(_codes(np.concatenate(cand_p), np.concatenate(cand_st), max(n_st, 1)))
     else:
         codes = np.zeros(0, dtype=np.int64)
-    # Only people who may still take a shift.
-    codes = codes[person_left[codes // max(n_st, 1)] > 0] if len(codes) else codes
     pair_person = codes // max(n_st, 1)
     pair_station = codes % max(n_st, 1)
 
@@ -500,7 +514,6 @@ def load(
     alive_before = np.zeros(n_people, dtype=bool)
     alive_before[np.unique(ep)] = True
     person_lost_at[~alive_before] = 0  # no station to go to
-    person_lost_at[person_left <= 0] = len(STAGES)
 
     def stage(name: str, keep_mask: np.ndarray) -> None:
         nonlocal ep, es
@@ -514,18 +527,7 @@ def load(
         slot_stages[name] = np.bincount(es, minlength=n_slots)
 
     stage("near", np.ones(len(ep), dtype=bool))
-    d = len(days)
-    stage(
-        "day",
-        ~restricts_days[ep] | np.isin(ep * max(d, 1) + slot_dayi[es], day_ok_codes),
-    )
-    refused_codes = np.unique(
-        np.array(
-            [p * n_roles + role_index[r] for p, r in refused if r in role_index], dtype=np.int64
-        )
-    )
-    stage("role_refused", ~np.isin(ep * n_roles + slot_rolei[es], refused_codes))
-    stage("age", born[ep] <= slot_cutoff[es])
+    stage("most_shifts", person_left[ep] > 0)
     teams = sorted({int(t) for t in slot_team if t >= 0})
     team_members = _memberships(Volunteer.teams.through, "team_id", teams, person_index)
     team_width = (max(teams) + 1) if teams else 1
@@ -551,6 +553,18 @@ def load(
         for skill in skills:
             skill_ok[mask] &= np.isin(ep[mask] * skill_width + skill, skill_codes)
     stage("skill", skill_ok)
+    d = len(days)
+    stage(
+        "day",
+        ~restricts_days[ep] | np.isin(ep * max(d, 1) + slot_dayi[es], day_ok_codes),
+    )
+    refused_codes = np.unique(
+        np.array(
+            [p * n_roles + role_index[r] for p, r in refused if r in role_index], dtype=np.int64
+        )
+    )
+    stage("role_refused", ~np.isin(ep * n_roles + slot_rolei[es], refused_codes))
+    stage("age", born[ep] <= slot_cutoff[es])
     stage("declined", ~np.isin(ep * max(n_slots, 1) + es, blocked))
     overlap = np.zeros(len(ep), dtype=bool)
     if hold_by_person:
@@ -695,10 +709,22 @@ def _seat_rules(
     person_index: dict[int, int],
 ) -> None:
     """The election's seat rules as groups of pairs: per station (and, for "at
-    most K from one party", per party), less the seats people hold already."""
+    most K from one party", per party), less the seats held already (by anyone,
+    willing or not: ``holders_at`` is by volunteer id)."""
     rules = list(SeatRule.objects.filter(election=election).select_related("skill", "role"))
     if not rules:
         return
+    holder_ids = sorted({v for v, _s, _r in holders_at})
+    holder_parties: dict[int, set[int]] = defaultdict(set)
+    for v, t in Volunteer.teams.through.objects.filter(
+        volunteer_id__in=holder_ids, team__kind=Team.Kind.PARTY
+    ).values_list("volunteer_id", "team_id"):
+        holder_parties[v].add(t)
+    holder_skills: dict[int, set[int]] = defaultdict(set)
+    for v, k in Volunteer.skills.through.objects.filter(
+        volunteer_id__in=holder_ids, skill_id__in={r.skill_id for r in rules if r.skill_id}
+    ).values_list("volunteer_id", "skill_id"):
+        holder_skills[v].add(k)
     problem = loaded.problem
     ep = problem.edge_p.astype(np.int64)
     es = problem.edge_s.astype(np.int64)
@@ -706,12 +732,6 @@ def _seat_rules(
     pair_role = loaded.slot_role[es]
     parties = sorted(Team.objects.filter(kind=Team.Kind.PARTY).values_list("pk", flat=True))
     party_members = _memberships(Volunteer.teams.through, "team_id", parties, person_index)
-    party_of: dict[int, set[int]] = defaultdict(set)
-    for p, t in party_members:
-        party_of[p].add(t)
-    skills_of: dict[int, set[int]] = defaultdict(set)
-    for p, s in skill_members:
-        skills_of[p].add(s)
     n_people = problem.n_people
     for rule in rules:
         mask = np.ones(len(ep), dtype=bool)
@@ -725,8 +745,8 @@ def _seat_rules(
         if rule.station_id:
             slots_here &= loaded.slot_station == rule.station_id
         held = [
-            (p, s)
-            for p, s, r in holders_at
+            (v, s)
+            for v, s, r in holders_at
             if (not rule.role_id or r == rule.role_id)
             and (not rule.station_id or s == rule.station_id)
         ]
@@ -737,8 +757,8 @@ def _seat_rules(
             )
             picked = picked[np.isin(ep[picked], members)]
             held_with = defaultdict(int)
-            for p, s in held:
-                if rule.skill_id in skills_of.get(p, ()):
+            for v, s in held:
+                if rule.skill_id in holder_skills.get(v, ()):
                     held_with[s] += 1
             by_station = _split(picked, pair_station[picked])
             for station_id in sorted(set(loaded.slot_station[slots_here].tolist())):
@@ -760,8 +780,8 @@ def _seat_rules(
             width = max(parties) + 1
             keys = pair_station[edges_all] * width + party
             held_party = defaultdict(int)
-            for p, s in held:
-                for t in party_of.get(p, ()):
+            for v, s in held:
+                for t in holder_parties.get(v, ()):
                     held_party[s * width + t] += 1
             for key, edges in _split(edges_all, keys).items():
                 station_id, team_id = divmod(int(key), width)

@@ -11,7 +11,7 @@ them is ``autoassign.tasks_waves.send_wave_task``, dispatched on commit."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -25,7 +25,7 @@ from django.utils.translation import ngettext
 from accounts import audit
 from accounts.models import User
 from autoassign.job import weights_for
-from autoassign.models import Proposal, ProposalRow, SeatRule
+from autoassign.models import LeftOut, Proposal, ProposalRow, SeatRule
 from autoassign.problem import pair_wishes
 from elections.models import Election, Shift
 from pollcrew.refusals import Refused
@@ -136,7 +136,13 @@ def lock_row(row: ProposalRow, locked: bool, *, by: User | None) -> ProposalRow:
 def drop_row(row: ProposalRow, dropped: bool, *, by: User | None) -> ProposalRow:
     """Leave a proposed seat out of the invitations (``dropped``), or take it back."""
     with transaction.atomic():
-        _proposal, current = _reviewable(row)
+        proposal, current = _reviewable(row)
+        if current.dropped and not dropped:  # taken back: judged again, as a swap is
+            refusal = swap_refusals(
+                proposal, current.shift, [current.volunteer], by=by, recheck=[current.pk]
+            ).get(current.volunteer_id)
+            if refusal is not None:
+                raise refusal
         if current.dropped != dropped:
             before = current.dropped
             current.dropped = dropped
@@ -152,13 +158,21 @@ def swap_refusals(
     *,
     by: User | None,
     instead_of: ProposalRow | None = None,
+    recheck: Collection[int] = (),
+    count_proposal: bool = True,
 ) -> dict[int, Refused]:
     """Per volunteer who may not take a seat on ``shift`` in ``proposal`` (instead of
     ``instead_of``'s person), why: the invitation rules (``staffing.rules``), a seat
     at the same time already proposed, and their preferences for the election
     (available, days, refused roles, most shifts). A fixed number of queries
-    whatever the number of people (the swap page judges its search results at once)."""
+    whatever the number of people (the swap page judges its search results at once).
+
+    ``recheck``: the ids of rows of these people on ``shift`` that are judged
+    again (a wave before it invites them, taking a dropped row back): they do
+    not count against themselves. ``count_proposal=False``: the proposal's other
+    rows do not count at all (its locked rows carried into a re-run)."""
     people = list(volunteers)
+    excluded = {*recheck, *([instead_of.pk] if instead_of is not None else [])}
     ids = [v.pk for v in people]
     if not ids:
         return {}
@@ -167,17 +181,19 @@ def swap_refusals(
     clashes = rules.clashing_shifts(shift, ids)
     members = rules.team_member_ids(shift, ids)
     may_name = rules.may_name_for(by)
-    # The proposal's other seats of these people (not dropped, not the one swapped).
-    others = (
-        ProposalRow.objects.filter(proposal=proposal, volunteer_id__in=ids, dropped=False)
-        .exclude(state=State.REFUSED)
-        .select_related("shift__station", "shift__role")
-    )
-    if instead_of is not None:
-        others = others.exclude(pk=instead_of.pk)
+    # The proposal's other seats of these people still to be sent (not dropped,
+    # not the one swapped or judged again; those sent are seats held now).
     proposed: dict[int, list[Shift]] = defaultdict(list)
-    for other in others:
-        proposed[other.volunteer_id].append(other.shift)
+    if count_proposal:
+        others = (
+            ProposalRow.objects.filter(
+                proposal=proposal, volunteer_id__in=ids, dropped=False, state=State.PROPOSED
+            )
+            .exclude(pk__in=excluded)
+            .select_related("shift__station", "shift__role")
+        )
+        for other in others:
+            proposed[other.volunteer_id].append(other.shift)
     held = dict(
         Assignment.objects.holding_seat()
         .filter(shift__election=election, volunteer_id__in=ids)
@@ -196,7 +212,7 @@ def swap_refusals(
     found: dict[int, Refused] = {}
     for volunteer in people:
         name = volunteer.full_name
-        if instead_of is not None and volunteer.pk == instead_of.volunteer_id:
+        if instead_of is not None and volunteer.pk == instead_of.volunteer_id and not recheck:
             found[volunteer.pk] = _refused("same_person", name=name)
             continue
         try:
@@ -242,7 +258,7 @@ def swap_refusals(
         if held.get(volunteer.pk, 0) + len(proposed.get(volunteer.pk, [])) >= most:
             found[volunteer.pk] = _refused("max_shifts", name=name, count=most)
     undecided = [v for v in people if v.pk not in found]
-    found.update(_seat_requirements(proposal, shift, undecided, instead_of))
+    found.update(_seat_requirements(proposal, shift, undecided, excluded, count_proposal))
     return found
 
 
@@ -250,7 +266,8 @@ def _seat_requirements(
     proposal: Proposal,
     shift: Shift,
     people: list[Volunteer],
-    instead_of: ProposalRow | None,
+    excluded: Collection[int],
+    count_proposal: bool,
 ) -> dict[int, Refused]:
     """The role's required skills, and the rules "at most K from one party" at
     the shift's station (counting the seats held there now and the proposal's other
@@ -300,12 +317,14 @@ def _seat_requirements(
         .filter(shift__election_id=proposal.election_id, shift__station_id=shift.station_id)
         .values_list("volunteer_id", "shift__role_id")
     )
-    rows = ProposalRow.objects.filter(
-        proposal=proposal, shift__station_id=shift.station_id, dropped=False, state=State.PROPOSED
-    )
-    if instead_of is not None:
-        rows = rows.exclude(pk=instead_of.pk)
-    seated += list(rows.values_list("volunteer_id", "shift__role_id"))
+    if count_proposal:
+        rows = ProposalRow.objects.filter(
+            proposal=proposal,
+            shift__station_id=shift.station_id,
+            dropped=False,
+            state=State.PROPOSED,
+        ).exclude(pk__in=excluded)
+        seated += list(rows.values_list("volunteer_id", "shift__role_id"))
     teams_of: dict[int, set[int]] = defaultdict(set)
     for person_id, team_id in Membership.objects.filter(
         volunteer_id__in={p for p, _r in seated}, team__kind=Team.Kind.PARTY
@@ -351,6 +370,22 @@ def swap_row(row: ProposalRow, volunteer: Volunteer, *, by: User | None) -> Prop
         if refusal is not None:
             raise refusal
         before = current.volunteer
+        # Their own dropped row on this shift, if any, gives way to this one.
+        ProposalRow.objects.filter(
+            proposal=proposal, shift=shift, volunteer=person, dropped=True
+        ).delete()
+        LeftOut.objects.filter(proposal=proposal, volunteer=person).delete()
+        if not (
+            ProposalRow.objects.filter(proposal=proposal, volunteer=before, dropped=False)
+            .exclude(pk=current.pk)
+            .exists()
+            or Assignment.objects.holding_seat()
+            .filter(volunteer=before, shift__election_id=proposal.election_id)
+            .exists()
+        ):
+            LeftOut.objects.get_or_create(
+                proposal=proposal, volunteer=before, defaults={"code": "by_hand"}
+            )
         current.volunteer = person
         current.by_hand = True
         # Weighed as the solver weighs a pair, for the person now on the seat.
@@ -442,6 +477,7 @@ def send_wave(proposal: Proposal, *, by: User | None, size: int | None = None) -
             raise _refused("not_accepted")
         if current.wave_running:
             raise _refused("wave_running")
+        rules.check_election_active(current.election)
         size = size if size is not None else weights_for(current.election).wave_size
         if size < 1:
             raise _refused("bad_size")
@@ -517,6 +553,24 @@ def run_wave(proposal_id: int, wave: int, by_id: int | None) -> int:
                 .select_related("volunteer", "shift")
                 .order_by("pk")
             )
+            if not rows:
+                continue
+            # The wishes and seat rules again, as they are now (a person may have
+            # said they cannot help, or been given a seat by hand, since).
+            refusals = swap_refusals(
+                proposal,
+                rows[0].shift,
+                [r.volunteer for r in rows],
+                by=by,
+                recheck=[r.pk for r in rows],
+            )
+            for row in rows:
+                if row.volunteer_id in refusals:
+                    row.state, row.refusal = State.REFUSED, refusals[row.volunteer_id].message
+            ProposalRow.objects.bulk_update(
+                [r for r in rows if r.state == State.REFUSED], ["state", "refusal"]
+            )
+            rows = [r for r in rows if r.state == State.PROPOSED]
             if not rows:
                 continue
             try:

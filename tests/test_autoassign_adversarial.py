@@ -5,6 +5,7 @@ swaps onto rows that are dropped, scopes and escaping on the pages, bad input.""
 
 from __future__ import annotations
 
+import contextlib
 from datetime import date, timedelta
 from io import StringIO
 
@@ -14,11 +15,14 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from autoassign import job, review
+from autoassign import explain, job, review
 from autoassign.models import OpenSeat, Proposal, ProposalRow, SeatRule
 from autoassign.problem import Scope
 from elections.models import Election
-from staffing.models import Assignment
+from pollcrew.refusals import Refused
+from staffing import services
+from staffing.models import Assignment, Preference
+from staffing.services.preferences import set_preference
 from tests import factories as f
 from volunteers.models import Team
 
@@ -116,7 +120,66 @@ def test_a_person_in_two_parties_counts_for_both_party_limits():
     assert all(s == shift.pk for s, _v in chosen)
 
 
+# Found in review, fixed: a seat held by a party member who is no longer "willing" (unreachable, do not
+# contact, unavailable) is not counted against "at most K from one party".
+def test_party_limit_counts_seats_held_by_people_who_are_not_willing_any_more():
+    election = f.election()
+    role = f.role("Valgstyrer")
+    shift = f.shift(election, role_=role, capacity=2)
+    venstre = f.team("Venstre", kind=Team.Kind.PARTY)
+    SeatRule.objects.create(
+        election=election, kind=SeatRule.Kind.AT_MOST_PER_PARTY, count=1, role=role
+    )
+    seated = f.volunteer(first_name="Siddende")
+    seated.teams.add(venstre)
+    accepted(shift, seated)
+    seated.unreachable = True  # their seat stays; messages to them bounced
+    seated.save()
+    candidate = f.volunteer(first_name="Kandidat")
+    candidate.teams.add(venstre)
+    # The swap check (review._seat_requirements) refuses a second Venstre chair here…
+    other = f.volunteer()
+    proposal = proposal_with(election, [(shift, other)])
+    refusal = review.swap_refusals(proposal, shift, [candidate], by=None).get(candidate.pk)
+    assert refusal is not None and refusal.code == "party_limit"
+    # …and so must the optimiser.
+    assert (shift.pk, candidate.pk) not in proposed(compute(election))
+
+
 # --- reasons ---------------------------------------------------------------------------------
+
+
+# Found in review, fixed: a seat nobody can take because the only person near has their most shifts
+# already is explained as "nobody lives within 25 km / asked for this station".
+def test_the_reason_is_not_distance_when_the_neighbour_has_their_most_shifts():
+    election = f.election()
+    station = f.station()
+    morning = f.shift(election, station_=station, capacity=1, start=8, end=12)
+    evening = f.shift(election, station_=station, capacity=1, start=14, end=20)
+    neighbour = f.volunteer()
+    accepted(morning, neighbour)  # default most shifts: 1
+    outcome = compute(election)
+    [why] = [o for o in outcome.open_seats if o.shift_id == evening.pk]
+    text = explain.open_seat_text(why.code, why.params)
+    assert why.code != "near", text
+    assert "lives within" not in text
+
+
+# Found in review, fixed: a reserved seat whose only team member is under the role's minimum age is
+# explained as "no free member is available on <day>" (code "team"), not by the age.
+def test_a_team_seat_whose_member_is_too_young_is_explained_by_the_age():
+    election = f.election()
+    role = f.role("Valgstyrer", min_age=18)
+    venstre = f.team("Venstre", kind=Team.Kind.PARTY)
+    shift = f.shift(election, role_=role, capacity=1, team=venstre)
+    day = election.election_date
+    member = f.volunteer(born=day.replace(year=day.year - 17))
+    member.teams.add(venstre)
+    f.volunteer()  # an adult, not a member
+    outcome = compute(election)
+    [why] = [o for o in outcome.open_seats if o.shift_id == shift.pk]
+    text = explain.open_seat_text(why.code, why.params)
+    assert why.code == "age", text
 
 
 def test_reason_texts_do_not_inject_markup_into_the_station_page(coordinator):
@@ -141,6 +204,56 @@ def test_reason_texts_do_not_inject_markup_into_the_station_page(coordinator):
 
 
 # --- swap, lock, drop ------------------------------------------------------------------------
+
+
+# Found in review, fixed: swapping a person onto a seat of a shift where their own row is dropped breaks
+# the unique (proposal, shift, volunteer) constraint: IntegrityError, a 500 on the page.
+def test_swap_onto_the_shift_of_ones_own_dropped_row_is_refused_or_works():
+    election = f.election()
+    coordinator = f.user(coordinator=True)
+    shift = f.shift(election, capacity=2)
+    karen, soren = f.volunteer(), f.volunteer()
+    proposal = proposal_with(election, [(shift, karen), (shift, soren)])
+    review.drop_row(ProposalRow.objects.get(proposal=proposal, volunteer=soren), True, by=None)
+    row = ProposalRow.objects.get(proposal=proposal, volunteer=karen)
+    with contextlib.suppress(Refused):
+        review.swap_row(row, soren, by=coordinator)
+    assert ProposalRow.objects.filter(proposal=proposal, volunteer=soren).count() == 1
+
+
+# Found in review, fixed: taking back a dropped row re-checks nothing: after the person was swapped onto
+# a seat at the same time, they end up proposed for two overlapping seats.
+def test_taking_back_a_dropped_row_is_refused_when_it_clashes_with_a_swap():
+    election = f.election()
+    coordinator = f.user(coordinator=True)
+    role = f.role()
+    here, there = f.shift(election, role_=role), f.shift(election, role_=role)
+    karen, soren = f.volunteer(), f.volunteer()
+    proposal = proposal_with(election, [(here, karen), (there, soren)])
+    soren_row = ProposalRow.objects.get(proposal=proposal, volunteer=soren)
+    review.drop_row(soren_row, True, by=coordinator)
+    review.swap_row(ProposalRow.objects.get(proposal=proposal, shift=here), soren, by=coordinator)
+    with contextlib.suppress(Refused):
+        review.drop_row(soren_row, False, by=coordinator)
+    live = ProposalRow.objects.filter(proposal=proposal, volunteer=soren, dropped=False)
+    assert live.count() == 1
+
+
+# Found in review, fixed: after a swap the people-left-out list is stale: the person put on the seat by
+# hand is still "left out" (others fit better), the person taken off is not listed.
+def test_the_left_out_list_follows_a_swap(coordinator):
+    election = f.election()
+    shift = f.shift(election, capacity=1)
+    star, plain = f.volunteer(first_name="Stjerne"), f.volunteer(first_name="Almindelig")
+    wishes = Preference.objects.create(volunteer=star, election=election)
+    wishes.preferred_stations.add(shift.station)
+    proposal = job.run(job.start_proposal(election, by=coordinator, dispatch=False).pk)
+    assert list(proposal.left_out.values_list("volunteer_id", flat=True)) == [plain.pk]
+    review.swap_row(proposal.rows.get(), plain, by=coordinator)
+    c = Client()
+    c.force_login(coordinator)
+    page = c.get(reverse("autoassign:left_out", args=[election.pk, proposal.pk])).content.decode()
+    assert "Almindelig" not in page
 
 
 def test_rows_of_another_proposal_or_election_are_404_on_every_row_url(coordinator):
@@ -298,6 +411,59 @@ def test_bad_seat_rules_are_field_errors(coordinator, data):
 # --- waves after things changed --------------------------------------------------------------
 
 
+# Found in review, fixed: a wave invites a person who said on their wishes page, after the proposal, that
+# they cannot help in this election (only staffing's invitation rules are re-checked).
+def test_a_wave_does_not_invite_someone_who_since_said_they_cannot_help(
+    django_capture_on_commit_callbacks,
+):
+    election = f.election()
+    coordinator = f.user(coordinator=True)
+    shift = f.shift(election, capacity=2)
+    karen = f.volunteer()
+    proposal = proposal_with(election, [(shift, karen)])
+    set_preference(karen, election, by=None, available=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        review.accept_proposal(proposal, by=coordinator)
+    assert not Assignment.objects.filter(volunteer=karen).exists()
+    assert proposal.rows.get().state == State.REFUSED
+
+
+# Found in review, fixed: a wave gives a person more seats than their most shifts when they got a seat by
+# hand after the proposal was made.
+def test_a_wave_keeps_the_most_shifts_per_person(django_capture_on_commit_callbacks):
+    election = f.election()
+    coordinator = f.user(coordinator=True)
+    station = f.station()
+    morning = f.shift(election, station_=station, capacity=1, start=8, end=12)
+    evening = f.shift(election, station_=station, capacity=1, start=14, end=20)
+    karen = f.volunteer()
+    outcome = compute(election)
+    assert len(proposed(outcome)) == 1  # default most shifts: 1
+    proposal = proposal_with(election, [(evening, karen)])
+    with django_capture_on_commit_callbacks(execute=True):
+        services.invite(morning, [karen], by=coordinator)  # by hand, meanwhile
+        review.accept_proposal(proposal, by=coordinator)
+    assert Assignment.objects.holding_seat().filter(volunteer=karen).count() == 1
+
+
+# Found in review, fixed: "send the next wave" in an election no longer active marks the whole wave
+# refused for good, instead of refusing to send it (as accepting does).
+def test_the_next_wave_in_an_election_not_active_is_refused_and_rows_stay(
+    django_capture_on_commit_callbacks,
+):
+    election = f.election()
+    coordinator = f.user(coordinator=True)
+    shift = f.shift(election, capacity=3)
+    people = [f.volunteer() for _ in range(2)]
+    proposal = proposal_with(election, [(shift, p) for p in people])
+    with django_capture_on_commit_callbacks(execute=True):
+        review.accept_proposal(proposal, by=coordinator, wave_size=1)
+    Election.objects.filter(pk=election.pk).update(status=Election.Status.DRAFT)
+    with pytest.raises(Refused), django_capture_on_commit_callbacks(execute=True):
+        review.send_wave(proposal, by=coordinator, size=1)
+    assert proposal.rows.filter(state=State.REFUSED).count() == 0
+
+
 def test_a_wave_refuses_a_row_whose_shift_was_made_smaller(django_capture_on_commit_callbacks):
     election = f.election()
     coordinator = f.user(coordinator=True)
@@ -341,6 +507,21 @@ def test_a_locked_row_carried_into_a_rerun_is_not_proposed_twice(coordinator):
     assert second.rows.count() <= shift.capacity
     first.refresh_from_db()
     assert first.status == Status.DISCARDED
+
+
+# Found in review, fixed: a locked row is carried into a re-run even when its shift has filled up by hand
+# meanwhile: the new proposal over-books the shift and counts the seat as filled.
+def test_a_rerun_does_not_carry_a_locked_row_onto_a_shift_that_filled_up(coordinator):
+    election = f.election()
+    shift = f.shift(election, capacity=1)
+    karen = f.volunteer()
+    first = job.run(job.start_proposal(election, by=coordinator, dispatch=False).pk)
+    review.lock_row(first.rows.get(volunteer=karen), True, by=coordinator)
+    accepted(shift, f.volunteer())  # the seat went to someone by phone
+    second = job.run(job.start_proposal(election, by=coordinator, dispatch=False).pk)
+    held = Assignment.objects.holding_seat().filter(shift=shift).count()
+    live = second.rows.filter(dropped=False).exclude(state=State.REFUSED).count()
+    assert held + live <= shift.capacity
 
 
 # --- bad input -------------------------------------------------------------------------------
