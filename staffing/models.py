@@ -484,6 +484,6 @@ class ReinviteRow(models.Model):
 from staffing.models_calendar import CalendarFeed  # noqa: E402, F401
 from staffing.models_group_messages import GroupMessage, GroupRecipient  # noqa: E402, F401
 from staffing.models_message_texts import MessageText  # noqa: E402, F401
+from staffing.models_preferences import Preference  # noqa: E402, F401
 from staffing.models_signup import SignupLink  # noqa: E402, F401
 from staffing.models_standby import SeatOffer, StandbyEntry  # noqa: E402, F401
-from staffing.models_preferences import Preference  # noqa: E402, F401

@@ -120,7 +120,7 @@ def test_a_person_in_two_parties_counts_for_both_party_limits():
     assert all(s == shift.pk for s, _v in chosen)
 
 
-# Found in review, fixed: a seat held by a party member who is no longer "willing" (unreachable, do not
+# Was a bug: a seat held by a party member who is no longer "willing" (unreachable, do not
 # contact, unavailable) is not counted against "at most K from one party".
 def test_party_limit_counts_seats_held_by_people_who_are_not_willing_any_more():
     election = f.election()
@@ -149,7 +149,7 @@ def test_party_limit_counts_seats_held_by_people_who_are_not_willing_any_more():
 # --- reasons ---------------------------------------------------------------------------------
 
 
-# Found in review, fixed: a seat nobody can take because the only person near has their most shifts
+# Was a bug: a seat nobody can take because the only person near has their most shifts
 # already is explained as "nobody lives within 25 km / asked for this station".
 def test_the_reason_is_not_distance_when_the_neighbour_has_their_most_shifts():
     election = f.election()
@@ -165,7 +165,7 @@ def test_the_reason_is_not_distance_when_the_neighbour_has_their_most_shifts():
     assert "lives within" not in text
 
 
-# Found in review, fixed: a reserved seat whose only team member is under the role's minimum age is
+# Was a bug: a reserved seat whose only team member is under the role's minimum age is
 # explained as "no free member is available on <day>" (code "team"), not by the age.
 def test_a_team_seat_whose_member_is_too_young_is_explained_by_the_age():
     election = f.election()
@@ -206,7 +206,7 @@ def test_reason_texts_do_not_inject_markup_into_the_station_page(coordinator):
 # --- swap, lock, drop ------------------------------------------------------------------------
 
 
-# Found in review, fixed: swapping a person onto a seat of a shift where their own row is dropped breaks
+# Was a bug: swapping a person onto a seat of a shift where their own row is dropped breaks
 # the unique (proposal, shift, volunteer) constraint: IntegrityError, a 500 on the page.
 def test_swap_onto_the_shift_of_ones_own_dropped_row_is_refused_or_works():
     election = f.election()
@@ -221,7 +221,7 @@ def test_swap_onto_the_shift_of_ones_own_dropped_row_is_refused_or_works():
     assert ProposalRow.objects.filter(proposal=proposal, volunteer=soren).count() == 1
 
 
-# Found in review, fixed: taking back a dropped row re-checks nothing: after the person was swapped onto
+# Was a bug: taking back a dropped row re-checks nothing: after the person was swapped onto
 # a seat at the same time, they end up proposed for two overlapping seats.
 def test_taking_back_a_dropped_row_is_refused_when_it_clashes_with_a_swap():
     election = f.election()
@@ -239,7 +239,7 @@ def test_taking_back_a_dropped_row_is_refused_when_it_clashes_with_a_swap():
     assert live.count() == 1
 
 
-# Found in review, fixed: after a swap the people-left-out list is stale: the person put on the seat by
+# Was a bug: after a swap the people-left-out list is stale: the person put on the seat by
 # hand is still "left out" (others fit better), the person taken off is not listed.
 def test_the_left_out_list_follows_a_swap(coordinator):
     election = f.election()
@@ -411,7 +411,7 @@ def test_bad_seat_rules_are_field_errors(coordinator, data):
 # --- waves after things changed --------------------------------------------------------------
 
 
-# Found in review, fixed: a wave invites a person who said on their wishes page, after the proposal, that
+# Was a bug: a wave invites a person who said on their wishes page, after the proposal, that
 # they cannot help in this election (only staffing's invitation rules are re-checked).
 def test_a_wave_does_not_invite_someone_who_since_said_they_cannot_help(
     django_capture_on_commit_callbacks,
@@ -428,7 +428,7 @@ def test_a_wave_does_not_invite_someone_who_since_said_they_cannot_help(
     assert proposal.rows.get().state == State.REFUSED
 
 
-# Found in review, fixed: a wave gives a person more seats than their most shifts when they got a seat by
+# Was a bug: a wave gives a person more seats than their most shifts when they got a seat by
 # hand after the proposal was made.
 def test_a_wave_keeps_the_most_shifts_per_person(django_capture_on_commit_callbacks):
     election = f.election()
@@ -446,7 +446,7 @@ def test_a_wave_keeps_the_most_shifts_per_person(django_capture_on_commit_callba
     assert Assignment.objects.holding_seat().filter(volunteer=karen).count() == 1
 
 
-# Found in review, fixed: "send the next wave" in an election no longer active marks the whole wave
+# Was a bug: "send the next wave" in an election no longer active marks the whole wave
 # refused for good, instead of refusing to send it (as accepting does).
 def test_the_next_wave_in_an_election_not_active_is_refused_and_rows_stay(
     django_capture_on_commit_callbacks,
@@ -509,7 +509,7 @@ def test_a_locked_row_carried_into_a_rerun_is_not_proposed_twice(coordinator):
     assert first.status == Status.DISCARDED
 
 
-# Found in review, fixed: a locked row is carried into a re-run even when its shift has filled up by hand
+# Was a bug: a locked row is carried into a re-run even when its shift has filled up by hand
 # meanwhile: the new proposal over-books the shift and counts the seat as filled.
 def test_a_rerun_does_not_carry_a_locked_row_onto_a_shift_that_filled_up(coordinator):
     election = f.election()
