@@ -265,35 +265,18 @@ def load(
         )
     }
     pref_pk_to_person = {v[0]: person_index[k] for k, v in prefs.items() if k in person_index}
-    through = Preference.preferred_stations.through
-    pref_station = [
-        (pref_pk_to_person[a], b)
-        for a, b in through.objects.filter(preference__election=election).values_list(
-            "preference_id", "pollingstation_id"
+
+    def wished(field, column: str) -> list[tuple[int, int]]:
+        """(person, id) of one of the preferences' many-to-many wishes."""
+        rows = field.through.objects.filter(preference__election=election).values_list(
+            "preference_id", column
         )
-        if a in pref_pk_to_person
-    ]
-    pref_area = [
-        (pref_pk_to_person[a], b)
-        for a, b in Preference.preferred_areas.through.objects.filter(
-            preference__election=election
-        ).values_list("preference_id", "area_id")
-        if a in pref_pk_to_person
-    ]
-    wanted = [
-        (pref_pk_to_person[a], b)
-        for a, b in Preference.wanted_roles.through.objects.filter(
-            preference__election=election
-        ).values_list("preference_id", "role_id")
-        if a in pref_pk_to_person
-    ]
-    refused = [
-        (pref_pk_to_person[a], b)
-        for a, b in Preference.refused_roles.through.objects.filter(
-            preference__election=election
-        ).values_list("preference_id", "role_id")
-        if a in pref_pk_to_person
-    ]
+        return [(pref_pk_to_person[a], b) for a, b in rows if a in pref_pk_to_person]
+
+    pref_station = wished(Preference.preferred_stations, "pollingstation_id")
+    pref_area = wished(Preference.preferred_areas, "area_id")
+    wanted = wished(Preference.wanted_roles, "role_id")
+    refused = wished(Preference.refused_roles, "role_id")
 
     # --- seats people hold now (any election: overlaps count everywhere)
     window = Q()
