@@ -25,24 +25,27 @@ from django.db.models import Q
 from django.utils import timezone
 
 from autoassign.models import SeatRule, Weights
-from autoassign.solver import Group, Problem, Result, expand
+from autoassign.seat_rules import add_seat_rules, member_codes, memberships
+from autoassign.solver import Problem, Result
+from autoassign.wishes import (
+    AREA,
+    EXPERIENCE,
+    LAST,
+    NEAR,
+    ROLE,
+    STATION,
+    WISH_CODES,
+    km,
+    previous_election,
+    wish_names,
+)
 from elections.models import Election, Role, Shift
 from polling_stations.models import PollingStation, PostalCode
 from staffing.models import FILLED_STATUSES, SEAT_HOLDING_STATUSES, Assignment, Preference
 from staffing.retention import ANONYMISED_EMAIL
-from volunteers.models import Team, Volunteer
+from volunteers.models import Volunteer
 
 # Wish flags on a pair (ProposalRow.wishes holds their names).
-STATION, AREA, NEAR, LAST, ROLE, EXPERIENCE = 1, 2, 4, 8, 16, 32
-WISH_CODES = {
-    STATION: "station",
-    AREA: "area",
-    NEAR: "near",
-    LAST: "last",
-    ROLE: "role",
-    EXPERIENCE: "experience",
-}
-# The pair filters, in order (explain words each).
 # The seat's own requirements (team, skills) come before the person's (days,
 # refusals, age), so that a seat is explained by what narrows it first: a party
 # seat whose one member is 17 is left open for the age, not for the party.
@@ -60,7 +63,6 @@ STAGES = (
 # Without a known position and without wishes, a person may go to any station of
 # an election this small; in a bigger one, only to stations of their postal code.
 ANYWHERE_UP_TO = 60
-EARTH_KM_PER_DEGREE = 111.2
 
 
 @dataclass(frozen=True)
@@ -121,10 +123,6 @@ class Loaded:
         return {name: int(((flags & bit) != 0).sum()) for bit, name in WISH_CODES.items()}
 
 
-def wish_names(flags: int) -> list[str]:
-    return [name for bit, name in WISH_CODES.items() if flags & bit]
-
-
 def _minutes(moment) -> int:
     return int(moment.timestamp() // 60)
 
@@ -135,32 +133,6 @@ def _ymd(day: date) -> int:
 
 def _codes(a: np.ndarray, b: np.ndarray, width: int) -> np.ndarray:
     return a.astype(np.int64) * width + b.astype(np.int64)
-
-
-def _pairs(rows, width: int, left: dict[int, int], right: dict[int, int]) -> np.ndarray:
-    """Codes left*width+right of (left id, right id) rows whose ids are known."""
-    out = [left[a] * width + right[b] for a, b in rows if a in left and b in right]
-    return np.unique(np.array(out, dtype=np.int64))
-
-
-def _km(lat1, lon1, lat2, lon2) -> np.ndarray:
-    """Distance in km (equirectangular: plenty within a country)."""
-    mean_lat = np.radians((lat1 + lat2) / 2)
-    dx = (lon2 - lon1) * np.cos(mean_lat)
-    dy = lat2 - lat1
-    return EARTH_KM_PER_DEGREE * np.sqrt(dx * dx + dy * dy)
-
-
-def previous_election(election: Election) -> Election | None:
-    """The election last time's placements come from: the one this was copied
-    from, else the latest earlier one."""
-    if election.copied_from_id:
-        return Election.objects.filter(pk=election.copied_from_id).first()
-    return (
-        Election.objects.filter(election_date__lt=election.election_date)
-        .order_by("-election_date", "-pk")
-        .first()
-    )
 
 
 def load(
@@ -404,7 +376,7 @@ def load(
     if pcs and n_st:
         pc_lat = np.array([postal_codes[pc][0] for pc in pcs])
         pc_lon = np.array([postal_codes[pc][1] for pc in pcs])
-        pc_dist = _km(pc_lat[:, None], pc_lon[:, None], st_lat[None, :], st_lon[None, :])
+        pc_dist = km(pc_lat[:, None], pc_lon[:, None], st_lat[None, :], st_lon[None, :])
         pc_dist[:, ~located_st] = np.inf
         near_sets = []
         for i in range(len(pcs)):
@@ -512,13 +484,13 @@ def load(
     stage("near", np.ones(len(ep), dtype=bool))
     stage("most_shifts", person_left[ep] > 0)
     teams = sorted({int(t) for t in slot_team if t >= 0})
-    team_members = _memberships(Volunteer.teams.through, "team_id", teams, person_index)
+    team_members = memberships(Volunteer.teams.through, "team_id", teams, person_index)
     team_width = (max(teams) + 1) if teams else 1
     stage(
         "team",
         (slot_team[es] < 0)
         | np.isin(
-            ep * team_width + np.maximum(slot_team[es], 0), _member_codes(team_members, team_width)
+            ep * team_width + np.maximum(slot_team[es], 0), member_codes(team_members, team_width)
         ),
     )
     skill_ok = np.ones(len(ep), dtype=bool)
@@ -526,9 +498,9 @@ def load(
     needed_skills = sorted({s for v in needed.values() for s in v})
     rule_skills = {r.skill_id for r in SeatRule.objects.filter(election=election) if r.skill_id}
     all_skills = sorted(set(needed_skills) | rule_skills)
-    skill_members = _memberships(Volunteer.skills.through, "skill_id", all_skills, person_index)
+    skill_members = memberships(Volunteer.skills.through, "skill_id", all_skills, person_index)
     skill_width = (max(all_skills) + 1) if all_skills else 1
-    skill_codes = _member_codes(skill_members, skill_width)
+    skill_codes = member_codes(skill_members, skill_width)
     for role_id, skills in needed.items():
         if not skills:
             continue
@@ -627,7 +599,7 @@ def load(
         person_located=person_pci >= 0,
         weights=weights,
     )
-    _seat_rules(election, loaded, holders_at, skill_members, person_index)
+    add_seat_rules(election, loaded, holders_at, skill_members, person_index)
     return loaded
 
 
@@ -646,19 +618,6 @@ def _held_counts(election: Election) -> list[tuple[int, int]]:
         .annotate(n=Count("pk"))
         .values_list("shift_id", "n")
     )
-
-
-def _memberships(
-    through, column: str, ids: list[int], person_index: dict[int, int]
-) -> list[tuple[int, int]]:
-    if not ids:
-        return []
-    rows = through.objects.filter(**{f"{column}__in": ids}).values_list("volunteer_id", column)
-    return [(person_index[v], t) for v, t in rows if v in person_index]
-
-
-def _member_codes(members: list[tuple[int, int]], width: int) -> np.ndarray:
-    return np.unique(np.array([p * width + t for p, t in members], dtype=np.int64))
 
 
 def _last_placements(
@@ -682,163 +641,3 @@ def _experience(election: Election, person_index: dict[int, int]) -> list[tuple[
         .distinct()
     )
     return [(person_index[v], r) for v, r in rows if v in person_index]
-
-
-def _seat_rules(
-    election: Election,
-    loaded: Loaded,
-    holders_at: list[tuple[int, int, int]],
-    skill_members: list[tuple[int, int]],
-    person_index: dict[int, int],
-) -> None:
-    """The election's seat rules as groups of pairs: per station (and, for "at
-    most K from one party", per party), less the seats held already (by anyone,
-    willing or not: ``holders_at`` is by volunteer id)."""
-    rules = list(SeatRule.objects.filter(election=election).select_related("skill", "role"))
-    if not rules:
-        return
-    holder_ids = sorted({v for v, _s, _r in holders_at})
-    holder_parties: dict[int, set[int]] = defaultdict(set)
-    for v, t in Volunteer.teams.through.objects.filter(
-        volunteer_id__in=holder_ids, team__kind=Team.Kind.PARTY
-    ).values_list("volunteer_id", "team_id"):
-        holder_parties[v].add(t)
-    holder_skills: dict[int, set[int]] = defaultdict(set)
-    for v, k in Volunteer.skills.through.objects.filter(
-        volunteer_id__in=holder_ids, skill_id__in={r.skill_id for r in rules if r.skill_id}
-    ).values_list("volunteer_id", "skill_id"):
-        holder_skills[v].add(k)
-    problem = loaded.problem
-    ep = problem.edge_p.astype(np.int64)
-    es = problem.edge_s.astype(np.int64)
-    pair_station = loaded.slot_station[es]
-    pair_role = loaded.slot_role[es]
-    parties = sorted(Team.objects.filter(kind=Team.Kind.PARTY).values_list("pk", flat=True))
-    party_members = _memberships(Volunteer.teams.through, "team_id", parties, person_index)
-    n_people = problem.n_people
-    for rule in rules:
-        mask = np.ones(len(ep), dtype=bool)
-        if rule.role_id:
-            mask &= pair_role == rule.role_id
-        if rule.station_id:
-            mask &= pair_station == rule.station_id
-        slots_here = np.ones(problem.n_slots, dtype=bool)
-        if rule.role_id:
-            slots_here &= loaded.slot_role == rule.role_id
-        if rule.station_id:
-            slots_here &= loaded.slot_station == rule.station_id
-        held = [
-            (v, s)
-            for v, s, r in holders_at
-            if (not rule.role_id or r == rule.role_id)
-            and (not rule.station_id or s == rule.station_id)
-        ]
-        picked = np.flatnonzero(mask)
-        if rule.kind == SeatRule.Kind.AT_LEAST_SKILL:
-            members = np.array(
-                sorted({p for p, s in skill_members if s == rule.skill_id}), dtype=np.int64
-            )
-            picked = picked[np.isin(ep[picked], members)]
-            held_with = defaultdict(int)
-            for v, s in held:
-                if rule.skill_id in holder_skills.get(v, ()):
-                    held_with[s] += 1
-            by_station = _split(picked, pair_station[picked])
-            for station_id in sorted(set(loaded.slot_station[slots_here].tolist())):
-                need = rule.count - held_with[station_id]
-                if need > 0:
-                    edges = by_station.get(station_id, np.zeros(0, dtype=np.int64))
-                    problem.at_least.append(Group(edges, need))
-                    loaded.at_least_rules.append((rule, station_id, None))
-        else:
-            if not party_members or not len(picked):
-                continue
-            mp = np.array([p for p, _t in party_members], dtype=np.int64)
-            mt = np.array([t for _p, t in party_members], dtype=np.int64)
-            order = np.argsort(mp, kind="stable")
-            ptr = np.zeros(n_people + 1, dtype=np.int64)
-            np.cumsum(np.bincount(mp, minlength=n_people), out=ptr[1:])
-            owner, party = expand(ptr, mt[order], ep[picked])
-            edges_all = picked[owner]
-            width = max(parties) + 1
-            keys = pair_station[edges_all] * width + party
-            held_party = defaultdict(int)
-            for v, s in held:
-                for t in holder_parties.get(v, ()):
-                    held_party[s * width + t] += 1
-            for key, edges in _split(edges_all, keys).items():
-                station_id, team_id = divmod(int(key), width)
-                problem.at_most.append(Group(np.sort(edges), max(0, rule.count - held_party[key])))
-                loaded.at_most_rules.append((rule, station_id, team_id))
-
-
-def _split(values: np.ndarray, keys: np.ndarray) -> dict[int, np.ndarray]:
-    """``values`` grouped by ``keys``."""
-    if not len(values):
-        return {}
-    order = np.argsort(keys, kind="stable")
-    uniq, first = np.unique(keys[order], return_index=True)
-    parts = np.split(values[order], first[1:])
-    return {int(k): part for k, part in zip(uniq, parts, strict=True)}
-
-
-def pair_wishes(election: Election, shift: Shift, volunteer: Volunteer, weights: Weights):
-    """The wish points and wishes met of one (person, shift) pair, weighed as
-    ``load`` weighs them (for a seat changed by hand). A handful of queries."""
-    flags, score = 0, 0.0
-    pref = (
-        Preference.objects.filter(election=election, volunteer=volunteer)
-        .prefetch_related("preferred_stations", "preferred_areas", "wanted_roles")
-        .first()
-    )
-    stations = {s.pk for s in pref.preferred_stations.all()} if pref else set()
-    areas = {a.pk for a in pref.preferred_areas.all()} if pref else set()
-    if shift.station_id in stations:
-        flags, score = flags | STATION, score + weights.preferred_station
-    if shift.station.area_id in areas:
-        flags, score = flags | AREA, score + weights.preferred_area
-    near_home = bool(pref and pref.near_home)
-    if near_home or not (stations or areas):
-        station = shift.station
-        positions = {
-            pc.code: (pc.latitude, pc.longitude)
-            for pc in PostalCode.objects.filter(
-                code__in={volunteer.postal_code, station.postal_code}
-            )
-        }
-        home = positions.get(volunteer.postal_code)
-        there = (
-            (station.latitude, station.longitude)
-            if station.latitude is not None
-            else positions.get(station.postal_code)
-        )
-        if home and there:
-            km = float(
-                _km(np.array(home[0]), np.array(home[1]), np.array(there[0]), np.array(there[1]))
-            )
-            closeness = max(0.0, 1.0 - km / float(weights.max_km))
-            score += weights.near_home * closeness
-            if near_home and closeness >= 0.5:
-                flags |= NEAR
-    previous = previous_election(election)
-    if (
-        previous is not None
-        and Assignment.objects.filter(
-            shift__election=previous,
-            status__in=FILLED_STATUSES,
-            volunteer=volunteer,
-            shift__station_id=shift.station_id,
-            shift__role_id=shift.role_id,
-        ).exists()
-    ):
-        flags, score = flags | LAST, score + weights.last_placement
-    if pref and shift.role_id in {r.pk for r in pref.wanted_roles.all()}:
-        flags, score = flags | ROLE, score + weights.wanted_role
-    if Assignment.objects.filter(
-        shift__election__election_date__lt=election.election_date,
-        status__in=FILLED_STATUSES,
-        volunteer=volunteer,
-        shift__role_id=shift.role_id,
-    ).exists():
-        flags, score = flags | EXPERIENCE, score + weights.experience
-    return score, wish_names(flags)

@@ -1,4 +1,4 @@
-"""The task that sends one wave of an accepted proposal (autoassign.review.run_wave).
+"""The task that sends one wave of an accepted proposal (autoassign.waves.run_wave).
 
 Celery's autodiscovery imports ``autoassign.tasks``, which imports this module."""
 
@@ -12,6 +12,6 @@ def send_wave_task(self, proposal_id: int, wave: int, by_id: int | None = None) 
     """Invite the rows of wave ``wave`` still proposed, a shift per transaction; a
     redelivered or second job for the same wave invites nobody twice. Returns how
     many it invited."""
-    from autoassign import review
+    from autoassign import waves
 
-    return review.run_wave(proposal_id, wave, by_id)
+    return waves.run_wave(proposal_id, wave, by_id)

@@ -24,7 +24,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from accounts import audit
 from accounts.scopes import Capability, scope_of
-from autoassign import read_model, review
+from autoassign import read_model, review, waves
 from autoassign.access import get_autoassign_election, get_proposal_for_user, get_row_for_user
 from autoassign.forms_review import RunForm, SwapForm, WaveForm
 from autoassign.job import latest_proposal, start_proposal, weights_for
@@ -88,7 +88,7 @@ def _page(
                 left_out_count=sum(n for _code, n in read_model.left_out_reasons(proposal)),
             )
         if proposal.status in (Status.ACCEPTED, Status.DISCARDED):
-            context["answers"] = review.answers(proposal)
+            context["answers"] = waves.answers(proposal)
     return render(request, "autoassign/page.html", context)
 
 
@@ -346,14 +346,14 @@ def _wave_post(request: HttpRequest, election_id: int, proposal_id: int, accepti
         return _page(request, election, proposal, wave_form=form)
     size = form.cleaned_data["size"]
     if not accepting and request.POST.get("resend") == "1":
-        if review.redispatch_wave(proposal, by=request.user) is not None:
+        if waves.redispatch_wave(proposal, by=request.user) is not None:
             flash.success(request, _("The wave was handed to the worker again."))
         return redirect("autoassign:proposal", election_id=election.pk, proposal_id=proposal.pk)
     try:
         if accepting:
-            review.accept_proposal(proposal, by=request.user, wave_size=size)
+            waves.accept_proposal(proposal, by=request.user, wave_size=size)
         else:
-            review.send_wave(proposal, by=request.user, size=size)
+            waves.send_wave(proposal, by=request.user, size=size)
     except Refused as refused:
         return _page(request, election, proposal, wave_form=form, refusal=refused.message)
     if accepting:
@@ -385,7 +385,7 @@ def discard(request: HttpRequest, election_id: int, proposal_id: int) -> HttpRes
     """Set the proposal aside (an accepted one sends no more waves)."""
     proposal = get_proposal_for_user(request.user, election_id, proposal_id)
     try:
-        review.discard_proposal(proposal, by=request.user)
+        waves.discard_proposal(proposal, by=request.user)
     except Refused as refused:
         return _page(request, proposal.election, proposal, refusal=refused.message)
     flash.success(request, _("The proposal is discarded."))

@@ -15,7 +15,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from autoassign import explain, job, review
+from autoassign import explain, job, review, waves
 from autoassign.models import OpenSeat, Proposal, ProposalRow, SeatRule
 from autoassign.problem import Scope
 from elections.models import Election
@@ -423,7 +423,7 @@ def test_a_wave_does_not_invite_someone_who_since_said_they_cannot_help(
     proposal = proposal_with(election, [(shift, karen)])
     set_preference(karen, election, by=None, available=False)
     with django_capture_on_commit_callbacks(execute=True):
-        review.accept_proposal(proposal, by=coordinator)
+        waves.accept_proposal(proposal, by=coordinator)
     assert not Assignment.objects.filter(volunteer=karen).exists()
     assert proposal.rows.get().state == State.REFUSED
 
@@ -442,7 +442,7 @@ def test_a_wave_keeps_the_most_shifts_per_person(django_capture_on_commit_callba
     proposal = proposal_with(election, [(evening, karen)])
     with django_capture_on_commit_callbacks(execute=True):
         services.invite(morning, [karen], by=coordinator)  # by hand, meanwhile
-        review.accept_proposal(proposal, by=coordinator)
+        waves.accept_proposal(proposal, by=coordinator)
     assert Assignment.objects.holding_seat().filter(volunteer=karen).count() == 1
 
 
@@ -457,10 +457,10 @@ def test_the_next_wave_in_an_election_not_active_is_refused_and_rows_stay(
     people = [f.volunteer() for _ in range(2)]
     proposal = proposal_with(election, [(shift, p) for p in people])
     with django_capture_on_commit_callbacks(execute=True):
-        review.accept_proposal(proposal, by=coordinator, wave_size=1)
+        waves.accept_proposal(proposal, by=coordinator, wave_size=1)
     Election.objects.filter(pk=election.pk).update(status=Election.Status.DRAFT)
     with pytest.raises(Refused), django_capture_on_commit_callbacks(execute=True):
-        review.send_wave(proposal, by=coordinator, size=1)
+        waves.send_wave(proposal, by=coordinator, size=1)
     assert proposal.rows.filter(state=State.REFUSED).count() == 0
 
 
@@ -473,7 +473,7 @@ def test_a_wave_refuses_a_row_whose_shift_was_made_smaller(django_capture_on_com
     shift.capacity = 1
     shift.save()
     with django_capture_on_commit_callbacks(execute=True):
-        review.accept_proposal(proposal, by=coordinator)
+        waves.accept_proposal(proposal, by=coordinator)
     assert Assignment.objects.holding_seat().filter(shift=shift).count() == 1
     assert proposal.rows.filter(state=State.REFUSED).count() == 2
 
@@ -489,7 +489,7 @@ def test_a_deleted_shift_or_person_between_proposal_and_accept(django_capture_on
     gone_shift.delete()
     gone_person.delete()
     with django_capture_on_commit_callbacks(execute=True):
-        review.accept_proposal(proposal, by=coordinator)
+        waves.accept_proposal(proposal, by=coordinator)
     assert list(proposal.rows.values_list("volunteer_id", "state")) == [(karen.pk, State.INVITED)]
 
 
@@ -638,7 +638,7 @@ def test_a_rerun_after_accepting_proposes_only_what_is_still_open(
     first = job.run(job.start_proposal(election, by=coordinator, dispatch=False).pk)
     assert first.rows.count() == 2
     with django_capture_on_commit_callbacks(execute=True):
-        review.accept_proposal(first, by=coordinator)
+        waves.accept_proposal(first, by=coordinator)
     second = job.run(job.start_proposal(election, by=coordinator, dispatch=False).pk)
     assert second.status == Status.READY
     assert second.rows.count() == 0 and second.open_seats == 0
@@ -663,7 +663,7 @@ def test_pages_of_an_accepted_proposal_cost_the_same_for_2_or_12_stations(
             rows += [(shift, f.volunteer()), (shift, f.volunteer())]
         proposal = proposal_with(election, rows)
         with django_capture_on_commit_callbacks(execute=True):
-            review.accept_proposal(proposal, by=coordinator, wave_size=n)
+            waves.accept_proposal(proposal, by=coordinator, wave_size=n)
         station_id = rows[0][0].station_id
         return (
             reverse("autoassign:proposal", args=[election.pk, proposal.pk]),

@@ -12,7 +12,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import AuditEntry
-from autoassign import review
+from autoassign import review, waves
 from autoassign.models import Proposal, ProposalRow, SeatRule, Weights
 from autoassign.tasks_waves import send_wave_task
 from elections.models import Election
@@ -341,7 +341,7 @@ def test_accept_needs_an_active_election(world):
     Election.objects.filter(pk=election.pk).update(status=Election.Status.DRAFT)
     proposal = proposal_with(election, [(shifts[0], f.volunteer())])
     with pytest.raises(Refused) as refused:
-        review.accept_proposal(proposal, by=coordinator)
+        waves.accept_proposal(proposal, by=coordinator)
     assert refused.value.code == "election_not_active"
     proposal.refresh_from_db()
     assert proposal.status == Status.READY and proposal.accepted_at is None
@@ -356,7 +356,7 @@ def test_accept_sends_the_first_wave_of_n_then_the_next_n(
     proposal = proposal_with(election, [(shifts[i % 3], p) for i, p in enumerate(people)])
 
     with django_capture_on_commit_callbacks(execute=True):
-        review.accept_proposal(proposal, by=coordinator, wave_size=4)
+        waves.accept_proposal(proposal, by=coordinator, wave_size=4)
     proposal.refresh_from_db()
     assert proposal.status == Status.ACCEPTED and proposal.accepted_at is not None
     assert proposal.waves_sent == 1 and not proposal.wave_running
@@ -368,17 +368,17 @@ def test_accept_sends_the_first_wave_of_n_then_the_next_n(
     assert Message.objects.filter(kind="invitation").count() == 4
 
     with django_capture_on_commit_callbacks(execute=True):
-        review.send_wave(proposal, by=coordinator, size=4)
+        waves.send_wave(proposal, by=coordinator, size=4)
     assert Assignment.objects.filter(status="invited").count() == 8
     assert ProposalRow.objects.filter(proposal=proposal, wave=2, state=State.INVITED).count() == 4
 
     with django_capture_on_commit_callbacks(execute=True):
-        review.send_wave(proposal, by=coordinator)  # the default size takes the rest
+        waves.send_wave(proposal, by=coordinator)  # the default size takes the rest
     assert Assignment.objects.filter(status="invited").count() == 9
     with pytest.raises(Refused) as refused:
-        review.send_wave(proposal, by=coordinator)
+        waves.send_wave(proposal, by=coordinator)
     assert refused.value.code == "nothing_left"
-    answers = review.answers(proposal)
+    answers = waves.answers(proposal)
     assert (answers.invited, answers.waiting, answers.pending) == (9, 9, 0)
 
 
@@ -392,7 +392,7 @@ def test_the_first_wave_takes_locked_rows_first_then_station_order(
         [(shifts[2], øster), (shifts[0], bakke), (shifts[1], aarhus), (shifts[2], locked, True)],
     )
     with django_capture_on_commit_callbacks(execute=True):
-        review.accept_proposal(proposal, by=coordinator, wave_size=2)
+        waves.accept_proposal(proposal, by=coordinator, wave_size=2)
     invited = set(
         ProposalRow.objects.filter(proposal=proposal, state=State.INVITED).values_list(
             "volunteer_id", flat=True
@@ -412,7 +412,7 @@ def test_dropped_rows_are_not_sent(world, django_capture_on_commit_callbacks):
     proposal = proposal_with(election, [(shifts[0], karen), (shifts[1], bodil)])
     review.drop_row(row_of(proposal, bodil), True, by=coordinator)
     with django_capture_on_commit_callbacks(execute=True):
-        review.accept_proposal(proposal, by=coordinator, wave_size=10)
+        waves.accept_proposal(proposal, by=coordinator, wave_size=10)
     assert list(Assignment.objects.values_list("volunteer_id", flat=True)) == [karen.pk]
     assert row_of(proposal, bodil).state == State.PROPOSED
 
@@ -422,7 +422,7 @@ def test_a_redelivered_wave_invites_nobody_twice(world, django_capture_on_commit
     people = [f.volunteer() for _ in range(6)]
     proposal = proposal_with(election, [(shifts[i % 3], p) for i, p in enumerate(people)])
     with django_capture_on_commit_callbacks(execute=True):
-        review.accept_proposal(proposal, by=coordinator, wave_size=6)
+        waves.accept_proposal(proposal, by=coordinator, wave_size=6)
     messages = Message.objects.count()
     assert Assignment.objects.count() == 6
 
@@ -455,7 +455,7 @@ def test_a_wave_interrupted_half_way_goes_on_where_it_stopped(
             row.assignment = next(a for a in result.invited if a.volunteer_id == row.volunteer_id)
             row.save()
     with django_capture_on_commit_callbacks(execute=True):
-        assert review.run_wave(proposal.pk, 1, coordinator.pk) == 4
+        assert waves.run_wave(proposal.pk, 1, coordinator.pk) == 4
     assert Assignment.objects.count() == 6
     proposal.refresh_from_db()
     assert not proposal.wave_running
@@ -465,12 +465,12 @@ def test_one_wave_at_a_time(world):
     election, _role, shifts, coordinator = world
     proposal = proposal_with(election, [(shifts[0], f.volunteer()), (shifts[1], f.volunteer())])
     # Without on-commit callbacks run, the first wave stays "being sent".
-    review.accept_proposal(proposal, by=coordinator, wave_size=1)
+    waves.accept_proposal(proposal, by=coordinator, wave_size=1)
     with pytest.raises(Refused) as refused:
-        review.send_wave(proposal, by=coordinator)
+        waves.send_wave(proposal, by=coordinator)
     assert refused.value.code == "wave_running"
     with pytest.raises(Refused):
-        review.discard_proposal(proposal, by=coordinator)
+        waves.discard_proposal(proposal, by=coordinator)
 
 
 def test_seats_that_cannot_be_invited_any_more_are_marked_with_why(
@@ -486,12 +486,12 @@ def test_seats_that_cannot_be_invited_any_more_are_marked_with_why(
     shifts[0].save()
     seat(shifts[0], f.volunteer(), "accepted")
     with django_capture_on_commit_callbacks(execute=True):
-        review.accept_proposal(proposal, by=coordinator)
+        waves.accept_proposal(proposal, by=coordinator)
     assert not Assignment.objects.filter(volunteer__in=[karen, bodil]).exists()
     assert row_of(proposal, karen).state == State.REFUSED
     assert "taken" in row_of(proposal, karen).refusal
     assert "do not contact" in row_of(proposal, bodil).refusal
-    assert review.answers(proposal).refused == 2
+    assert waves.answers(proposal).refused == 2
 
 
 def test_accepting_a_new_proposal_stops_the_waves_of_the_earlier_one(
@@ -500,10 +500,10 @@ def test_accepting_a_new_proposal_stops_the_waves_of_the_earlier_one(
     election, _role, shifts, coordinator = world
     first = proposal_with(election, [(shifts[0], f.volunteer()), (shifts[1], f.volunteer())])
     with django_capture_on_commit_callbacks(execute=True):
-        review.accept_proposal(first, by=coordinator, wave_size=1)
+        waves.accept_proposal(first, by=coordinator, wave_size=1)
     second = proposal_with(election, [(shifts[2], f.volunteer())])
     with django_capture_on_commit_callbacks(execute=True):
-        review.accept_proposal(second, by=coordinator)
+        waves.accept_proposal(second, by=coordinator)
     first.refresh_from_db()
     assert first.status == Status.DISCARDED
     assert Assignment.objects.count() == 2
@@ -512,14 +512,14 @@ def test_accepting_a_new_proposal_stops_the_waves_of_the_earlier_one(
 def test_discard(world):
     election, _role, shifts, coordinator = world
     proposal = proposal_with(election, [(shifts[0], f.volunteer())])
-    review.discard_proposal(proposal, by=coordinator)
+    waves.discard_proposal(proposal, by=coordinator)
     proposal.refresh_from_db()
     assert proposal.status == Status.DISCARDED
     assert AuditEntry.objects.filter(action="autoassign.discard", actor=coordinator).exists()
     with pytest.raises(Refused):
-        review.discard_proposal(proposal, by=coordinator)
+        waves.discard_proposal(proposal, by=coordinator)
     with pytest.raises(Refused):
-        review.accept_proposal(proposal, by=coordinator)
+        waves.accept_proposal(proposal, by=coordinator)
 
 
 def test_answers_count_what_the_invited_said(world, django_capture_on_commit_callbacks):
@@ -527,11 +527,11 @@ def test_answers_count_what_the_invited_said(world, django_capture_on_commit_cal
     people = [f.volunteer() for _ in range(3)]
     proposal = proposal_with(election, [(shifts[0], p) for p in people])
     with django_capture_on_commit_callbacks(execute=True):
-        review.accept_proposal(proposal, by=coordinator)
+        waves.accept_proposal(proposal, by=coordinator)
     now = timezone.now()
     Assignment.objects.filter(volunteer=people[0]).update(status="accepted", responded_at=now)
     Assignment.objects.filter(volunteer=people[1]).update(status="declined", responded_at=now)
-    answers = review.answers(proposal)
+    answers = waves.answers(proposal)
     assert (answers.invited, answers.accepted, answers.declined, answers.waiting) == (3, 1, 1, 1)
 
 
@@ -539,12 +539,12 @@ def test_a_lost_wave_can_be_handed_to_the_worker_again(world, django_capture_on_
     election, _role, shifts, coordinator = world
     people = [f.volunteer() for _ in range(3)]
     proposal = proposal_with(election, [(shifts[0], p) for p in people])
-    review.accept_proposal(proposal, by=coordinator)  # its task never reached a worker
+    waves.accept_proposal(proposal, by=coordinator)  # its task never reached a worker
     assert not Assignment.objects.exists()
     with django_capture_on_commit_callbacks(execute=True):
-        assert review.redispatch_wave(proposal, by=coordinator) == 1
+        assert waves.redispatch_wave(proposal, by=coordinator) == 1
     assert Assignment.objects.count() == 3
     proposal.refresh_from_db()
     assert not proposal.wave_running
     # Nothing is being sent now: nothing to hand over.
-    assert review.redispatch_wave(proposal, by=coordinator) is None
+    assert waves.redispatch_wave(proposal, by=coordinator) is None

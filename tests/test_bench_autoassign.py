@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from autoassign import job
 from autoassign.models import SeatRule
-from autoassign.problem import Scope, previous_election
+from autoassign.problem import Scope
+from autoassign.wishes import previous_election
 from bench import autoassign as bench
 from bench import datagen
 from elections.models import Election, Role, Shift
