@@ -54,6 +54,10 @@ HELP = {
         "When you accept a proposal, this many invitations go out at once; "
         "the next wave when you send it."
     ),
+    "next_wave_at": _(
+        "When this share (%) of a wave has answered, the next wave goes out by itself "
+        "(checked every five minutes). 0: only when you send it."
+    ),
 }
 
 

@@ -55,12 +55,22 @@ class Weights(models.Model):
         _("most shifts per person"), default=1, help_text=_("Unless the person says otherwise.")
     )
     wave_size = models.PositiveIntegerField(_("invitations per wave"), default=2000)
+    next_wave_at = models.PositiveSmallIntegerField(
+        _("next wave when answered (%)"),
+        default=0,
+        help_text=_("0: only by hand."),
+    )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         verbose_name = _("auto-assign weights")
         verbose_name_plural = _("auto-assign weights")
         constraints = [
+            models.CheckConstraint(
+                condition=Q(next_wave_at__lte=100),
+                name="weights_next_wave_percent",
+                violation_error_message=_("The share answered is a percentage: 0 to 100."),
+            ),
             models.CheckConstraint(
                 condition=Q(nearest_stations__gte=1, default_max_shifts__gte=1, wave_size__gte=1),
                 name="weights_limits_positive",

@@ -39,6 +39,7 @@ LIMITS: dict[str, tuple[int, int]] = {
     "nearest_stations": (1, 50),
     "default_max_shifts": (1, 20),
     "wave_size": (1, 100_000),
+    "next_wave_at": (0, 100),
 }
 SETTINGS_FIELDS = tuple(LIMITS)
 # The N of "at least N" and the K of "at most K" (a station has a few dozen seats).

@@ -17,6 +17,7 @@ from autoassign.job import weights_for
 from autoassign.models import Proposal, ProposalRow
 from autoassign.review import _lock_proposal, _refused, swap_refusals
 from elections.models import Election
+from pollcrew.refusals import Refused
 from staffing import rules
 from staffing.models import Assignment
 from staffing.rules import RuleViolation
@@ -298,3 +299,35 @@ def answers(proposal: Proposal) -> Answers:
     result = Answers(**{k: v or 0 for k, v in found.items() if k != "other"})
     result.other = result.invited - result.waiting - result.accepted - result.declined
     return result
+
+
+def send_due_waves() -> int:
+    """The next wave of each accepted proposal whose election sends waves by
+    themselves (``Weights.next_wave_at``), once that share of its last wave has
+    answered (a wave whose rows could not be invited counts as answered). Run by
+    beat every five minutes; returns how many waves were started."""
+    started = 0
+    accepted = Proposal.objects.filter(
+        status=Status.ACCEPTED,
+        wave_running=False,
+        election__status=Election.Status.ACTIVE,
+        election__autoassign_weights__next_wave_at__gt=0,
+    ).select_related("election__autoassign_weights")
+    for proposal in accepted:
+        threshold = proposal.election.autoassign_weights.next_wave_at
+        A = Assignment.Status
+        last = ProposalRow.objects.filter(
+            proposal=proposal, wave=proposal.waves_sent, state=State.INVITED
+        ).aggregate(
+            sent=Count("pk"),
+            waiting=Count("pk", filter=Q(assignment__status=A.INVITED)),
+        )
+        sent, waiting = last["sent"] or 0, last["waiting"] or 0
+        if sent and (sent - waiting) * 100 < threshold * sent:
+            continue
+        try:
+            send_wave(proposal, by=None)
+        except Refused:  # nothing left, a wave just started, the election changed
+            continue
+        started += 1
+    return started

@@ -346,6 +346,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.tasks.purge_webhook_deliveries",
         "schedule": timedelta(hours=24),
     },
+    # Accepted auto-assign proposals send their next wave once enough have answered.
+    "autoassign-next-waves": {
+        "task": "autoassign.tasks.send_due_waves",
+        "schedule": timedelta(minutes=5),
+    },
     # Uploaded spreadsheets never imported are emptied (exchange.imports.jobs).
     "purge-import-files": {
         "task": "exchange.tasks.purge_import_files",
