@@ -26,6 +26,7 @@ from autoassign.models import LeftOut, OpenSeat, Proposal, ProposalRow, Weights
 from elections.models import Election, Role
 from pollcrew.refusals import Refused
 from polling_stations.models import Area, PollingStation
+from staffing import rules
 from staffing.models import Assignment
 
 log = logging.getLogger(__name__)
@@ -315,7 +316,15 @@ def still_fitting(rows: list[ProposalRow]) -> tuple[list[ProposalRow], list[dict
                 room -= 1
                 kept.append(row)
                 continue
-            gone.append({"shift": shift_id, "volunteer": row.volunteer_id, "why": why})
+            gone.append(
+                {
+                    "shift": shift_id,
+                    "volunteer": row.volunteer_id,
+                    "name": row.volunteer.full_name,
+                    "shift_label": rules.shift_label(shift),
+                    "why": why,
+                }
+            )
     return kept, gone
 
 

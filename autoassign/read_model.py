@@ -182,6 +182,10 @@ class Figures:
     kept: int = 0
     seconds: float | None = None
     wishes: list[tuple[str, int, int | None]] = field(default_factory=list)
+    # "At least N with a skill" rules the proposal falls short of, in words.
+    unmet: list[str] = field(default_factory=list)
+    # Locked seats of the previous proposal that no longer fit: (who, shift, why).
+    not_kept: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 def figures(proposal: Proposal) -> Figures:
@@ -208,6 +212,11 @@ def figures(proposal: Proposal) -> Figures:
         kept=int(stats.get("kept") or 0),
         seconds=total,
         wishes=wishes,
+        unmet=[explain.unmet_rule_text(item) for item in stats.get("unmet_rules") or []],
+        not_kept=[
+            (item.get("name", ""), item.get("shift_label", ""), item.get("why", ""))
+            for item in stats.get("locked_not_kept") or []
+        ],
     )
 
 

@@ -442,3 +442,31 @@ def test_where_a_hard_rule_makes_greedy_choose_wrong_the_optimum_fills_both(town
     assert outcome.greedy.filled == 1
     assert outcome.result.filled == 2
     assert proposed(outcome) == {(first.pk, plain.pk), (second.pk, star.pk)}
+
+
+def test_the_page_names_unmet_rules_and_locked_seats_not_kept(town, client):
+    from django.urls import reverse
+
+    coordinator = f.user(coordinator=True)
+    client.force_login(coordinator)
+    proposal = Proposal.objects.create(
+        election=town["election"],
+        status=Proposal.Status.READY,
+        stats={
+            "unmet_rules": [
+                {"station": "Øster <b>Skole</b>", "skill": "Arabic", "role": "", "missing": 2}
+            ],
+            "locked_not_kept": [
+                {"name": "Karen <i>J</i>", "shift_label": "Valgstyrer · Øster", "why": "Full."}
+            ],
+        },
+    )
+    url = reverse(
+        "autoassign:proposal",
+        kwargs={"election_id": town["election"].pk, "proposal_id": proposal.pk},
+    )
+    page = client.get(url).content.decode()
+    assert "Seat rules the proposal cannot meet" in page
+    assert "Øster &lt;b&gt;Skole&lt;/b&gt;: 2 more people with Arabic are needed." in page
+    assert "Locked seats that no longer fit" in page
+    assert "Karen &lt;i&gt;J&lt;/i&gt; · Valgstyrer · Øster: Full." in page
