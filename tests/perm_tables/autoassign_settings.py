@@ -48,6 +48,7 @@ def _weights(w: World) -> dict:
         "nearest_stations": 8,
         "default_max_shifts": 1,
         "wave_size": 1000,
+        "next_wave_at": 60,
     }
 
 
