@@ -12,11 +12,13 @@ from datetime import datetime, time, timedelta
 from functools import lru_cache
 
 from django.conf import settings
+from django.db.models import QuerySet
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 
 from elections.models import Election
 from pollcrew.bulk import bulk_insert
+from pollcrew.prepared import Prepared
 from staffing.models import PersonalLink, hash_token
 from volunteers.models import Volunteer
 
@@ -60,15 +62,25 @@ def issue_links(pairs: list[tuple[Volunteer, Election]]) -> list[str]:
     return tokens
 
 
+def _usable_link(token_hash: str, now: datetime) -> QuerySet[PersonalLink]:
+    return (
+        PersonalLink.objects.filter(
+            token_hash=token_hash, revoked_at__isnull=True, expires_at__gt=now
+        )
+        .select_related("volunteer", "election")
+        .order_by("pk")[:1]
+    )
+
+
+# Every personal page starts here: its SQL compiled once per process.
+_USABLE_LINK = Prepared(_usable_link, ("text", "time"))
+
+
 def resolve_link(token: str) -> PersonalLink | None:
     if not token or len(token) > _MAX_TOKEN_LENGTH:
         return None
-    return (
-        PersonalLink.objects.usable()
-        .select_related("volunteer", "election")
-        .filter(token_hash=hash_token(token))
-        .first()
-    )
+    found = _USABLE_LINK.run(hash_token(token), timezone.now())
+    return found[0] if found else None
 
 
 _STAND_IN = "TOKEN"
