@@ -16,12 +16,12 @@ from autoassign.settings_services import (
     RULE_COUNT,
     RULE_FIELDS,
     SETTINGS_FIELDS,
-    election_stations,
     rule_errors,
 )
 from elections.models import Election, Role
 from pollcrew.collation import danish_sorted
 from polling_stations.models import PollingStation
+from staffing.services.preferences import election_stations
 from volunteers.models import Skill
 
 # What each setting means, in plain words (the model's help texts are for the admin).

@@ -22,7 +22,8 @@ from django.utils.translation import gettext as _
 from accounts import audit
 from accounts.models import User
 from autoassign import explain, problem, solver
-from autoassign.models import LeftOut, OpenSeat, Proposal, ProposalRow, Weights
+from autoassign.models import LeftOut, OpenSeat, Proposal, ProposalRow
+from autoassign.settings_services import current_weights
 from elections.models import Election, Role
 from pollcrew.refusals import Refused
 from polling_stations.models import Area, PollingStation
@@ -41,14 +42,12 @@ MAX_TIME_LIMIT = 3600
 Progress = Callable[[int, str], None]
 
 
-def weights_for(election: Election) -> Weights:
-    """The election's weights, or the defaults (unsaved) if nobody changed them."""
-    found = Weights.objects.filter(election=election).first()
-    return found if found is not None else Weights(election=election)
-
-
 def latest_proposal(election: Election) -> Proposal | None:
-    return Proposal.objects.filter(election=election).first()
+    return (
+        Proposal.objects.select_related("election", "area", "station", "role", "requested_by")
+        .filter(election=election)
+        .first()
+    )
 
 
 def _stalled(proposal: Proposal, now: timezone.datetime) -> bool:
@@ -211,7 +210,7 @@ def compute(
     report = progress or (lambda _p, _s: None)
     seconds: dict[str, float] = {}
     started = time.perf_counter()
-    loaded = problem.load(election, scope, weights_for(election), keep=keep)
+    loaded = problem.load(election, scope, current_weights(election), keep=keep)
     seconds["load"] = time.perf_counter() - started
     report(20, _("Comparing with the simple method"))
     mark = time.perf_counter()

@@ -23,8 +23,8 @@ from django.utils.translation import ngettext
 
 from accounts import audit
 from accounts.models import User
-from autoassign.job import weights_for
 from autoassign.models import LeftOut, Proposal, ProposalRow, SeatRule
+from autoassign.settings_services import current_weights
 from autoassign.wishes import pair_wishes
 from elections.models import Shift
 from pollcrew.refusals import Refused
@@ -206,7 +206,7 @@ def swap_refusals(
             election=election, volunteer_id__in=ids
         ).prefetch_related("refused_roles")
     }
-    default_max = weights_for(election).default_max_shifts
+    default_max = current_weights(election).default_max_shifts
     day = timezone.localtime(shift.starts_at).date()
     found: dict[int, Refused] = {}
     for volunteer in people:
@@ -389,7 +389,7 @@ def swap_row(row: ProposalRow, volunteer: Volunteer, *, by: User | None) -> Prop
         current.by_hand = True
         # Weighed as the solver weighs a pair, for the person now on the seat.
         current.score, current.wishes = pair_wishes(
-            proposal.election, shift, person, weights_for(proposal.election)
+            proposal.election, shift, person, current_weights(proposal.election)
         )
         current.save(update_fields=["volunteer", "by_hand", "score", "wishes"])
         _record(

@@ -12,15 +12,16 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from accounts import audit
 from accounts.models import User
 from autoassign.models import SeatRule, Weights
-from elections.models import Election, Role, Shift
+from elections.models import Election, Role
 from pollcrew.refusals import Refused
 from polling_stations.models import PollingStation
+from staffing.services.preferences import election_stations
 from volunteers.models import Skill
 
 # The points of each wish (per seat).
@@ -52,14 +53,6 @@ def out_of_bounds(least: int, most: int) -> str:
     return _("Give a whole number from %(least)s to %(most)s.") % {"least": least, "most": most}
 
 
-def election_stations(election: Election) -> QuerySet[PollingStation]:
-    """The stations of the election's areas, and any other station it has shifts at."""
-    return PollingStation.objects.filter(
-        Q(area_id__in=election.areas.values("pk"))
-        | Q(pk__in=Shift.objects.filter(election=election).values("station_id"))
-    )
-
-
 def _lock_election(election: Election) -> Election:
     current = Election.objects.select_for_update().get(pk=election.pk)
     if current.status == Election.Status.ARCHIVED:
@@ -81,8 +74,7 @@ def _check_number(value: Any, least: int, most: int) -> str | None:
 
 
 def current_weights(election: Election) -> Weights:
-    """The election's weights, or the defaults (unsaved) if nobody changed them
-    (as ``autoassign.job.weights_for``, without loading the solver)."""
+    """The election's weights, or the defaults (unsaved) if nobody changed them."""
     found = Weights.objects.filter(election=election).first()
     return found if found is not None else Weights(election=election)
 

@@ -27,8 +27,9 @@ from accounts.scopes import Capability, scope_of
 from autoassign import read_model, review, waves
 from autoassign.access import get_autoassign_election, get_proposal_for_user, get_row_for_user
 from autoassign.forms_review import RunForm, SwapForm, WaveForm
-from autoassign.job import latest_proposal, start_proposal, weights_for
+from autoassign.job import latest_proposal, start_proposal
 from autoassign.models import Proposal, ProposalRow
+from autoassign.settings_services import current_weights
 from elections.models import Election
 from pollcrew.refusals import Refused
 from staffing import access, candidates, rules
@@ -56,10 +57,16 @@ def _page(
     run_form: RunForm | None = None,
     wave_form: WaveForm | None = None,
     refusal: str = "",
+    latest: bool | None = None,
 ) -> HttpResponse:
     """The auto-assign page: the run form, and ``proposal`` (the latest, or one
-    asked for) with its progress, figures, stations and what can be done with it."""
-    default_wave = weights_for(election).wave_size
+    asked for) with its progress, figures, stations and what can be done with it.
+    ``latest``: whether it is the election's latest (looked up if not said)."""
+    if latest is None:
+        latest = proposal is not None and proposal.pk == getattr(
+            latest_proposal(election), "pk", None
+        )
+    default_wave = current_weights(election).wave_size
     context: dict[str, Any] = {
         "election": election,
         "proposal": proposal,
@@ -67,8 +74,7 @@ def _page(
         "wave_form": wave_form or WaveForm(default=default_wave),
         "refusal": refusal,
         "refresh": None,
-        "latest": proposal is not None
-        and proposal.pk == getattr(latest_proposal(election), "pk", None),
+        "latest": latest,
     }
     if proposal is not None:
         working = proposal.status in Proposal.IN_PROGRESS or proposal.wave_running
@@ -92,20 +98,12 @@ def _page(
     return render(request, "autoassign/page.html", context)
 
 
-def _latest(election: Election) -> Proposal | None:
-    return (
-        Proposal.objects.select_related("election", "area", "station", "role", "requested_by")
-        .filter(election=election)
-        .first()
-    )
-
-
 @login_required
 @require_GET
 def home(request: HttpRequest, election_id: int) -> HttpResponse:
     """The election's auto-assign page, with its latest proposal."""
     election = get_autoassign_election(request.user, election_id)
-    return _page(request, election, _latest(election))
+    return _page(request, election, latest_proposal(election), latest=True)
 
 
 @login_required
@@ -123,7 +121,7 @@ def run(request: HttpRequest, election_id: int) -> HttpResponse:
     election = get_autoassign_election(request.user, election_id)
     form = RunForm(request.POST, election=election)
     if not form.is_valid():
-        return _page(request, election, _latest(election), run_form=form)
+        return _page(request, election, latest_proposal(election), run_form=form, latest=True)
     data = form.cleaned_data
     try:
         proposal = start_proposal(
@@ -136,7 +134,14 @@ def run(request: HttpRequest, election_id: int) -> HttpResponse:
             time_limit=data["time_limit"],
         )
     except Refused as refused:
-        return _page(request, election, _latest(election), run_form=form, refusal=refused.message)
+        return _page(
+            request,
+            election,
+            latest_proposal(election),
+            run_form=form,
+            refusal=refused.message,
+            latest=True,
+        )
     return redirect("autoassign:proposal", election_id=election.pk, proposal_id=proposal.pk)
 
 
@@ -341,7 +346,7 @@ def left_out(request: HttpRequest, election_id: int, proposal_id: int) -> HttpRe
 def _wave_post(request: HttpRequest, election_id: int, proposal_id: int, accepting: bool):
     proposal = get_proposal_for_user(request.user, election_id, proposal_id)
     election = proposal.election
-    form = WaveForm(request.POST, default=weights_for(election).wave_size)
+    form = WaveForm(request.POST, default=current_weights(election).wave_size)
     if not form.is_valid():
         return _page(request, election, proposal, wave_form=form)
     size = form.cleaned_data["size"]

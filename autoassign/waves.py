@@ -13,9 +13,9 @@ from django.utils.translation import gettext as _
 
 from accounts import audit
 from accounts.models import User
-from autoassign.job import weights_for
 from autoassign.models import Proposal, ProposalRow
 from autoassign.review import _lock_proposal, _refused, swap_refusals
+from autoassign.settings_services import current_weights
 from elections.models import Election
 from pollcrew.refusals import Refused
 from staffing import rules
@@ -101,7 +101,7 @@ def send_wave(proposal: Proposal, *, by: User | None, size: int | None = None) -
         if current.wave_running:
             raise _refused("wave_running")
         rules.check_election_active(current.election)
-        size = size if size is not None else weights_for(current.election).wave_size
+        size = size if size is not None else current_weights(current.election).wave_size
         if size < 1:
             raise _refused("bad_size")
         chosen = list(next_wave_rows(current).values_list("pk", flat=True)[:size])

@@ -608,11 +608,12 @@ def checked_bounds(election: Any) -> dict[str, Any]:
     over the models; the bounds hold for any proposal that fills the most seats."""
     import numpy as np
 
-    from autoassign import job, solver
+    from autoassign import solver
     from autoassign.problem import Scope, load
+    from autoassign.settings_services import current_weights
 
     started = time.perf_counter()
-    problem = load(election, Scope(), job.weights_for(election)).problem
+    problem = load(election, Scope(), current_weights(election)).problem
     cliques = solver.overlap_cliques(problem.slot_start, problem.slot_end)
     edge_comp, n_comp = solver.components(problem)
     penalty = max(solver.MIN_PENALTY, 10.0 * float(problem.edge_score.max(initial=0.0)))
@@ -656,11 +657,12 @@ def diagnose(election: Any, *, time_limit: float, mip: bool, models: int) -> lis
     import highspy
     import numpy as np
 
-    from autoassign import job, solver
+    from autoassign import solver
     from autoassign.problem import Scope, load
+    from autoassign.settings_services import current_weights
 
     started = time.perf_counter()
-    loaded = load(election, Scope(), job.weights_for(election))
+    loaded = load(election, Scope(), current_weights(election))
     problem = loaded.problem
     print(f"load {time.perf_counter() - started:.2f} s; {len(problem.edge_p):,} pairs")
     mark = time.perf_counter()
@@ -767,10 +769,11 @@ def trace(election: Any, *, time_limit: float, threads: int) -> dict[str, Any]:
     stages end without a proven optimum, and what bound they report."""
     import threading
 
-    from autoassign import job, solver
+    from autoassign import solver
     from autoassign.problem import Scope, load
+    from autoassign.settings_services import current_weights
 
-    loaded = load(election, Scope(), job.weights_for(election))
+    loaded = load(election, Scope(), current_weights(election))
     log: list[dict[str, Any]] = []
     original = solver._stage
     calls: dict[int, int] = defaultdict(int)  # per HiGHS instance (a model): its stage
