@@ -25,6 +25,7 @@ from autoassign import explain, problem, solver
 from autoassign.models import LeftOut, OpenSeat, Proposal, ProposalRow
 from autoassign.settings_services import current_weights
 from elections.models import Election, Role
+from pollcrew.bulk import analyze, bulk_insert
 from pollcrew.refusals import Refused
 from polling_stations.models import Area, PollingStation
 from staffing import rules
@@ -343,6 +344,8 @@ def run(proposal_id: int) -> Proposal | None:
             keep=[(row.shift_id, row.volunteer_id) for row in kept],
         )
         _save(proposal_id, outcome, kept, not_kept)
+        # Tens of thousands of new rows: the review pages and the waves query them next.
+        analyze(ProposalRow, OpenSeat, LeftOut)
     except Refused as refused:
         _fail(proposal_id, refused.message)
     except Exception:
@@ -381,8 +384,8 @@ def _save(
             )
             for seat in loaded.seats(result)
         ]
-        ProposalRow.objects.bulk_create(rows, batch_size=2000)
-        OpenSeat.objects.bulk_create(
+        bulk_insert(rows, ids=False)
+        bulk_insert(
             [
                 OpenSeat(
                     proposal=proposal,
@@ -393,16 +396,16 @@ def _save(
                 )
                 for o in outcome.open_seats
             ],
-            batch_size=2000,
+            ids=False,
         )
-        LeftOut.objects.bulk_create(
+        bulk_insert(
             [
                 LeftOut(
                     proposal=proposal, volunteer_id=o.volunteer_id, code=o.code, params=o.params
                 )
                 for o in outcome.left_out
             ],
-            batch_size=5000,
+            ids=False,
         )
         figures = outcome.figures
         proposal.status = Status.READY

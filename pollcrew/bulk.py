@@ -105,3 +105,18 @@ def bulk_insert(
         obj._state.adding = not ids  # without its id, an instance is not one to save again
         obj._state.db = connection.alias
     return objs
+
+
+def analyze(*models: type[Model]) -> None:
+    """After a bulk load: refresh the planner's statistics of ``models``' tables
+    (PostgreSQL; elsewhere nothing). Until autovacuum gets to them the planner
+    guesses one row where there are fifty thousand, and picks plans that scan
+    them all."""
+    if not models:
+        return
+    connection = connections[router.db_for_write(models[0])]
+    if connection.vendor != "postgresql":
+        return
+    tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in models)
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {tables}")
