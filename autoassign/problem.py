@@ -513,12 +513,16 @@ def load(
         "day",
         ~restricts_days[ep] | np.isin(ep * max(d, 1) + slot_dayi[es], day_ok_codes),
     )
-    refused_codes = np.unique(
-        np.array(
-            [p * n_roles + role_index[r] for p, r in refused if r in role_index], dtype=np.int64
+
+    def role_codes(pairs: list[tuple[int, int]]) -> np.ndarray:
+        """(person, role id) pairs as codes of (person, role index)."""
+        return np.unique(
+            np.array(
+                [p * n_roles + role_index[r] for p, r in pairs if r in role_index], dtype=np.int64
+            )
         )
-    )
-    stage("role_refused", ~np.isin(ep * n_roles + slot_rolei[es], refused_codes))
+
+    stage("role_refused", ~np.isin(ep * n_roles + slot_rolei[es], role_codes(refused)))
     stage("age", born[ep] <= slot_cutoff[es])
     stage("declined", ~np.isin(ep * max(n_slots, 1) + es, blocked))
     overlap = np.zeros(len(ep), dtype=bool)
@@ -540,12 +544,14 @@ def load(
     flags = np.zeros(n_pairs, dtype=np.int64)
     score = np.zeros(n_pairs, dtype=np.float64)
     pst = slot_st[es]
-    hit = np.isin(ep * max(n_st, 1) + pst, pref_st_codes)
-    flags[hit] |= STATION
-    score[hit] += weights.preferred_station
-    hit = np.isin(ep * 1_000_000 + slot_area[es], pref_area_codes)
-    flags[hit] |= AREA
-    score[hit] += weights.preferred_area
+    pair_role = ep * n_roles + slot_rolei[es]
+
+    def credit(hit: np.ndarray, flag: int, points: float) -> None:
+        flags[hit] |= flag
+        score[hit] += points
+
+    credit(np.isin(ep * max(n_st, 1) + pst, pref_st_codes), STATION, weights.preferred_station)
+    credit(np.isin(ep * 1_000_000 + slot_area[es], pref_area_codes), AREA, weights.preferred_area)
     if len(pcs) and n_st:
         pci = person_pci[ep]
         dist = np.where(pci >= 0, pc_dist[np.maximum(pci, 0), pst], np.inf)
@@ -554,26 +560,14 @@ def load(
         closeness[~np.isfinite(dist)] = 0.0
         score += np.where(counts_for, weights.near_home * closeness, 0.0)
         flags[near_home[ep] & (closeness >= 0.5)] |= NEAR
-    hit = np.isin((ep * max(n_st, 1) + pst) * n_roles + slot_rolei[es], last_codes)
-    flags[hit] |= LAST
-    score[hit] += weights.last_placement
-    wanted_codes = np.unique(
-        np.array(
-            [p * n_roles + role_index[r] for p, r in wanted if r in role_index], dtype=np.int64
-        )
+    credit(
+        np.isin((ep * max(n_st, 1) + pst) * n_roles + slot_rolei[es], last_codes),
+        LAST,
+        weights.last_placement,
     )
-    hit = np.isin(ep * n_roles + slot_rolei[es], wanted_codes)
-    flags[hit] |= ROLE
-    score[hit] += weights.wanted_role
+    credit(np.isin(pair_role, role_codes(wanted)), ROLE, weights.wanted_role)
     experience = _experience(election, person_index)
-    exp_codes = np.unique(
-        np.array(
-            [p * n_roles + role_index[r] for p, r in experience if r in role_index], dtype=np.int64
-        )
-    )
-    hit = np.isin(ep * n_roles + slot_rolei[es], exp_codes)
-    flags[hit] |= EXPERIENCE
-    score[hit] += weights.experience
+    credit(np.isin(pair_role, role_codes(experience)), EXPERIENCE, weights.experience)
 
     problem = Problem(
         open=slot_open,
