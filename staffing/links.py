@@ -64,9 +64,8 @@ def issue_links(pairs: list[tuple[Volunteer, Election]]) -> list[str]:
 
 def _usable_link(token_hash: str, now: datetime) -> QuerySet[PersonalLink]:
     return (
-        PersonalLink.objects.filter(
-            token_hash=token_hash, revoked_at__isnull=True, expires_at__gt=now
-        )
+        PersonalLink.objects.usable(now)
+        .filter(token_hash=token_hash)
         .select_related("volunteer", "election")
         .order_by("pk")[:1]
     )

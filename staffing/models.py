@@ -4,6 +4,7 @@ personal links volunteers answer through."""
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 
 from django.conf import settings
 from django.db import models
@@ -132,8 +133,8 @@ def hash_token(token: str) -> str:
 
 
 class PersonalLinkQuerySet(models.QuerySet["PersonalLink"]):
-    def usable(self) -> PersonalLinkQuerySet:
-        return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
+    def usable(self, now: datetime | None = None) -> PersonalLinkQuerySet:
+        return self.filter(revoked_at__isnull=True, expires_at__gt=now or timezone.now())
 
 
 class PersonalLink(models.Model):
